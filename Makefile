@@ -1,0 +1,39 @@
+# One task runner, the same commands locally and in CI.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA   ?= data/demo
+DB     ?= data/demo.duckdb
+CUSTOMERS ?= 2000
+SEED   ?= 7
+
+.PHONY: demo test lint format install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/resolver demo-data $(DATA) --customers $(CUSTOMERS) --seed $(SEED)
+	$(BIN)/resolver run --rules rules --data $(DATA) --db $(DB)
+	$(BIN)/resolver evaluate --truth $(DATA)/truth --db $(DB)
+
+lint: install
+	$(BIN)/ruff check resolver api tests benchmarks
+	$(BIN)/ruff format --check resolver api tests benchmarks
+
+format: install
+	$(BIN)/ruff check --fix resolver api tests benchmarks
+	$(BIN)/ruff format resolver api tests benchmarks
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf data .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,170 @@
+"""The `resolver` command line: demo data, ingest, train, run, export, evaluate, report, serve."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from resolver.errors import ResolverError
+from resolver.progress import cli_progress
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from resolver.demo import generate_demo_world
+
+    summary = generate_demo_world(Path(args.out_dir), customers=args.customers, seed=args.seed)
+    print(summary.format())
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from resolver import store
+    from resolver.contracts import load_contracts
+    from resolver.ingest import ingest
+
+    contracts = load_contracts(args.rules, data_dir=args.data)
+    con = store.connect(args.db, create=True)
+    try:
+        loads = ingest(con, contracts, progress=cli_progress())
+    finally:
+        con.close()
+    for load in loads:
+        print(load.format())
+    total_read = sum(x.rows_read for x in loads)
+    total_loaded = sum(x.rows_loaded for x in loads)
+    print(
+        f"{'total':<19} read {total_read:>9,}  loaded {total_loaded:>9,}  "
+        f"rejected {total_read - total_loaded:>6,}"
+    )
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from resolver.pipeline import train
+
+    models = train(
+        rules_dir=args.rules,
+        db_path=args.db,
+        data_dir=args.data,
+        models_dir=args.models,
+        progress=cli_progress(),
+    )
+    for obj, model in models.items():
+        meta = model.meta
+        print(
+            f"{obj:<9} trained on {meta['rows_trained_on']:,} rows  rules {meta['rules_hash']}  "
+            f"-> {Path(args.models) / ('customers.json' if obj == 'customer' else 'invoices.json')}"
+        )
+        for level in meta.get("untrained_levels", []):
+            print(f"  warning: untrained level {level} (Splink would use a default)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from resolver.pipeline import run_batch
+
+    summary = run_batch(
+        rules_dir=args.rules,
+        db_path=args.db,
+        data_dir=args.data,
+        models_dir=args.models,
+        retrain=args.retrain,
+        progress=cli_progress(),
+    )
+    print(summary.format())
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from resolver.crosswalk import export_crosswalk
+
+    n = export_crosswalk(args.db, obj=args.object, out=Path(args.out))
+    print(f"wrote {n:,} {args.object} rows to {args.out}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from resolver import store
+    from resolver.evaluate import evaluate
+
+    con = store.connect(args.db, read_only=True)
+    try:
+        scores = evaluate(con, args.truth)
+    finally:
+        con.close()
+    if not scores:
+        print(f"no truth files (customers.csv, invoices.csv) in {args.truth}", file=sys.stderr)
+        return 2
+    for s in scores:
+        print(s.format())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="resolver",
+        description="Find duplicate customers and invoices, and orphans, across business systems.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="write the demo world: four systems' exports and truth")
+    p.add_argument("out_dir", help="folder to write the exports and truth/ into")
+    p.add_argument("--customers", type=int, default=2000, help="true customers (default 2000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.set_defaults(func=_demo_data)
+
+    p = sub.add_parser("ingest", help="load every source through its contract into the store")
+    _rules_db(p)
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("train", help="estimate both Splink models without labels and save them")
+    _rules_db(p)
+    p.add_argument("--models", default="models", help="folder for the model JSON (default: models)")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("run", help="the batch job: ingest, link, cluster, entities, publish")
+    _rules_db(p)
+    p.add_argument("--models", default="models", help="folder of the model JSON (default: models)")
+    p.add_argument("--retrain", action="store_true", help="re-estimate the models first")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("export", help="export resolved data")
+    exp = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    c = exp.add_parser("crosswalk", help="(system, source_id, entity_id) for every record")
+    c.add_argument("--db", required=True, help="the store's DuckDB file")
+    c.add_argument("--object", choices=["customer", "invoice"], required=True)
+    c.add_argument("--out", required=True, help="output file: .csv or .parquet")
+    c.set_defaults(func=_export)
+
+    p = sub.add_parser("evaluate", help="precision, recall, F1 and B-cubed against a truth folder")
+    p.add_argument("--truth", required=True, help="folder with customers.csv / invoices.csv")
+    p.add_argument("--db", required=True, help="the store's DuckDB file")
+    p.set_defaults(func=_evaluate)
+    return parser
+
+
+def _rules_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", default="rules", help="rules folder (default: rules)")
+    p.add_argument("--db", required=True, help="the store's DuckDB file")
+    p.add_argument("--data", default=None, help="folder the contracts' file paths are relative to")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ResolverError as exc:
+        print(f"resolver {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"resolver {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Clustering: records linked above the auto-link band, under constraints.
+
+Plain connected components chain: A~B and B~C put A and C together however much
+A and C disagree. Here a cluster grows edge by edge, strongest first, and a merge
+is refused when it would put together
+
+- two records with a cannot-link between them (a reviewer's rejection, or a veto
+  such as "different first names" that makes a pair a known non-match), or
+- two records of a system declared duplicate-free (one record per entity there).
+
+Must-link pairs (a reviewer's acceptance) are joined first, unconditionally.
+Components with no constraint inside are plain connected components (the fast
+path); only components holding a constraint are grown edge by edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Label each of ``n`` nodes with the smallest node index of its component.
+
+    Vectorised label propagation with pointer jumping: O(edges × log diameter).
+    """
+    labels = np.arange(n, dtype=np.int64)
+    if len(left) == 0:
+        return labels
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    while True:
+        lo = np.minimum(labels[left], labels[right])
+        before = labels.copy()
+        np.minimum.at(labels, left, lo)
+        np.minimum.at(labels, right, lo)
+        # pointer jumping: follow labels to their own labels until stable
+        while True:
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels
+
+
+class _Clusters:
+    """Union-find that knows each cluster's members, forbidden partners and systems."""
+
+    def __init__(self, nodes: Sequence[int], systems: dict[int, str], free: frozenset[str]):
+        self.parent = {v: v for v in nodes}
+        self.members = {v: [v] for v in nodes}
+        self.cannot: dict[int, set[int]] = {v: set() for v in nodes}
+        self.free = {v: ({systems[v]} & free) for v in nodes}
+
+    def find(self, v: int) -> int:
+        root = v
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[v] != root:
+            self.parent[v], v = root, self.parent[v]
+        return root
+
+    def forbid(self, a: int, b: int) -> None:
+        self.cannot[a].add(b)
+        self.cannot[b].add(a)
+
+    def conflict(self, ra: int, rb: int) -> bool:
+        if self.free[ra] & self.free[rb]:
+            return True
+        small, big = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        forbidden = self.cannot[big]
+        return any(m in forbidden for m in self.members[small])
+
+    def union(self, ra: int, rb: int) -> None:
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra].extend(self.members.pop(rb))
+        # "cannot" holds node ids; the members of the merged cluster inherit them all
+        self.cannot[ra] |= self.cannot.pop(rb)
+        self.free[ra] |= self.free.pop(rb)
+
+
+def constrained_clusters(
+    n: int,
+    *,
+    links: tuple[np.ndarray, np.ndarray, np.ndarray],
+    must_link: tuple[np.ndarray, np.ndarray] = (np.array([]), np.array([])),
+    cannot_link: tuple[np.ndarray, np.ndarray] = (np.array([]), np.array([])),
+    systems: np.ndarray | None = None,
+    duplicate_free_systems: Sequence[str] = (),
+) -> np.ndarray:
+    """Cluster ``n`` nodes; return each node's label (smallest node index of its cluster).
+
+    ``links`` is (left, right, weight): candidate edges, strongest joined first
+    (ties by node indexes, so the result never depends on input order).
+    """
+    l_link, r_link, w_link = (np.asarray(a) for a in links)
+    l_must, r_must = (np.asarray(a, dtype=np.int64) for a in must_link)
+    l_cant, r_cant = (np.asarray(a, dtype=np.int64) for a in cannot_link)
+    free = frozenset(duplicate_free_systems)
+    all_l = np.concatenate([l_link.astype(np.int64), l_must])
+    all_r = np.concatenate([r_link.astype(np.int64), r_must])
+    plain = connected_components(n, all_l, all_r)
+
+    # which components hold a constraint? only those need the careful path
+    suspect = np.zeros(n, dtype=bool)
+    if len(l_cant):
+        inside = plain[l_cant] == plain[r_cant]
+        suspect[plain[l_cant[inside]]] = True
+    if free and systems is not None:
+        is_free = np.isin(systems, list(free))
+        if is_free.any():
+            comp_sys = np.char.add(plain[is_free].astype(str), "|" + systems[is_free].astype(str))
+            uniq, counts = np.unique(comp_sys, return_counts=True)
+            for key in uniq[counts > 1]:
+                suspect[int(key.split("|")[0])] = True
+    if not suspect.any():
+        return plain
+
+    labels = plain.copy()
+    for comp in np.flatnonzero(suspect):
+        nodes = np.flatnonzero(plain == comp)
+        node_set = set(nodes.tolist())
+        sys_of = {int(v): (str(systems[v]) if systems is not None else "") for v in nodes}
+        uf = _Clusters(nodes.tolist(), sys_of, free)
+        for a, b in zip(l_cant.tolist(), r_cant.tolist(), strict=True):
+            if a in node_set and b in node_set:
+                uf.forbid(a, b)
+        for a, b in zip(l_must.tolist(), r_must.tolist(), strict=True):
+            if a in node_set:
+                ra, rb = uf.find(a), uf.find(b)
+                if ra != rb:
+                    uf.union(ra, rb)
+        sel = np.isin(l_link, nodes)
+        order = np.lexsort((r_link[sel], l_link[sel], -w_link[sel].astype(float)))
+        for a, b in zip(l_link[sel][order].tolist(), r_link[sel][order].tolist(), strict=True):
+            ra, rb = uf.find(a), uf.find(b)
+            if ra != rb and not uf.conflict(ra, rb):
+                uf.union(ra, rb)
+        for root, members in uf.members.items():
+            del root
+            labels[members] = min(members)
+    return labels

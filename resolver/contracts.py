@@ -1,0 +1,311 @@
+"""Source contracts: how one system's export maps onto a canonical object.
+
+A contract is one YAML file per source (``rules/sources/*.yaml``)::
+
+    system: crm
+    object: customer
+    file: crm/contacts.csv
+    id: ContactID
+    fields: {first_name: First Name, last_name: Last Name, email: Email}
+    enums: {status: {Active: active, Inactive: inactive}}
+    required: [last_name]
+    parse: {date_format: iso, amount_locale: en_US, phone_region: US, country: US}
+
+``load_contracts`` validates every file before anything is read and raises one
+:class:`~resolver.errors.ContractError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from resolver.canonical import FIELDS, OBJECTS, STATUSES
+from resolver.errors import ContractError, Problem
+
+_SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_TOP_KEYS = {"system", "object", "file", "csv", "id", "fields", "enums", "required", "parse"}
+_PARSE_KEYS = {"date_format", "amount_locale", "phone_region", "country"}
+_CSV_KEYS = {"delimiter", "encoding", "quotechar"}
+_AMOUNT_LOCALES = ("en_US", "eu")
+_BOOL_HINT = 'YAML read this value as true/false; quote it (e.g. "No", "Y", "off")'
+_SOURCE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv", ".txt")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One validated source contract."""
+
+    path: Path
+    system: str
+    object: str
+    file: Path
+    id_column: str
+    fields: dict[str, str]
+    enums: dict[str, dict[str, str]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    date_formats: dict[str, str] = field(default_factory=dict)
+    amount_locale: str = "en_US"
+    phone_region: str = "US"
+    country: str = "US"
+    csv_options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The source's short name, e.g. ``crm_customer``."""
+        return f"{self.system}_{self.object}"
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.file.suffix.lower() in (".parquet", ".pq")
+
+    def date_format(self, canonical_field: str) -> str:
+        """The declared format of one date field ("iso" unless the contract says otherwise)."""
+        return self.date_formats.get(canonical_field, self.date_formats.get("*", "iso"))
+
+    def source_columns(self) -> list[str]:
+        """Every source column the contract reads, id first, without repeats."""
+        cols = [self.id_column]
+        for col in self.fields.values():
+            if col not in cols:
+                cols.append(col)
+        return cols
+
+
+def load_contracts(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> list[Contract]:
+    """Read and validate every contract in ``rules_dir/sources`` (or ``rules_dir`` itself).
+
+    Relative ``file:`` paths resolve against ``data_dir`` when given, else against
+    the contract's folder. Checks that each file exists and has the mapped columns.
+    Raises ContractError with every problem at once.
+    """
+    rules_dir = Path(rules_dir)
+    folder = rules_dir / "sources" if (rules_dir / "sources").is_dir() else rules_dir
+    paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not paths:
+        raise ContractError(
+            [
+                Problem(
+                    str(folder), "", "no source contracts (*.yaml) found; add one per source file"
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    contracts = []
+    for path in paths:
+        contract = _parse_contract(path, data_dir=data_dir, problems=problems)
+        if contract is not None:
+            contracts.append(contract)
+    seen: dict[tuple[str, str], Path] = {}
+    for c in contracts:
+        key = (c.system, c.object)
+        if key in seen:
+            problems.append(
+                Problem(
+                    str(c.path),
+                    "system",
+                    f"{c.system}/{c.object} is already defined by {seen[key].name}; "
+                    "one contract per system and object",
+                )
+            )
+        seen[key] = c.path
+    for c in contracts:
+        _check_source_file(c, problems)
+    if problems:
+        raise ContractError(problems)
+    return contracts
+
+
+def _parse_contract(
+    path: Path, *, data_dir: Path | str | None, problems: list[Problem]
+) -> Contract | None:
+    where = str(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(where, "", f"not valid YAML: {exc}"))
+        return None
+    if not isinstance(doc, Mapping):
+        problems.append(
+            Problem(where, "", "must be a mapping with system, object, file, id, fields")
+        )
+        return None
+    before = len(problems)
+
+    def need_str(key: str) -> str:
+        value = doc.get(key)
+        if isinstance(value, bool):
+            problems.append(Problem(where, key, _BOOL_HINT))
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(where, key, "is required and must be a non-empty string"))
+            return ""
+        return value.strip()
+
+    for key in sorted(set(doc) - _TOP_KEYS):
+        problems.append(
+            Problem(where, str(key), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
+        )
+    system = need_str("system")
+    if system and not _SYSTEM_RE.match(system):
+        problems.append(Problem(where, "system", f"{system!r} must match [a-z][a-z0-9_]*"))
+    obj = need_str("object")
+    if obj and obj not in OBJECTS:
+        problems.append(Problem(where, "object", f"{obj!r} is not one of {', '.join(OBJECTS)}"))
+    file_name = need_str("file")
+    if file_name and Path(file_name).suffix.lower() not in _SOURCE_SUFFIXES:
+        problems.append(
+            Problem(where, "file", f"{file_name!r}: only CSV and Parquet files can be read")
+        )
+    id_column = need_str("id")
+    canonical = FIELDS.get(obj, {})
+
+    fields_doc = doc.get("fields")
+    fields: dict[str, str] = {}
+    if not isinstance(fields_doc, Mapping) or not fields_doc:
+        problems.append(Problem(where, "fields", "must map canonical fields to source columns"))
+    else:
+        for name, col in fields_doc.items():
+            if canonical and name not in canonical:
+                problems.append(
+                    Problem(
+                        where,
+                        f"fields.{name}",
+                        f"unknown canonical field for {obj}; known: {', '.join(canonical)}",
+                    )
+                )
+            elif isinstance(col, bool):
+                problems.append(Problem(where, f"fields.{name}", _BOOL_HINT))
+            elif not isinstance(col, str) or not col:
+                problems.append(Problem(where, f"fields.{name}", "source column must be a string"))
+            else:
+                fields[str(name)] = col
+
+    enums: dict[str, dict[str, str]] = {}
+    for name, mapping in (doc.get("enums") or {}).items():
+        key = f"enums.{name}"
+        if name not in fields:
+            problems.append(Problem(where, key, "enum for a field the contract does not map"))
+            continue
+        if not isinstance(mapping, Mapping) or not mapping:
+            problems.append(Problem(where, key, "must map source values to canonical values"))
+            continue
+        allowed = STATUSES.get(obj, ()) if name == "status" else ()
+        for src, dst in mapping.items():
+            if isinstance(src, bool) or isinstance(dst, bool):
+                problems.append(Problem(where, f"{key}.{src}", _BOOL_HINT))
+            elif allowed and dst not in allowed:
+                problems.append(
+                    Problem(where, f"{key}.{src}", f"{dst!r} is not one of {', '.join(allowed)}")
+                )
+        enums[name] = {str(k): str(v) for k, v in mapping.items()}
+
+    required_doc = doc.get("required") or []
+    if not isinstance(required_doc, list):
+        problems.append(Problem(where, "required", "must be a list of canonical fields"))
+        required_doc = []
+    for name in required_doc:
+        if name not in fields:
+            problems.append(
+                Problem(where, f"required.{name}", "required field is not mapped in fields")
+            )
+
+    parse_doc = doc.get("parse") or {}
+    if not isinstance(parse_doc, Mapping):
+        problems.append(Problem(where, "parse", "must be a mapping"))
+        parse_doc = {}
+    for key in sorted(set(parse_doc) - _PARSE_KEYS):
+        problems.append(
+            Problem(
+                where, f"parse.{key}", f"unknown key; allowed: {', '.join(sorted(_PARSE_KEYS))}"
+            )
+        )
+    date_formats = _date_formats(parse_doc.get("date_format", "iso"), canonical, where, problems)
+    locale = parse_doc.get("amount_locale", "en_US")
+    if locale not in _AMOUNT_LOCALES:
+        problems.append(
+            Problem(where, "parse.amount_locale", f"{locale!r} is not one of {_AMOUNT_LOCALES}")
+        )
+    csv_doc = doc.get("csv") or {}
+    if not isinstance(csv_doc, Mapping) or set(csv_doc) - _CSV_KEYS:
+        problems.append(Problem(where, "csv", f"allowed keys: {', '.join(sorted(_CSV_KEYS))}"))
+        csv_doc = {}
+
+    if len(problems) > before:
+        return None
+    base = Path(data_dir) if data_dir is not None else path.parent
+    file_path = Path(file_name)
+    if not file_path.is_absolute():
+        file_path = base / file_path
+    return Contract(
+        path=path,
+        system=system,
+        object=obj,
+        file=file_path,
+        id_column=id_column,
+        fields=fields,
+        enums=enums,
+        required=tuple(required_doc),
+        date_formats=date_formats,
+        amount_locale=str(locale),
+        phone_region=str(parse_doc.get("phone_region", "US")),
+        country=str(parse_doc.get("country", "US")),
+        csv_options={str(k): str(v) for k, v in csv_doc.items()},
+    )
+
+
+def _date_formats(
+    value: Any, canonical: Mapping[str, str], where: str, problems: list[Problem]
+) -> dict[str, str]:
+    if isinstance(value, str):
+        return {"*": value}
+    if isinstance(value, Mapping):
+        out = {}
+        for name, fmt in value.items():
+            if canonical.get(name) != "date":
+                problems.append(Problem(where, f"parse.date_format.{name}", "is not a date field"))
+            out[str(name)] = str(fmt)
+        return out
+    problems.append(Problem(where, "parse.date_format", "must be a format string or a mapping"))
+    return {}
+
+
+def _check_source_file(c: Contract, problems: list[Problem]) -> None:
+    where = str(c.path)
+    if not c.file.is_file():
+        problems.append(Problem(where, "file", f"{c.file} does not exist"))
+        return
+    try:
+        header = read_header(c)
+    except Exception as exc:  # unreadable file: report, do not crash
+        problems.append(Problem(where, "file", f"{c.file} cannot be read: {exc}"))
+        return
+    if c.id_column not in header:
+        problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
+    for name, col in c.fields.items():
+        if col not in header:
+            problems.append(
+                Problem(where, f"fields.{name}", f"column {col!r} not in {c.file.name}")
+            )
+
+
+def read_header(c: Contract) -> list[str]:
+    """The column names of a contract's source file."""
+    if c.is_parquet:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(c.file).names)
+    import csv
+
+    with c.file.open(encoding=c.csv_options.get("encoding", "utf-8-sig"), newline="") as fh:
+        reader = csv.reader(
+            fh,
+            delimiter=c.csv_options.get("delimiter", ","),
+            quotechar=c.csv_options.get("quotechar", '"'),
+        )
+        return next(reader, [])

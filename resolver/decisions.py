@@ -1,0 +1,94 @@
+"""Reviewer decisions and the clustering constraints they imply.
+
+accept  -> the records stay together (must-link)
+reject  -> no two of the records are linked (cannot-link) — while their data is unchanged
+split   -> must-link inside each group, cannot-link across groups
+undo    -> the undone decision no longer applies
+link / expected -> orphan resolutions (link is a must-link between the two records)
+
+A later decision about the same pair overrides an earlier one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import duckdb
+import pandas as pd
+
+from resolver.store import decisions as store_decisions
+
+_PAIR_COLUMNS = ["record_key_l", "record_key_r"]
+
+
+def effective(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame:
+    """Decisions in force: every decision not undone (undos themselves excluded)."""
+    d = store_decisions.load(con, obj)
+    if d.empty:
+        return d
+    undone = set(d.loc[d["action"] == "undo", "undoes"].dropna().astype(int))
+    keep = (d["action"] != "undo") & ~d["decision_id"].isin(undone)
+    return d.loc[keep].reset_index(drop=True)
+
+
+def pair_rules(con: duckdb.DuckDBPyConnection, obj: str) -> dict[tuple[str, str], tuple[str, int]]:
+    """(key_l, key_r) -> ("must" | "cannot", decision_id), latest decision winning."""
+    out: dict[tuple[str, str], tuple[str, int]] = {}
+    d = effective(con, obj)
+    if d.empty:
+        return out
+    current = _current_hashes(con, obj, d)
+    for row in d.itertuples(index=False):
+        keys = list(row.record_keys)
+        if row.action in ("accept", "link"):
+            for a, b in itertools.combinations(sorted(keys), 2):
+                out[(a, b)] = ("must", row.decision_id)
+        elif row.action == "reject":
+            then = json.loads(row.record_hashes or "{}")
+            for a, b in itertools.combinations(sorted(keys), 2):
+                if then.get(a) == current.get(a) and then.get(b) == current.get(b):
+                    out[(a, b)] = ("cannot", row.decision_id)
+                elif out.get((a, b), ("", 0))[0] == "cannot":
+                    del out[(a, b)]  # data changed since: the rejection lapses
+        elif row.action == "split":
+            groups = [sorted(g) for g in json.loads(row.groups)]
+            for g in groups:
+                for a, b in itertools.combinations(g, 2):
+                    out[(a, b)] = ("must", row.decision_id)
+            for g1, g2 in itertools.combinations(groups, 2):
+                for a, b in itertools.product(g1, g2):
+                    out[tuple(sorted((a, b)))] = ("cannot", row.decision_id)
+    return out
+
+
+def constraints(con: duckdb.DuckDBPyConnection, obj: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(must-link pairs, cannot-link pairs) for the clustering stage."""
+    rules = pair_rules(con, obj)
+    must = [k for k, (kind, _) in rules.items() if kind == "must"]
+    cannot = [k for k, (kind, _) in rules.items() if kind == "cannot"]
+    return (
+        pd.DataFrame(must, columns=_PAIR_COLUMNS),
+        pd.DataFrame(cannot, columns=_PAIR_COLUMNS),
+    )
+
+
+def _current_hashes(con: duckdb.DuckDBPyConnection, obj: str, d: pd.DataFrame) -> dict[str, str]:
+    keys = sorted({k for ks in d["record_keys"] for k in ks})
+    table = "stage_customers" if obj == "customer" else "stage_invoices"
+    from resolver.store import table_exists
+
+    if not table_exists(con, table):
+        table = table.removeprefix("stage_")
+    rows = con.execute(
+        f"SELECT record_key, row_hash FROM {table} WHERE list_contains(?, record_key)", [keys]
+    ).fetchall()
+    return dict(rows)
+
+
+def labels(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame:
+    """Reviewer decisions as pairwise labels (record_key_l, record_key_r, is_match),
+    for evaluation and threshold tuning."""
+    rules = pair_rules(con, obj)
+    rows = [(a, b, kind == "must") for (a, b), (kind, _) in sorted(rules.items())]
+    return pd.DataFrame(rows, columns=[*_PAIR_COLUMNS, "is_match"])

@@ -1,0 +1,78 @@
+"""Accuracy against a truth file: pairwise precision/recall/F1 and B-cubed, per object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Scores:
+    object: str
+    records: int
+    pair_precision: float
+    pair_recall: float
+    pair_f1: float
+    bcubed_precision: float
+    bcubed_recall: float
+    bcubed_f1: float
+    true_pairs: int
+    predicted_pairs: int
+
+    def format(self) -> str:
+        return (
+            f"{self.object:<9} records {self.records:>9,}  pairwise P {self.pair_precision:.4f} "
+            f"R {self.pair_recall:.4f} F1 {self.pair_f1:.4f}  |  B-cubed P "
+            f"{self.bcubed_precision:.4f} R {self.bcubed_recall:.4f} F1 {self.bcubed_f1:.4f}"
+        )
+
+
+def _f1(p: float, r: float) -> float:
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+def score_clusters(predicted: pd.Series, truth: pd.Series, *, obj: str = "") -> Scores:
+    """Score two labelings of the same records (index: record key)."""
+    df = pd.DataFrame({"p": predicted, "t": truth}).dropna()
+    n = len(df)
+    if n == 0:
+        return Scores(obj, 0, *(0.0,) * 6, 0, 0)
+
+    def pairs(sizes: pd.Series) -> int:
+        s = sizes.to_numpy(dtype="int64")
+        return int((s * (s - 1) // 2).sum())
+
+    both = df.groupby(["p", "t"]).size()
+    p_size = df.groupby("p").size()
+    t_size = df.groupby("t").size()
+    tp, pp, tt = pairs(both), pairs(p_size), pairs(t_size)
+    precision = tp / pp if pp else 1.0
+    recall = tp / tt if tt else 1.0
+    # B-cubed: per record, share of its predicted (true) cluster that is right
+    inter = df.join(both.rename("i"), on=["p", "t"])
+    inter = inter.join(p_size.rename("np"), on="p").join(t_size.rename("nt"), on="t")
+    bp = float((inter["i"] / inter["np"]).mean())
+    br = float((inter["i"] / inter["nt"]).mean())
+    return Scores(obj, n, precision, recall, _f1(precision, recall), bp, br, _f1(bp, br), tt, pp)
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scores]:
+    """Score the last published run against truth/customers.csv and truth/invoices.csv."""
+    truth_dir = Path(truth_dir)
+    if (truth_dir / "truth").is_dir():
+        truth_dir = truth_dir / "truth"
+    out = []
+    for obj, name in (("customer", "customers.csv"), ("invoice", "invoices.csv")):
+        path = truth_dir / name
+        if not path.is_file():
+            continue
+        truth = pd.read_csv(path, dtype=str)
+        truth.index = truth["system"] + ":" + truth["source_id"]
+        pred = con.execute(f"SELECT record_key, entity_id FROM {obj}_members").df()
+        pred = pred.set_index("record_key")["entity_id"]
+        common = pred.index.intersection(truth.index)
+        out.append(score_clusters(pred.loc[common], truth.loc[common, "entity_id"], obj=obj))
+    return out

@@ -1,0 +1,137 @@
+"""Golden records by survivorship rules (rules/survivorship.yaml).
+
+For each field the value comes from the member whose system ranks first in that
+field's preference list, then the most recent (updated_at), then the most complete
+record, then the smallest record key; the record it came from is kept beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from resolver.errors import Problem, RulesError
+
+# golden field -> SQL over a member record (table alias m)
+_TITLE = (
+    "array_to_string(list_transform(string_split({x}, ' '), lambda w: upper(w[1]) || w[2:]), ' ')"
+)
+GOLDEN_FIELDS: dict[str, dict[str, str]] = {
+    "customer": {
+        "name": _TITLE.format(
+            x="nullif(trim(concat_ws(' ', m.first_name_norm, "
+            "m.middle_name_norm, m.last_name_norm)), '')"
+        ),
+        "company": "m.company_norm",
+        "email": "m.email_norm",
+        "phone": "m.phone_e164",
+        "address": "m.address_line",
+        "city": "m.city_norm",
+        "state": "m.state_norm",
+        "postal_code": "m.zip5",
+        "status": "m.status",
+        "branch": "m.branch",
+    },
+    "invoice": {
+        "invoice_number": "m.invoice_number",
+        "invoice_number_norm": "m.invoice_number_norm",
+        "customer_entity_id": "m.customer_entity_id",
+        "amount_cents": "m.amount_cents",
+        "tax_cents": "m.tax_cents",
+        "currency": "m.currency",
+        "invoice_date": "m.invoice_date",
+        "due_date": "m.due_date",
+        "status": "m.status",
+        "branch": "m.branch",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    prefer: dict[str, tuple[str, ...]]  # object -> default system order
+    fields: dict[str, dict[str, tuple[str, ...]]]  # object -> field -> system order
+
+    def order(self, obj: str, field: str) -> tuple[str, ...]:
+        return self.fields.get(obj, {}).get(field, self.prefer.get(obj, ()))
+
+
+def load_survivorship(rules_dir: Path | str) -> Survivorship:
+    path = Path(rules_dir) / "survivorship.yaml"
+    if not path.is_file():
+        return Survivorship(prefer={}, fields={})
+    where = str(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise RulesError([Problem(where, "", f"not valid YAML: {exc}")]) from exc
+    problems = []
+    prefer, fields = {}, {}
+    for obj, spec in doc.items():
+        if obj not in GOLDEN_FIELDS:
+            problems.append(Problem(where, str(obj), "must be customer or invoice"))
+            continue
+        if not isinstance(spec, Mapping):
+            problems.append(Problem(where, obj, "must be a mapping with prefer and fields"))
+            continue
+        p = spec.get("prefer", [])
+        if not isinstance(p, list):
+            problems.append(Problem(where, f"{obj}.prefer", "must be a list of systems"))
+            p = []
+        prefer[obj] = tuple(p)
+        fields[obj] = {}
+        for field, order in (spec.get("fields") or {}).items():
+            if field not in GOLDEN_FIELDS[obj]:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{obj}.fields.{field}",
+                        f"unknown golden field; known: {', '.join(GOLDEN_FIELDS[obj])}",
+                    )
+                )
+            elif not isinstance(order, list):
+                problems.append(Problem(where, f"{obj}.fields.{field}", "must be a list"))
+            else:
+                fields[obj][field] = tuple(order)
+    if problems:
+        raise RulesError(problems)
+    return Survivorship(prefer=prefer, fields=fields)
+
+
+def golden_sql(obj: str, members_sql: str, rules: Survivorship) -> str:
+    """SQL for one golden row per entity from ``members_sql`` (record columns + entity_id).
+
+    Every chosen value has a ``<field>_source`` column: the record key it came from.
+    """
+    fields = GOLDEN_FIELDS[obj]
+    completeness = " + ".join(f"({expr} IS NOT NULL)::INT" for expr in fields.values())
+    parts = []
+    for field, expr in fields.items():
+        order = rules.order(obj, field)
+        rank = (
+            "CASE m.system "
+            + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(order))
+            + f" ELSE {len(order)} END"
+            if order
+            else "0"
+        )
+        key = (
+            f"struct_pack(r := {rank}, t := -coalesce(epoch(m.updated_at), 0), "
+            f"c := -({completeness}), k := m.record_key)"
+        )
+        parts.append(f"arg_min({expr}, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}")
+        parts.append(
+            f"arg_min(m.record_key, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}_source"
+        )
+    cols = ",\n       ".join(parts)
+    return f"""
+SELECT m.entity_id,
+       count(*) AS member_count,
+       list(DISTINCT m.system ORDER BY m.system) AS systems,
+       {cols}
+FROM ({members_sql}) m
+GROUP BY m.entity_id
+"""

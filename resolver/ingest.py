@@ -1,0 +1,384 @@
+"""The ingest stage: read every source through its contract into canonical tables.
+
+Every row read is either loaded into ``customers``/``invoices`` (raw values beside
+normalized ones, the source row kept as JSON) or written to ``rejects`` with a
+reason naming file, row and column: rows read = rows loaded + rows rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from resolver import store
+from resolver.canonical import FIELDS, TABLES
+from resolver.contracts import Contract
+from resolver.errors import ResolverError
+from resolver.normalize import (
+    normalize_customer_frame,
+    normalize_invoice_frame,
+    parse_amount_column,
+    parse_date_column,
+)
+from resolver.progress import Progress
+from resolver.store import schema
+
+
+@dataclass
+class SourceLoad:
+    """What one source contributed: the row-count identity and the reject reasons."""
+
+    system: str
+    object: str
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    reasons: Counter = field(default_factory=Counter)
+
+    def format(self) -> str:
+        line = (
+            f"{self.system:<10} {self.object:<8} read {self.rows_read:>9,}  "
+            f"loaded {self.rows_loaded:>9,}  rejected {self.rows_rejected:>6,}"
+        )
+        if self.reasons:
+            top = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common(4))
+            line += f"  ({top})"
+        return line
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    contracts: list[Contract],
+    *,
+    progress: Progress | None = None,
+    publish: bool = True,
+) -> list[SourceLoad]:
+    """Load every contract's source into staging tables, then publish them at once.
+
+    With ``publish=False`` the staged tables (``stage_customers``, ...) are left for
+    the caller (the batch job) to publish with the rest of its run.
+    """
+    progress = progress or Progress()
+    stages = {
+        "customers": store.create_stage(con, "customers", schema.CUSTOMER_COLUMNS),
+        "invoices": store.create_stage(con, "invoices", schema.INVOICE_COLUMNS),
+        "rejects": store.create_stage(con, "rejects", schema.REJECT_COLUMNS),
+        "source_loads": store.create_stage(con, "source_loads", schema.SOURCE_LOAD_COLUMNS),
+    }
+    loads = []
+    for contract in sorted(contracts, key=lambda c: (c.object, c.system)):
+        loads.append(_ingest_one(con, contract, stages, progress))
+    if publish:
+        store.publish(con, list(stages))
+    return loads
+
+
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    stages: dict[str, str],
+    progress: Progress,
+) -> SourceLoad:
+    raw, bad_shape = read_source(contract)
+    n = len(raw) + len(bad_shape)
+    with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
+        canonical, problems = _map_and_check(contract, raw)
+        ok = problems.isna().to_numpy()
+        loaded = canonical.loc[ok].copy()
+        if contract.object == "customer":
+            norm = normalize_customer_frame(
+                loaded,
+                phone_region=contract.phone_region,
+                default_country=contract.country,
+                progress=advance,
+            )
+        else:
+            norm = normalize_invoice_frame(loaded)
+            advance(len(loaded))
+        loaded = pd.concat([loaded, norm], axis=1)
+        rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_shape)
+        advance(len(rejects))
+        _insert(
+            con, stages[TABLES[contract.object]], loaded, schema.RECORD_COLUMNS[contract.object]
+        )
+        _insert(con, stages["rejects"], rejects, schema.REJECT_COLUMNS)
+    load = SourceLoad(
+        system=contract.system,
+        object=contract.object,
+        file=str(contract.file),
+        rows_read=n,
+        rows_loaded=len(loaded),
+        rows_rejected=len(rejects),
+        reasons=Counter(rejects["reason_kind"]) if len(rejects) else Counter(),
+    )
+    if load.rows_loaded + load.rows_rejected != load.rows_read:  # the identity must hold
+        raise ResolverError(f"{contract.file}: rows lost between read and load")
+    con.execute(
+        f"INSERT INTO {stages['source_loads']} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            contract.system,
+            contract.object,
+            str(contract.file),
+            _sha256(contract.file),
+            str(contract.path),
+            load.rows_read,
+            load.rows_loaded,
+            load.rows_rejected,
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
+    )
+    return load
+
+
+def read_source(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a source as text: (rows, rows whose field count does not match the header).
+
+    Both frames carry ``_row`` (1-based data row). Values are stripped strings or None.
+    """
+    if contract.is_parquet:
+        df = pd.read_parquet(contract.file)
+        df = df.astype(object).where(df.notna(), None)
+        df = df.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+        bad = pd.DataFrame(columns=["_row", "_line", "_fields"])
+    else:
+        df, bad = _read_csv(contract)
+    df.insert(0, "_row", np.arange(1, len(df) + 1, dtype=np.int64))
+    if len(bad):
+        # bad-shape rows keep their own position; renumber good rows around them
+        all_rows = np.arange(1, len(df) + len(bad) + 1, dtype=np.int64)
+        good_rows = np.setdiff1d(all_rows, bad["_row"].to_numpy())
+        df["_row"] = good_rows
+    for col in df.columns[1:]:
+        s = df[col]
+        df[col] = s.where(s.isna(), s.astype(str).str.strip()).replace("", None)
+    return df, bad
+
+
+def _read_csv(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
+    opts = contract.csv_options
+    rows: list[list[str]] = []
+    bad: list[tuple[int, int, int]] = []
+    with contract.file.open(encoding=opts.get("encoding", "utf-8-sig"), newline="") as fh:
+        reader = csv.reader(
+            fh, delimiter=opts.get("delimiter", ","), quotechar=opts.get("quotechar", '"')
+        )
+        header = next(reader, [])
+        width = len(header)
+        for i, rec in enumerate(reader, start=1):
+            if len(rec) == width:
+                rows.append(rec)
+            elif rec:  # blank lines are not rows
+                bad.append((i, reader.line_num, len(rec)))
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    return df, pd.DataFrame(bad, columns=["_row", "_line", "_fields"])
+
+
+def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Map source columns to canonical fields; return it and one problem text per row."""
+    kinds = FIELDS[contract.object]
+    out = pd.DataFrame(index=raw.index)
+    out["system"] = contract.system
+    out["source_id"] = raw[contract.id_column]
+    out["source_file"] = str(contract.file)
+    out["source_row"] = raw["_row"]
+    problems: list[pd.Series] = []
+
+    def problem(mask: pd.Series, column: str, message: str | pd.Series) -> None:
+        if mask.any():
+            text = f"column {column!r}: " + (
+                message if isinstance(message, str) else message.astype(str)
+            )
+            problems.append(pd.Series(np.where(mask, text, None), index=raw.index, dtype=object))
+
+    ids = raw[contract.id_column]
+    problem(ids.isna(), contract.id_column, "missing source id [missing_required]")
+    _repeated_ids(raw, contract, problem)
+    for name in kinds:
+        col = contract.fields.get(name)
+        values = raw[col] if col else pd.Series(None, index=raw.index, dtype=object)
+        kind = kinds[name]
+        if name in contract.required:
+            problem(values.isna(), col, f"required field {name} is empty [missing_required]")
+        if kind == "enum" and col:
+            mapping = {k.strip().lower(): v for k, v in contract.enums.get(name, {}).items()}
+            if mapping:
+                mapped = values.str.lower().map(mapping)
+                problem(
+                    values.notna() & mapped.isna(),
+                    col,
+                    "value " + values.astype(str) + f" is not in the enum map of {name} [bad_enum]",
+                )
+                values = mapped.where(values.notna(), None)
+            else:
+                values = values.str.lower()
+        elif kind == "date" and col:
+            parsed = parse_date_column(values, fmt=_strptime(contract.date_format(name)))
+            problem(
+                parsed["reason"].notna() & values.notna(),
+                col,
+                "cannot read date "
+                + values.astype(str)
+                + ": "
+                + parsed["reason"].astype(str)
+                + " [bad_date]",
+            )
+            values = parsed["value"]
+        elif kind == "amount" and col:
+            parsed = parse_amount_column(values, locale=contract.amount_locale)
+            problem(
+                parsed["reason"].notna() & values.notna(),
+                col,
+                "cannot read amount "
+                + values.astype(str)
+                + ": "
+                + parsed["reason"].astype(str)
+                + " [bad_amount]",
+            )
+            values = parsed["value"]
+            name = f"{name}_cents"
+        out[name] = values
+    if "country" in kinds:
+        out["country"] = out["country"].fillna(contract.country)
+    out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
+    mapped_cols = [contract.fields[k] for k in kinds if k in contract.fields]
+    out["row_hash"] = (
+        pd.util.hash_pandas_object(raw[mapped_cols].fillna("\x00"), index=False)
+        .map(lambda h: f"{h:016x}")
+        .to_numpy()
+    )
+    source_cols = [c for c in raw.columns if c != "_row"]
+    out["raw"] = _rows_as_json(raw[source_cols])
+    if problems:
+        joined = pd.concat(problems, axis=1)
+        text = joined.apply(lambda r: "; ".join(v for v in r if v is not None) or None, axis=1)
+    else:
+        text = pd.Series(None, index=raw.index, dtype=object)
+    return out, text
+
+
+def _repeated_ids(raw: pd.DataFrame, contract: Contract, problem) -> None:
+    """A repeated id is decided by content, never by row order.
+
+    Identical rows (an export written twice) keep their first copy; rows that share
+    an id but differ are all rejected, since nothing says which one the id belongs to.
+    """
+    ids = raw[contract.id_column]
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    if not repeated.any():
+        return
+    cols = [c for c in raw.columns if c != "_row"]
+    content = pd.util.hash_pandas_object(raw[cols].fillna("\x00"), index=False)
+    sub = pd.DataFrame({"id": ids, "h": content, "row": raw["_row"]})[repeated]
+    variants = sub.groupby("id")["h"].transform("nunique")
+    first_row = sub.groupby("id")["row"].transform("min")
+    rows_of = sub.groupby("id")["row"].transform(lambda r: ", ".join(map(str, sorted(r))))
+    same = (variants == 1) & (sub["row"] != first_row)
+    clash = variants > 1
+    col = contract.id_column
+    msg_same = "duplicate row: identical to row " + first_row.astype(str) + " [duplicate_id]"
+    msg_clash = (
+        "source id "
+        + sub["id"].astype(str)
+        + " is used by different rows ("
+        + rows_of
+        + "); fix the source, none of them is loaded [id_conflict]"
+    )
+    problem(same.reindex(raw.index, fill_value=False), col, msg_same.reindex(raw.index))
+    problem(clash.reindex(raw.index, fill_value=False), col, msg_clash.reindex(raw.index))
+
+
+def _strptime(fmt: str) -> str | None:
+    return None if fmt.lower() in ("iso", "auto", "") else fmt
+
+
+def _rows_as_json(df: pd.DataFrame) -> list[str]:
+    if df.empty:
+        return []
+    return df.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+
+
+def _rejects_frame(
+    contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_shape: pd.DataFrame
+) -> pd.DataFrame:
+    file = str(contract.file)
+    first_col = problems.str.extract(r"^column '([^']*)'", expand=False)
+    kind = problems.str.extract(r"\[(\w+)\]", expand=False)
+    rejects = pd.DataFrame(
+        {
+            "system": contract.system,
+            "object": contract.object,
+            "source_file": file,
+            "source_row": raw["_row"].astype("int64"),
+            "source_id": raw[contract.id_column],
+            "column_name": first_col,
+            "reason": f"{file}: row " + raw["_row"].astype(str) + ": " + problems,
+            "raw": _rows_as_json(raw[[c for c in raw.columns if c != "_row"]]),
+            "reason_kind": kind,
+        }
+    )
+    if len(bad_shape):
+        width = len(raw.columns) - 1
+        shape = pd.DataFrame(
+            {
+                "system": contract.system,
+                "object": contract.object,
+                "source_file": file,
+                "source_row": bad_shape["_row"].astype("int64"),
+                "source_id": None,
+                "column_name": None,
+                "reason": f"{file}: row "
+                + bad_shape["_row"].astype(str)
+                + " (line "
+                + bad_shape["_line"].astype(str)
+                + "): has "
+                + bad_shape["_fields"].astype(str)
+                + f" fields, the header has {width} [bad_shape]",
+                "raw": None,
+                "reason_kind": "bad_shape",
+            }
+        )
+        rejects = pd.concat([rejects, shape], ignore_index=True)
+    return rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, columns: dict[str, str]
+) -> None:
+    if df.empty:
+        return
+    frame = df.reindex(columns=list(columns)).reset_index(drop=True)
+    con.register("_ingest_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _ingest_frame")
+    finally:
+        con.unregister("_ingest_frame")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The last published load per source, as dicts (for the CLI and the report)."""
+    cur = con.execute(
+        "SELECT system, object, source_file, rows_read, rows_loaded, rows_rejected "
+        "FROM source_loads ORDER BY object, system"
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+__all__ = ["SourceLoad", "ingest", "load_summary", "read_source"]

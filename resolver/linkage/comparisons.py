@@ -1,0 +1,214 @@
+"""Comparison kinds an analyst names in rules/*.yaml, turned into Splink comparison levels.
+
+Each kind is a function of its YAML options that returns Splink's comparison dict:
+an ordered list of levels, the first whose SQL holds wins. Options are checked by
+:func:`check_comparison`, which returns problems instead of raising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Level = dict[str, Any]
+Options = Mapping[str, Any]
+
+
+def _null(*cols: str) -> Level:
+    cond = " OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in cols)
+    return {"sql_condition": cond, "label_for_charts": "missing", "is_null_level": True}
+
+
+def _level(sql: str, label: str, tf_column: str | None = None) -> Level:
+    level: Level = {"sql_condition": sql, "label_for_charts": label}
+    if tf_column:
+        level["tf_adjustment_column"] = tf_column
+        level["tf_adjustment_weight"] = 1.0
+    return level
+
+
+_ELSE: Level = {"sql_condition": "ELSE", "label_for_charts": "different"}
+
+
+def _jw(col: str, t: float) -> str:
+    return f"jaro_winkler_similarity({col}_l, {col}_r) >= {float(t)}"
+
+
+def _exact(o: Options) -> list[Level]:
+    c = o["column"]
+    return [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None), _ELSE]
+
+
+def _string(o: Options) -> list[Level]:
+    c = o["column"]
+    levels = [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None)]
+    levels += [_level(_jw(c, t), f"jaro-winkler >= {t}") for t in o.get("thresholds", [])]
+    if o.get("phonetic_column"):
+        p = o["phonetic_column"]
+        levels.append(_level(f"{p}_l = {p}_r", "sounds alike"))
+    return [*levels, _ELSE]
+
+
+def _first_name(o: Options) -> list[Level]:
+    c, k = o["column"], o["key_column"]
+    levels = [
+        _null(c),
+        _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None),
+        _level(f"{k}_l = {k}_r", "same nickname key"),
+    ]
+    levels += [_level(_jw(c, t), f"jaro-winkler >= {t}") for t in o.get("thresholds", [])]
+    # "j" vs "john": an initial that agrees
+    levels.append(
+        _level(
+            f"(length({c}_l) = 1 OR length({c}_r) = 1) AND left({c}_l, 1) = left({c}_r, 1)",
+            "initial agrees",
+        )
+    )
+    return [*levels, _ELSE]
+
+
+def _email(o: Options) -> list[Level]:
+    c, k = o["column"], o["key_column"]
+    user = "split_part({c}_{s}, '@', 1)"
+    return [
+        _null(c),
+        _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None),
+        _level(f"{k}_l = {k}_r", "same canonical address"),
+        _level(
+            f"jaro_winkler_similarity({user.format(c=c, s='l')}, {user.format(c=c, s='r')})"
+            f" >= {float(o.get('user_threshold', 0.9))}",
+            "similar user name",
+        ),
+        _ELSE,
+    ]
+
+
+def _address(o: Options) -> list[Level]:
+    line, num = o["line_column"], o["house_number_column"]
+    street, post = o["street_column"], o["postal_column"]
+    return [
+        _null(line),
+        _level(f"{line}_l = {line}_r", "same address"),
+        _level(
+            f"{num}_l = {num}_r AND jaro_winkler_similarity({street}_l, {street}_r) >= 0.9",
+            "same number and street",
+        ),
+        _level(f"{num}_l = {num}_r AND {post}_l = {post}_r", "same number and zip"),
+        _level(f"{post}_l = {post}_r", "same zip"),
+        _ELSE,
+    ]
+
+
+def _amount(o: Options) -> list[Level]:
+    c = o["column"]
+    tol = int(o.get("tolerance_cents", 100))
+    lo, hi = (float(x) for x in o.get("ratio_range", [1.0, 1.15]))
+    big = f"greatest({c}_l, {c}_r)"
+    small = f"least({c}_l, {c}_r)"
+    return [
+        _null(c),
+        _level(f"{c}_l = {c}_r", "exact"),
+        _level(f"abs({c}_l - {c}_r) <= {tol}", f"within {tol} cents"),
+        _level(
+            f"{small} > 0 AND {big}::DOUBLE / {small} BETWEEN {lo} AND {hi}",
+            f"ratio {lo}-{hi} (tax or rounding)",
+        ),
+        _ELSE,
+    ]
+
+
+def _date(o: Options) -> list[Level]:
+    c = o["column"]
+    levels = [_null(c), _level(f"{c}_l = {c}_r", "same day")]
+    for days in o.get("thresholds_days", [3, 30]):
+        levels.append(
+            _level(f"abs(date_diff('day', {c}_l, {c}_r)) <= {int(days)}", f"within {days} days")
+        )
+    return [*levels, _ELSE]
+
+
+def _code(o: Options) -> list[Level]:
+    c = o["column"]
+    return [
+        _null(c),
+        _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None),
+        _level(f"levenshtein({c}_l, {c}_r) <= 1", "one edit apart"),
+        _level(
+            f"length({c}_l) >= 3 AND length({c}_r) >= 3 AND "
+            f"(ends_with({c}_l, {c}_r) OR ends_with({c}_r, {c}_l))",
+            "one ends with the other",
+        ),
+        _ELSE,
+    ]
+
+
+def _custom(o: Options) -> list[Level]:
+    levels = [_level(lv["sql"], lv.get("label", lv["sql"][:40])) for lv in o["levels"]]
+    if o.get("null_sql"):
+        levels.insert(0, {**_level(o["null_sql"], "missing"), "is_null_level": True})
+    return [*levels, _ELSE]
+
+
+KINDS: dict[str, tuple[Callable[[Options], list[Level]], tuple[str, ...]]] = {
+    "exact": (_exact, ("column",)),
+    "string": (_string, ("column",)),
+    "first_name": (_first_name, ("column", "key_column")),
+    "email": (_email, ("column", "key_column")),
+    "address": (_address, ("line_column", "house_number_column", "street_column", "postal_column")),
+    "amount": (_amount, ("column",)),
+    "date": (_date, ("column",)),
+    "code": (_code, ("column",)),
+    "custom": (_custom, ("levels",)),
+}
+
+_OPTIONAL = {
+    "kind",
+    "tf",
+    "thresholds",
+    "phonetic_column",
+    "user_threshold",
+    "tolerance_cents",
+    "ratio_range",
+    "thresholds_days",
+    "null_sql",
+    "m_probabilities",
+}
+
+
+def check_comparison(name: str, o: Any, columns: set[str]) -> list[tuple[str, str]]:
+    """Problems with one comparison's options: (key, message) pairs."""
+    if not isinstance(o, Mapping):
+        return [(name, "must be a mapping with kind and columns")]
+    kind = o.get("kind")
+    if kind not in KINDS:
+        return [(f"{name}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")]
+    out = []
+    _, required = KINDS[kind]
+    for key in required:
+        if key not in o:
+            out.append((f"{name}.{key}", f"required for kind {kind}"))
+    for key in sorted(set(o) - set(required) - _OPTIONAL):
+        out.append((f"{name}.{key}", "unknown option"))
+    for key, value in o.items():
+        if key.endswith("column") and value not in columns:
+            out.append((f"{name}.{key}", f"{value!r} is not a normalized column"))
+    for t in o.get("thresholds", []):
+        if not isinstance(t, int | float) or not 0 < t < 1:
+            out.append((f"{name}.thresholds", f"{t!r} must be a number between 0 and 1"))
+    return out
+
+
+def comparison_dict(name: str, o: Options) -> dict[str, Any]:
+    """Splink's comparison dict for one named comparison."""
+    build, _ = KINDS[o["kind"]]
+    levels = build(o)
+    return {
+        "output_column_name": name,
+        "comparison_description": f"{o['kind']} comparison",
+        "comparison_levels": levels,
+    }
+
+
+def comparison_columns(o: Options) -> list[str]:
+    """The input columns a comparison reads."""
+    return [v for k, v in o.items() if k.endswith("column")]

@@ -1,0 +1,207 @@
+"""Train, save and load the Splink model of one object.
+
+A saved model is JSON: ``{"resolver": {...metadata...}, "splink": {...Splink model...}}``.
+The metadata records what made it (format version, rules hash, rows trained on,
+date, library versions); a model whose rules hash differs from the rules is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from resolver.errors import ModelError
+from resolver.linkage.rules import LinkageRules
+from resolver.progress import Progress
+
+MODEL_FORMAT = 1
+MODEL_FILES = {"customer": "customers.json", "invoice": "invoices.json"}
+_SPLINK_LOG = logging.ERROR
+
+
+@dataclass
+class Model:
+    """A trained model: Splink's settings dict and our metadata."""
+
+    object: str
+    splink: dict[str, Any]
+    meta: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return f"{self.object}@{self.meta['rules_hash']}:{self.meta['trained_at']}"
+
+    def to_json(self) -> str:
+        return json.dumps({"resolver": self.meta, "splink": self.splink}, indent=2, sort_keys=True)
+
+    def untrained_levels(self) -> list[str]:  # before _neutralise_untrained fills them
+        """Levels with no m or u estimate (Splink would silently use defaults)."""
+        out = []
+        for comp in self.splink["comparisons"]:
+            for level in comp["comparison_levels"]:
+                if level.get("is_null_level"):
+                    continue
+                for p in ("m_probability", "u_probability"):
+                    if level.get(p) is None:
+                        out.append(f"{comp['output_column_name']}/{level['label_for_charts']}: {p}")
+        return out
+
+
+def _versions() -> dict[str, str]:
+    import splink
+
+    return {
+        "splink": splink.__version__,
+        "duckdb": duckdb.__version__,
+        "pandas": pd.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def work_linker(
+    table: pd.DataFrame | pa.Table,
+    settings: dict[str, Any] | str,
+    *,
+    memory_limit: str | None = None,
+):
+    """A Splink Linker over ``table`` on a private in-memory DuckDB (nothing leaks into the store)."""
+    from splink import DuckDBAPI, Linker
+
+    con = duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {})
+    db_api = DuckDBAPI(con)
+    sdf = db_api.register(table, table_name="link_input")
+    linker = Linker(sdf, settings, log_level=_SPLINK_LOG, validate_settings=True)
+    return linker, con, sdf
+
+
+def train_model(
+    table: pd.DataFrame | pa.Table,
+    rules: LinkageRules,
+    *,
+    progress: Progress | None = None,
+) -> Model:
+    """Estimate the model without labels: the prior from deterministic rules, u by
+    random sampling (seeded), m by EM over each training blocking rule (capped)."""
+    progress = progress or Progress()
+    training = rules.training
+    rows = table.num_rows if isinstance(table, pa.Table) else len(table)
+    sample_rows = int(training.get("sample_rows", 0) or 0)
+    if sample_rows and rows > sample_rows:
+        # a row sample keeps the model's cost flat with scale; hash-ordered, so deterministic
+        df = table.to_pandas() if isinstance(table, pa.Table) else table
+        order = pd.util.hash_pandas_object(df["record_key"], index=False).sort_values()
+        table = df.loc[order.index[:sample_rows]].reset_index(drop=True)
+    linker, con, _ = work_linker(table, rules.splink_settings())
+    n_em = len(rules.em_blocking_rules)
+    with progress.stage(f"train {rules.object}", total=2 + n_em, unit="steps") as advance:
+        linker.training.estimate_probability_two_random_records_match(
+            rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
+        )
+        advance(1)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=float(training.get("u_max_pairs", 2e6)), seed=int(training.get("seed", 42))
+        )
+        advance(1)
+        for rule in rules.em_blocking_rules:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                max_pairs=float(training["em_max_pairs"]) if training.get("em_max_pairs") else None,
+            )
+            advance(1)
+    splink = linker.misc.save_model_to_json()
+    con.close()
+    model = Model(
+        object=rules.object,
+        splink=_portable(splink),
+        meta={
+            "format_version": MODEL_FORMAT,
+            "object": rules.object,
+            "rules_hash": rules.rules_hash,
+            "rules_file": rules.path.name,
+            "rows_trained_on": int(min(rows, sample_rows) if sample_rows else rows),
+            "rows_available": int(rows),
+            "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "library_versions": _versions(),
+        },
+    )
+    model.meta["untrained_levels"] = model.untrained_levels()
+    model.meta["neutral_levels"] = _neutralise_untrained(model.splink)
+    return model
+
+
+def _neutralise_untrained(splink: dict[str, Any]) -> list[str]:
+    """Give levels training never saw a weight of zero (m = u): no evidence either way.
+
+    Splink would otherwise use built-in defaults that can be strongly positive. A
+    level whose u is unknown takes the "different" level's u; whose m is unknown, its u.
+    """
+    filled = []
+    for comp in splink["comparisons"]:
+        levels = comp["comparison_levels"]
+        else_u = next(
+            (lv.get("u_probability") for lv in reversed(levels) if lv["sql_condition"] == "ELSE"),
+            None,
+        )
+        for level in levels:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m is not None and u is not None:
+                continue
+            if u is None:
+                u = level["u_probability"] = else_u if else_u is not None else 0.5
+            if m is None:
+                level["m_probability"] = u
+            filled.append(f"{comp['output_column_name']}/{level['label_for_charts']}")
+    return filled
+
+
+def _portable(splink: dict[str, Any]) -> dict[str, Any]:
+    out = dict(splink)
+    out.pop("linker_uid", None)  # per-session id: keeps saved models diff-able
+    return out
+
+
+def save_model(model: Model, models_dir: Path | str) -> Path:
+    path = Path(models_dir) / MODEL_FILES[model.object]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(model.to_json() + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load_model(models_dir: Path | str, rules: LinkageRules) -> Model:
+    """Load a saved model; refuse one trained under other rules or another format."""
+    path = Path(models_dir) / MODEL_FILES[rules.object]
+    if not path.is_file():
+        raise ModelError(
+            f"no trained {rules.object} model at {path}; run `resolver train` "
+            "or `resolver run --retrain`"
+        )
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        meta, splink = doc["resolver"], doc["splink"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path} is not a resolver model file: {exc}") from exc
+    if meta.get("format_version") != MODEL_FORMAT:
+        raise ModelError(
+            f"{path} has model format {meta.get('format_version')}, this resolver reads "
+            f"{MODEL_FORMAT}; retrain with `resolver train`"
+        )
+    if meta.get("rules_hash") != rules.rules_hash:
+        raise ModelError(
+            f"{path} was trained under other rules (hash {meta.get('rules_hash')}, "
+            f"{rules.path.name} now hashes to {rules.rules_hash}); "
+            "retrain with `resolver train` or `resolver run --retrain`"
+        )
+    return Model(object=rules.object, splink=splink, meta=meta)

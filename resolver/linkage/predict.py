@@ -1,0 +1,134 @@
+"""Score candidate pairs with a trained model, and band them.
+
+The prior (probability two random records match) is re-estimated on each run's
+data from the rules' deterministic rules, so a probability threshold means the same
+thing at 10k rows as at 1M: a model trained on a small world does not over-link a
+large one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from resolver.linkage.model import Model, work_linker
+from resolver.linkage.rules import LinkageRules
+from resolver.progress import Progress
+
+KEEP_PROBABILITY = 0.01  # pairs below this are not kept (too weak to propose or cite)
+
+
+@dataclass
+class Scored:
+    """Scored pairs and what made them."""
+
+    pairs: pa.Table
+    prior: float
+    comparisons_scored: int
+    evidence_columns: list[str]
+
+
+def score_pairs(
+    table: pd.DataFrame | pa.Table,
+    model: Model,
+    rules: LinkageRules,
+    *,
+    progress: Progress | None = None,
+    keep_probability: float = KEEP_PROBABILITY,
+) -> Scored:
+    """Block, score and veto every candidate pair within ``table``.
+
+    Returns one row per pair (``record_key_l < record_key_r``) with match weight,
+    probability, each comparison's level (``gamma_*``) and weight (``mw_*``), and the
+    first veto it meets (or null).
+    """
+    progress = progress or Progress()
+    settings = dict(model.splink)
+    linker, con, _ = work_linker(table, settings)
+    with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
+        linker.training.estimate_probability_two_random_records_match(
+            rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
+        )
+        prior = float(linker._settings_obj._probability_two_random_records_match)
+        advance(1)
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        n_scored = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0]
+        predictions = linker.inference.predict(threshold_match_probability=keep_probability)
+        advance(1)
+        cols = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
+        evidence = [
+            c for c in cols if c.startswith(("gamma_", "mw_")) and not c.startswith("mw_tf")
+        ]
+        tf = [c for c in cols if c.startswith("mw_tf_adj_")]
+        veto = rules.veto_sql() or "NULL"
+        select = ", ".join(f"p.{c}" for c in evidence)
+        tf_sum = " + ".join(f"coalesce(p.{c}, 0)" for c in tf) or "0"
+        sql = f"""
+            SELECT least(p.record_key_l, p.record_key_r) AS record_key_l,
+                   greatest(p.record_key_l, p.record_key_r) AS record_key_r,
+                   CASE WHEN p.record_key_l < p.record_key_r THEN l.system ELSE r.system END
+                     AS system_l,
+                   CASE WHEN p.record_key_l < p.record_key_r THEN r.system ELSE l.system END
+                     AS system_r,
+                   p.match_weight, p.match_probability, {tf_sum} AS mw_term_frequency,
+                   {select}, {veto} AS veto
+            FROM {predictions.physical_name} p
+            JOIN link_input l ON l.record_key = p.record_key_l
+            JOIN link_input r ON r.record_key = p.record_key_r
+            ORDER BY 1, 2
+        """
+        pairs = con.sql(sql).to_arrow_table()
+        advance(1)
+    con.close()
+    return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored, evidence_columns=evidence)
+
+
+def band_sql(rules: LinkageRules) -> str:
+    """SQL CASE giving each pair its band: auto_link, review or none (vetoes never auto-link)."""
+    auto, review = rules.thresholds.auto_link, rules.thresholds.review
+    return (
+        f"CASE WHEN match_probability >= {auto} AND veto IS NULL THEN 'auto_link' "
+        f"WHEN match_probability >= {review} THEN 'review' ELSE 'none' END"
+    )
+
+
+def score_table(
+    table: pd.DataFrame | pa.Table,
+    model: Model,
+    *,
+    blocking_rules: list[str] | None = None,
+    tf_tables: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Score every pair within a small table with the model as trained (its own prior).
+
+    For a handful of records (tests, the notebooks' example pairs); ``blocking_rules``
+    defaults to every pair. Term frequencies come from ``tf_tables`` (column ->
+    frame of value and ``tf_<column>``) or, without them, from the table itself.
+    """
+    linker, con, sdf = work_linker(table, dict(model.splink))
+    try:
+        for col in tf_columns(model):
+            if tf_tables and col in tf_tables:
+                linker.table_management.register_term_frequency_lookup(tf_tables[col], col)
+            else:
+                linker.table_management.compute_tf_table(col)
+        return linker.inference.predict_within(
+            sdf,
+            blocking_rules_to_generate_predictions=blocking_rules or ["1=1"],
+            warning_mode="never",
+        ).as_pandas_dataframe()
+    finally:
+        con.close()
+
+
+def tf_columns(model: Model) -> list[str]:
+    """Columns whose term frequencies the model adjusts for."""
+    cols = []
+    for comp in model.splink["comparisons"]:
+        for level in comp["comparison_levels"]:
+            col = level.get("tf_adjustment_column")
+            if col and col not in cols:
+                cols.append(col)
+    return cols

@@ -1,0 +1,249 @@
+"""Linkage rules (rules/customers.yaml, rules/invoices.yaml): validated, hashed, and
+turned into Splink 5 settings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from resolver.errors import Problem, RulesError
+from resolver.linkage.comparisons import check_comparison, comparison_dict
+from resolver.store import schema
+
+RULE_FILES = {"customer": "customers.yaml", "invoice": "invoices.yaml"}
+_TOP_KEYS = {
+    "object",
+    "prior",
+    "training",
+    "blocking",
+    "comparisons",
+    "vetoes",
+    "thresholds",
+    "clustering",
+}
+# Columns a rules file may use: the record columns plus, for invoices, the
+# customer entity id the batch job attaches.
+LINK_COLUMNS: dict[str, set[str]] = {
+    "customer": set(schema.CUSTOMER_COLUMNS),
+    "invoice": set(schema.INVOICE_COLUMNS) | {"customer_entity_id"},
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    auto_link: float
+    review: float
+
+    @staticmethod
+    def weight(p: float) -> float:
+        """Match weight (log2 odds) of a probability."""
+        return math.log2(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class LinkageRules:
+    """One object's linkage rules, validated."""
+
+    object: str
+    path: Path
+    doc: dict[str, Any]
+    thresholds: Thresholds
+    vetoes: dict[str, str] = field(default_factory=dict)
+    duplicate_free_systems: tuple[str, ...] = ()
+
+    @property
+    def rules_hash(self) -> str:
+        """Hash of what the model depends on (not of the thresholds, vetoes, clustering)."""
+        part = {
+            k: self.doc.get(k) for k in ("object", "prior", "training", "blocking", "comparisons")
+        }
+        return hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def blocking_rules(self) -> list[str]:
+        return [_block_sql(cols) for cols in self.doc["blocking"]]
+
+    @property
+    def em_blocking_rules(self) -> list[str]:
+        return [_block_sql(cols) for cols in self.doc["training"].get("em_blocking", [])]
+
+    @property
+    def training(self) -> dict[str, Any]:
+        return dict(self.doc.get("training") or {})
+
+    @property
+    def prior(self) -> dict[str, Any]:
+        return dict(self.doc["prior"])
+
+    @property
+    def comparisons(self) -> dict[str, dict[str, Any]]:
+        return dict(self.doc["comparisons"])
+
+    def input_columns(self) -> list[str]:
+        """Every column the model reads (for the table handed to Splink)."""
+        cols = {"record_key", "system"}
+        for o in self.comparisons.values():
+            cols |= {v for k, v in o.items() if k.endswith("column")}
+        for block in self.doc["blocking"] + self.training.get("em_blocking", []):
+            cols |= set(block)
+        text = " ".join([*self.vetoes.values(), *self.prior["deterministic_rules"]])
+        cols |= {c for c in LINK_COLUMNS[self.object] if f".{c}" in text}
+        return sorted(cols)
+
+    def splink_settings(self) -> dict[str, Any]:
+        """The Splink 5 settings dict (before training)."""
+        return {
+            "link_type": "dedupe_only",
+            "unique_id_column_name": "record_key",
+            "source_dataset_column_name": "system",
+            "probability_two_random_records_match": 1e-4,
+            "blocking_rules_to_generate_predictions": self.blocking_rules,
+            "comparisons": [comparison_dict(n, o) for n, o in self.comparisons.items()],
+            "retain_matching_columns": True,
+            "retain_intermediate_calculation_columns": True,
+            "additional_columns_to_retain": ["system"],
+            "max_iterations": int(self.training.get("em_max_iterations", 25)),
+            "em_convergence": 0.0001,
+        }
+
+    def veto_sql(self) -> str | None:
+        """One CASE expression naming the first veto a pair meets, or None if none."""
+        if not self.vetoes:
+            return None
+        whens = " ".join(f"WHEN ({sql}) THEN '{name}'" for name, sql in self.vetoes.items())
+        return f"CASE {whens} ELSE NULL END"
+
+
+def _block_sql(cols: list[str]) -> str:
+    return " AND ".join(f"l.{c} = r.{c}" for c in cols)
+
+
+def load_rules(rules_dir: Path | str, obj: str) -> LinkageRules:
+    """Read and validate one object's rules; every problem is reported at once."""
+    path = Path(rules_dir) / RULE_FILES[obj]
+    where = str(path)
+    problems: list[Problem] = []
+    if not path.is_file():
+        raise RulesError([Problem(where, "", "file not found; every object needs its rules")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RulesError([Problem(where, "", f"not valid YAML: {exc}")]) from exc
+    if not isinstance(doc, Mapping):
+        raise RulesError([Problem(where, "", "must be a mapping")])
+    columns = LINK_COLUMNS[obj]
+
+    def bad(key: str, msg: str) -> None:
+        problems.append(Problem(where, key, msg))
+
+    for key in sorted(set(doc) - _TOP_KEYS):
+        bad(key, f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    if doc.get("object") != obj:
+        bad("object", f"must be {obj!r}")
+
+    prior = doc.get("prior")
+    if not isinstance(prior, Mapping) or not prior.get("deterministic_rules"):
+        bad("prior.deterministic_rules", "list at least one near-certain match rule")
+    elif not isinstance(prior.get("recall"), int | float) or not 0 < prior["recall"] <= 1:
+        bad("prior.recall", "must be a number in (0, 1]")
+
+    def check_blocks(key: str, blocks: Any) -> None:
+        if not isinstance(blocks, list) or not blocks:
+            bad(key, "must be a non-empty list of column lists")
+            return
+        for i, block in enumerate(blocks):
+            if not isinstance(block, list) or not block:
+                bad(f"{key}[{i}]", "must be a list of columns, e.g. [email_key]")
+                continue
+            for col in block:
+                if col not in columns:
+                    bad(f"{key}[{i}]", f"{col!r} is not a normalized column")
+
+    check_blocks("blocking", doc.get("blocking"))
+    training = doc.get("training") or {}
+    if not isinstance(training, Mapping):
+        bad("training", "must be a mapping")
+        training = {}
+    check_blocks("training.em_blocking", training.get("em_blocking"))
+    for key in ("u_max_pairs", "em_max_pairs", "seed", "sample_rows", "em_max_iterations"):
+        if key in training and not isinstance(training[key], int | float):
+            bad(f"training.{key}", "must be a number")
+
+    comps = doc.get("comparisons")
+    if not isinstance(comps, Mapping) or not comps:
+        bad("comparisons", "must map comparison names to their options")
+    else:
+        for name, opts in comps.items():
+            for key, msg in check_comparison(str(name), opts, columns):
+                bad(f"comparisons.{key}", msg)
+
+    vetoes = doc.get("vetoes") or {}
+    if not isinstance(vetoes, Mapping) or not all(
+        isinstance(v, str) and v.strip() for v in vetoes.values()
+    ):
+        bad("vetoes", "must map names to SQL conditions over l. and r. columns")
+        vetoes = {}
+
+    th = doc.get("thresholds") or {}
+    auto, review = th.get("auto_link"), th.get("review")
+    for key, value in (("auto_link", auto), ("review", review)):
+        if not isinstance(value, int | float) or not 0 < value < 1:
+            bad(f"thresholds.{key}", "must be a match probability strictly between 0 and 1")
+    if not problems and review > auto:
+        bad("thresholds.review", "must not be above thresholds.auto_link")
+
+    clustering = doc.get("clustering") or {}
+    free = clustering.get("duplicate_free_systems", []) if isinstance(clustering, Mapping) else []
+    if not isinstance(free, list):
+        bad("clustering.duplicate_free_systems", "must be a list of system names")
+        free = []
+
+    if problems:
+        raise RulesError(problems)
+    return LinkageRules(
+        object=obj,
+        path=path,
+        doc=dict(doc),
+        thresholds=Thresholds(float(auto), float(review)),
+        vetoes={str(k): " ".join(str(v).split()) for k, v in vetoes.items()},
+        duplicate_free_systems=tuple(free),
+    )
+
+
+def load_all_rules(rules_dir: Path | str) -> dict[str, LinkageRules]:
+    """Both objects' rules; problems in either file are reported together."""
+    out, problems = {}, []
+    for obj in RULE_FILES:
+        try:
+            out[obj] = load_rules(rules_dir, obj)
+        except RulesError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RulesError(problems)
+    return out
+
+
+def write_thresholds(rules_dir: Path | str, obj: str, *, auto_link: float, review: float) -> Path:
+    """Write chosen thresholds back to the rules file, keeping its comments and layout."""
+    import re
+
+    path = Path(rules_dir) / RULE_FILES[obj]
+    text = path.read_text(encoding="utf-8")
+    for key, value in (("auto_link", auto_link), ("review", review)):
+        if not 0 < value < 1:
+            raise RulesError([Problem(str(path), f"thresholds.{key}", "must be in (0, 1)")])
+        text, n = re.subn(
+            rf"^(\s+{key}:\s*)[0-9.eE+-]+", rf"\g<1>{value:g}", text, count=1, flags=re.M
+        )
+        if n != 1:
+            raise RulesError([Problem(str(path), f"thresholds.{key}", "not found to update")])
+    path.write_text(text, encoding="utf-8")
+    load_rules(rules_dir, obj)  # the result must still validate
+    return path

@@ -1,0 +1,255 @@
+"""Normalizers: pure functions of one value, applied over a column's distinct values.
+
+Every scalar normalizer never raises, is idempotent on its string outputs and
+treats None/NaN/empty/whitespace as missing (all outputs None, reason None).
+The frame entry points below are what the ingest stage calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from resolver.normalize._distinct import over_distinct
+from resolver.normalize.address import (
+    ADDRESS_COLUMNS,
+    AddressResult,
+    has_address_content,
+    normalize_address,
+    normalize_address_column,
+    normalize_split_address_columns,
+)
+from resolver.normalize.amount import format_cents, parse_amount, parse_amount_column
+from resolver.normalize.company import (
+    COMPANY_COLUMNS,
+    CompanyResult,
+    looks_like_company,
+    normalize_company,
+    normalize_company_column,
+)
+from resolver.normalize.date import DATE_DTYPE, parse_date, parse_date_column
+from resolver.normalize.email import (
+    EMAIL_COLUMNS,
+    EmailResult,
+    normalize_email,
+    normalize_email_column,
+)
+from resolver.normalize.invoice_number import (
+    normalize_invoice_number,
+    normalize_invoice_number_column,
+)
+from resolver.normalize.name import (
+    NAME_COLUMNS,
+    NameResult,
+    first_name_key,
+    normalize_name,
+    normalize_name_column,
+    normalize_name_parts,
+    normalize_name_parts_columns,
+)
+from resolver.normalize.phone import (
+    PHONE_COLUMNS,
+    PhoneResult,
+    normalize_phone,
+    normalize_phone_column,
+)
+
+CUSTOMER_INPUT_COLUMNS = (
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "address",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+)
+CUSTOMER_OUTPUT_COLUMNS = (
+    *NAME_COLUMNS,
+    *COMPANY_COLUMNS,
+    *EMAIL_COLUMNS,
+    *PHONE_COLUMNS,
+    *ADDRESS_COLUMNS,
+)
+
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "COMPANY_COLUMNS",
+    "CUSTOMER_INPUT_COLUMNS",
+    "CUSTOMER_OUTPUT_COLUMNS",
+    "DATE_DTYPE",
+    "EMAIL_COLUMNS",
+    "NAME_COLUMNS",
+    "PHONE_COLUMNS",
+    "AddressResult",
+    "CompanyResult",
+    "EmailResult",
+    "NameResult",
+    "PhoneResult",
+    "first_name_key",
+    "format_cents",
+    "looks_like_company",
+    "normalize_address",
+    "normalize_address_column",
+    "normalize_company",
+    "normalize_company_column",
+    "normalize_customer_frame",
+    "normalize_email",
+    "normalize_email_column",
+    "normalize_invoice_frame",
+    "normalize_invoice_number",
+    "normalize_invoice_number_column",
+    "normalize_name",
+    "normalize_name_column",
+    "normalize_name_parts",
+    "normalize_name_parts_columns",
+    "normalize_phone",
+    "normalize_phone_column",
+    "normalize_split_address_columns",
+    "parse_amount",
+    "parse_amount_column",
+    "parse_date",
+    "parse_date_column",
+]
+
+
+def _column(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df.columns:
+        return df[name].astype(object)
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _present(series: pd.Series) -> np.ndarray:
+    """Boolean mask of non-missing values, computed over distinct values."""
+    from resolver.normalize._distinct import is_missing
+
+    return over_distinct(series, lambda v: (not is_missing(v),), ("p",))["p"].to_numpy(dtype=bool)
+
+
+def normalize_customer_frame(
+    df: pd.DataFrame,
+    *,
+    phone_region: str = "US",
+    default_country: str = "US",
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Normalize the canonical customer text columns into ``CUSTOMER_OUTPUT_COLUMNS``.
+
+    Missing input columns count as all null. ``first_name``/``last_name`` win
+    over ``name`` row by row; a company in the name field (with ``company``
+    empty) fills the company fields and leaves the person fields null; split
+    address fields win over the single-line ``address``. ``progress(n)`` is
+    called with the number of rows completed since the previous call (the
+    calls sum to ``len(df)``), so ``progress=tqdm_bar.update`` works; the work
+    goes kind by kind, so it advances in five steps.
+    """
+    n = len(df)
+    index = df.index
+    steps = [n * k // 5 - n * (k - 1) // 5 for k in range(1, 6)]
+
+    def tick(step: int) -> None:
+        if progress is not None and steps[step]:
+            progress(steps[step])
+
+    col = {name: _column(df, name) for name in CUSTOMER_INPUT_COLUMNS}
+
+    # names: split fields where given, else the single line
+    split = _present(col["first_name"]) | _present(col["last_name"])
+    names = normalize_name_column(col["name"].where(~split, None))
+    if split.any():
+        parts = normalize_name_parts_columns(col["first_name"][split], col["last_name"][split])
+        names.loc[split, list(NAME_COLUMNS)] = parts.to_numpy()
+    tick(0)
+
+    # company: the company field, else a company sitting in the name field(s)
+    is_company = names["name_is_company"].to_numpy(dtype=bool)
+    company_src = col["company"].copy()
+    from_name = is_company & ~_present(col["company"])
+    if from_name.any():
+        joined = (
+            col["first_name"].fillna("").astype(str) + " " + col["last_name"].fillna("").astype(str)
+        ).str.strip()
+        company_src[from_name] = np.where(
+            split[from_name], joined[from_name], col["name"][from_name]
+        )
+    companies = normalize_company_column(company_src)
+    tick(1)
+
+    emails = normalize_email_column(col["email"])
+    tick(2)
+    phones = normalize_phone_column(col["phone"], region=phone_region)
+    tick(3)
+
+    split_addr = np.zeros(n, dtype=bool)
+    for name in ("street", "city", "state", "postal_code"):
+        split_addr |= over_distinct(col[name], lambda v: (has_address_content(v),), ("p",))[
+            "p"
+        ].to_numpy(dtype=bool)
+    line_rows = ~split_addr & (
+        _present(col["address"]) | _present(col["unit"]) | _present(col["country"])
+    )
+    addresses = pd.DataFrame(
+        np.full((n, len(ADDRESS_COLUMNS)), None, dtype=object),
+        index=index,
+        columns=list(ADDRESS_COLUMNS),
+    )
+    if split_addr.any():
+        sub = {
+            k: col[k][split_addr]
+            for k in ("street", "unit", "city", "state", "postal_code", "country")
+        }
+        addresses.loc[split_addr, list(ADDRESS_COLUMNS)] = normalize_split_address_columns(
+            sub["street"],
+            sub["unit"],
+            sub["city"],
+            sub["state"],
+            sub["postal_code"],
+            sub["country"],
+            default_country=default_country,
+        ).to_numpy()
+    if line_rows.any():
+        keys = pd.Series(
+            list(
+                zip(
+                    col["address"][line_rows],
+                    col["unit"][line_rows],
+                    col["country"][line_rows],
+                    strict=True,
+                )
+            ),
+            index=index[line_rows],
+            dtype=object,
+        )
+        addresses.loc[line_rows, list(ADDRESS_COLUMNS)] = over_distinct(
+            keys,
+            lambda k: (
+                tuple(
+                    normalize_address(
+                        k[0], unit=k[1], country=k[2], default_country=default_country
+                    )
+                )
+                if k is not None
+                else (None,) * len(ADDRESS_COLUMNS)
+            ),
+            ADDRESS_COLUMNS,
+        ).to_numpy()
+    tick(4)
+
+    out = pd.concat([names, companies, emails, phones, addresses], axis=1)
+    out["name_is_company"] = out["name_is_company"].astype(bool)
+    return out[list(CUSTOMER_OUTPUT_COLUMNS)]
+
+
+def normalize_invoice_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``invoice_number`` -> a new frame on the same index with ``invoice_number_norm``."""
+    numbers = _column(df, "invoice_number")
+    return pd.DataFrame(
+        {"invoice_number_norm": normalize_invoice_number_column(numbers)}, index=df.index
+    )

@@ -1,0 +1,483 @@
+"""Postal addresses, United States first (USPS Publication 28), output in upper case.
+
+``normalize_address(line, *, street=..., unit=..., city=..., state=...,
+postal_code=..., country=..., default_country="US")`` takes either a single
+line ("123 N Main St Apt 4B, Springfield, IL 62704-1234") or split fields and
+returns an ``AddressResult`` with the fields of ``ADDRESS_COLUMNS``.
+
+Output is upper case, USPS style: suffixes and directionals abbreviated
+(Street -> ST, North -> N), units standardized (Apartment 4B -> APT 4B, #4B ->
+# 4B), "P.O. Box 12" -> "PO BOX 12", number words at the start become digits
+("One Main Street" -> "1 MAIN ST"), an "ST" before the street name is SAINT
+("ST. JOHN ST" -> "SAINT JOHN ST"), city "ST LOUIS" -> "SAINT LOUIS".
+``zip5``/``zip4`` are filled for US addresses only; other countries keep their
+cleaned postal code in ``address_line``. A rule-based path handles the usual
+comma-separated shapes; usaddress (a CRF, ~250 µs a call) is only the fallback
+for a line whose street and city are not separated by a comma.
+``address_reason``: None (parsed or missing), "unparsed", "invalid_zip",
+"invalid_state".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import pandas as pd
+
+from resolver.normalize._address_tables import (
+    COUNTRIES,
+    DIRECTIONALS,
+    NUMBER_WORDS,
+    STATE_CODES,
+    STATES,
+    SUFFIXES,
+    UNITS,
+)
+from resolver.normalize._distinct import as_text, fold_accents, over_distinct
+
+ADDRESS_COLUMNS = (
+    "addr_house_number",
+    "addr_street",
+    "addr_unit",
+    "city_norm",
+    "state_norm",
+    "zip5",
+    "zip4",
+    "country_norm",
+    "address_line",
+    "address_reason",
+)
+
+_DROP = re.compile(r"[.'’`\"]")  # 'P.O.' -> 'PO', 'St.' -> 'ST'
+# '#4B' -> '# 4B'; keep '-' and '/' inside tokens ('123-A', '1/2')
+_HASH = re.compile(r"#\s*")
+_OTHER = re.compile(r"[^\w#,/\-]|_")
+_SPACES = re.compile(r"\s+")
+_COMMAS = re.compile(r"\s*[,;]+\s*")
+# 'PO BOX 12', 'P O BOX 12', 'POST OFFICE BOX 12', 'POB 12', 'BOX 12'
+_PO_BOX = re.compile(
+    r"^(?:P\s?O\s?B(?:OX)?|POST\s+OFFICE\s+BOX|P\s?O\s+BOX|BOX)\s*#?\s*([A-Z0-9-]+)\b\s*(.*)$"
+)
+_HOUSE = re.compile(r"^(?:\d+[A-Z]?(?:-\d*[A-Z]?)?|\d+/\d+|[A-Z]\d+)$")
+_CONTENT = re.compile(r"[A-Za-z0-9#/-]")
+_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
+_ZIP_SHORT = re.compile(r"^\d{3,4}$")  # '2134' lost its leading zero in a spreadsheet
+_ORDINAL_FLOOR = re.compile(r"^(\d+)(?:ST|ND|RD|TH)$")
+_SAINT = {"ST": "SAINT", "FT": "FORT", "MT": "MOUNT"}
+# address_line spells a foreign country out: a trailing 'CA' would read as California
+_COUNTRY_NAMES: dict[str, str] = {}
+for _name, _code in COUNTRIES.items():
+    if len(_name) > 3:
+        _COUNTRY_NAMES.setdefault(_code, _name)
+
+
+class AddressResult(NamedTuple):
+    addr_house_number: str | None
+    addr_street: str | None
+    addr_unit: str | None
+    city_norm: str | None
+    state_norm: str | None
+    zip5: str | None
+    zip4: str | None
+    country_norm: str | None
+    address_line: str | None
+    address_reason: str | None
+
+
+_MISSING = AddressResult(None, None, None, None, None, None, None, None, None, None)
+
+
+def _clean(text: str) -> str:
+    text = fold_accents(text).upper()
+    text = _DROP.sub("", text)
+    text = _HASH.sub("# ", text)
+    text = _OTHER.sub(" ", text)
+    text = _COMMAS.sub(", ", text)
+    return _SPACES.sub(" ", text).strip(" ,")
+
+
+def _std_unit_tokens(tokens: list[str]) -> str | None:
+    """['APARTMENT', '4B'] -> 'APT 4B'; ['3RD', 'FLOOR'] -> 'FL 3'; ['4B'] -> '# 4B'."""
+    if not tokens:
+        return None
+    if len(tokens) == 2 and tokens[1] in ("FL", "FLR", "FLOOR"):
+        ordinal = _ORDINAL_FLOOR.match(tokens[0])
+        if ordinal:
+            return f"FL {ordinal.group(1)}"
+    head = UNITS.get(tokens[0])
+    if head is None:
+        return "# " + " ".join(tokens)
+    std, needs_id = head
+    rest = [t for t in tokens[1:] if t != "#"]
+    if not rest:
+        return std if not needs_id else None
+    return f"{std} {' '.join(rest)}"
+
+
+def _std_street_name(tokens: list[str]) -> str | None:
+    """['NORTH', 'MAIN', 'STREET'] -> 'N MAIN ST'; ['ST', 'JOHN', 'ST'] -> 'SAINT JOHN ST'."""
+    if not tokens:
+        return None
+    tokens = list(tokens)
+    post = suffix = pre = None
+    if len(tokens) >= 3 and tokens[-1] in DIRECTIONALS and tokens[-2] in SUFFIXES:
+        post = DIRECTIONALS[tokens.pop()]  # 'MAIN ST NORTHWEST' -> 'MAIN ST NW'
+    if len(tokens) >= 2 and tokens[-1] in SUFFIXES:
+        suffix = SUFFIXES[tokens.pop()]
+    if len(tokens) >= 2 and tokens[0] in DIRECTIONALS:
+        pre = DIRECTIONALS[tokens.pop(0)]  # 'NORTH MAIN' -> 'N MAIN', but 'NORTH ST' stays
+    if len(tokens) >= 2 and tokens[0] in _SAINT:
+        tokens[0] = _SAINT[tokens[0]]  # the first 'ST' of 'ST JOHN ST' is SAINT
+    return " ".join(t for t in (pre, *tokens, suffix, post) if t)
+
+
+def _parse_street(piece: str) -> tuple[str | None, str | None, str | None]:
+    """'123 N MAIN ST APT 4B' -> ('123', 'N MAIN ST', 'APT 4B'); PO boxes -> (None, 'PO BOX 12', None)."""
+    po = _PO_BOX.match(piece)
+    if po:
+        rest = po.group(2).split()
+        box = f"PO BOX {po.group(1)}"
+        if rest and rest[0] in UNITS:
+            return None, box, _std_unit_tokens(rest)
+        # 'PO BOX 12 MAIN ST' (two addresses in one): keep the rest, as given
+        return None, " ".join([box, *rest]), None
+    tokens = piece.replace(",", " ").split()
+    if not tokens:
+        return None, None, None
+    house = None
+    if _HOUSE.match(tokens[0]) and any(ch.isdigit() for ch in tokens[0]):
+        house = tokens.pop(0)
+        if tokens and re.fullmatch(r"\d/\d", tokens[0]):
+            house += " " + tokens.pop(0)  # '123 1/2 MAIN ST'
+    elif tokens[0] in NUMBER_WORDS and len(tokens) > 1:
+        house = NUMBER_WORDS[tokens.pop(0)]  # 'ONE MAIN STREET' -> '1 MAIN ST'
+    unit = None
+    for i, tok in enumerate(tokens):
+        if i == 0 and tok not in ("#",):
+            continue
+        if tok in UNITS and (i < len(tokens) - 1 or not UNITS[tok][1]):
+            # 'MAIN ST APT 4B'; a trailing 'UNIT' with no id is left in the name
+            if tok in SUFFIXES and i == len(tokens) - 1:
+                continue
+            unit = _std_unit_tokens(tokens[i:])
+            tokens = tokens[:i]
+            break
+        if (
+            i + 1 < len(tokens)
+            and tokens[i + 1] in ("FL", "FLR", "FLOOR")
+            and _ORDINAL_FLOOR.match(tok)
+        ):
+            unit = _std_unit_tokens(tokens[i : i + 2])
+            tokens = tokens[:i]
+            break
+    return house, _std_street_name(tokens), unit
+
+
+def _is_unit_piece(piece: str) -> bool:
+    first = piece.split(" ", 1)[0]
+    return first in UNITS or bool(
+        _ORDINAL_FLOOR.match(first) and piece.endswith(("FL", "FLR", "FLOOR"))
+    )
+
+
+def _std_city(text: str | None) -> str | None:
+    if not text:
+        return None
+    tokens = text.replace(",", " ").split()
+    if len(tokens) >= 2 and tokens[0] in _SAINT:
+        tokens[0] = _SAINT[tokens[0]]  # 'ST LOUIS' -> 'SAINT LOUIS'
+    return " ".join(tokens) or None
+
+
+def _std_state(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = text.replace(",", " ").strip()
+    if text in STATE_CODES:
+        return text
+    return STATES.get(text)
+
+
+def _std_country(text: str | None, default: str) -> str:
+    if not text:
+        return default
+    text = text.replace(",", " ").strip()
+    if text in COUNTRIES:
+        return COUNTRIES[text]
+    return text  # an ISO-2 code or an unknown country, passed through upper-cased
+
+
+def _std_postal(text: str | None, country: str) -> tuple[str | None, str | None, str | None, bool]:
+    """(zip5, zip4, other postal code, invalid) for a postal code in a country."""
+    if not text:
+        return None, None, None, False
+    compact = text.replace(" ", "")
+    if country != "US":
+        return None, None, text, False
+    match = _ZIP.match(compact)
+    if match:
+        return match.group(1), match.group(2), None, False
+    if _ZIP_SHORT.match(compact):
+        return compact.zfill(5), None, None, False
+    return None, None, None, True
+
+
+def _split_state_zip(tokens: list[str]) -> tuple[list[str], str | None, str | None]:
+    """Pop a trailing ZIP and state from tokens: ['SPRINGFIELD', 'IL', '62704'] -> (['SPRINGFIELD'], 'IL', '62704')."""
+    postal = None
+    short = False
+    if tokens and (_ZIP.match(tokens[-1]) or _ZIP_SHORT.match(tokens[-1])):
+        short = _ZIP.match(tokens[-1]) is None
+        postal = tokens.pop()
+    elif (
+        len(tokens) >= 2
+        and re.fullmatch(r"[A-Z]\d[A-Z]", tokens[-2])
+        and re.fullmatch(r"\d[A-Z]\d", tokens[-1])
+    ):
+        postal = f"{tokens[-2]} {tokens[-1]}"  # a Canadian 'M5V 2T6'
+        del tokens[-2:]
+    for width in (3, 2, 1):
+        if len(tokens) >= width:
+            cand = " ".join(tokens[-width:])
+            if (width == 1 and cand in STATE_CODES) or cand in STATES:
+                del tokens[-width:]
+                return tokens, cand, postal
+    if short and postal:
+        # '1 123': a 3-4 digit tail is a ZIP that lost its zero only after a state ('MA 2108')
+        return [*tokens, postal], None, None
+    return tokens, None, postal
+
+
+def _line_parts(text: str) -> tuple[dict[str, str | None], bool]:
+    """Split a cleaned single line into raw parts; the bool says the rules understood it."""
+    pieces = [p for p in text.split(", ") if p]
+    parts: dict[str, str | None] = dict.fromkeys(
+        ("street", "unit", "city", "state", "postal", "country")
+    )
+    if len(pieces) > 1 and pieces[-1] in COUNTRIES:
+        parts["country"] = pieces.pop()
+    foreign = parts["country"] is not None and COUNTRIES[parts["country"]] != "US"
+    if foreign and len(pieces) >= 3 and not _split_state_zip(pieces[-1].split())[1]:
+        # '10 DOWNING STREET, LONDON, SW1A 2AA': street, city, postal code
+        parts["street"], parts["city"] = pieces[0], pieces[1]
+        parts["postal"] = " ".join(pieces[2:])
+        return parts, True
+    if pieces:
+        tail = pieces[-1].split()
+        rest, state, postal = _split_state_zip(tail)
+        if state or postal:
+            parts["state"], parts["postal"] = state, postal
+            pieces.pop()
+            if rest:
+                pieces.append(" ".join(rest))
+            if len(pieces) >= 2:
+                parts["city"] = pieces.pop()
+            elif rest:
+                return parts | {"street": pieces[0] if pieces else None}, False
+        elif (
+            len(pieces) >= 2
+            and not any(ch.isdigit() for ch in pieces[-1])
+            and not _is_unit_piece(pieces[-1])
+        ):
+            parts["city"] = pieces.pop()  # '123 MAIN ST, SPRINGFIELD'
+    streets, units = [], []
+    for piece in pieces:
+        (units if _is_unit_piece(piece) else streets).append(piece)
+    parts["street"] = " ".join(streets) or None
+    parts["unit"] = " ".join(units) or None
+    return parts, True
+
+
+_USADDRESS_PARTS = {
+    "PlaceName": "city",
+    "StateName": "state",
+    "ZipCode": "postal",
+    "CountryName": "country",
+    "OccupancyType": "unit",
+    "OccupancyIdentifier": "unit",
+    "SubaddressType": "unit",
+    "SubaddressIdentifier": "unit",
+}
+
+
+def _usaddress_parts(text: str) -> dict[str, str | None] | None:
+    """The usaddress fallback: its labelled tokens mapped onto our raw parts."""
+    try:
+        import usaddress
+
+        labelled = usaddress.parse(text)
+    except Exception:
+        return None
+    parts: dict[str, list[str]] = {}
+    for token, label in labelled:
+        key = _USADDRESS_PARTS.get(label, "street")
+        parts.setdefault(key, []).append(token.strip(","))
+    out = {k: " ".join(v) or None for k, v in parts.items()}
+    if out.get("city") in STATES and not out.get("state"):
+        out["state"], out["city"] = out["city"], None  # usaddress read 'ILLINOIS' as a city
+    return out
+
+
+def _line(house, street, unit, city, state, zip5, postal_other, country) -> str | None:
+    first = " ".join(p for p in (house, street, unit) if p)
+    region = " ".join(p for p in (state, zip5 or postal_other) if p)
+    pieces = [p for p in (first, city, region) if p]
+    if country and country != "US" and pieces:
+        pieces.append(_COUNTRY_NAMES.get(country, country))
+    return ", ".join(pieces) or None
+
+
+def _finish(house, street, unit, city, state_raw, postal, country, reason) -> AddressResult:
+    """Standardize state and postal code, set the reason, build address_line."""
+    state = _std_state(state_raw)
+    if state is None and state_raw and country != "US":
+        state = state_raw
+    zip5, zip4, other, bad_zip = _std_postal(postal, country)
+    if reason is None and bad_zip:
+        reason = "invalid_zip"
+    if reason is None and state_raw and state is None:
+        reason = "invalid_state"
+    line = _line(house, street, unit, city, state, zip5, other, country)
+    if line is None:
+        return _MISSING
+    if reason is None and not (
+        house or city or zip5 or other or (street or "").startswith("PO BOX")
+    ):
+        reason = "unparsed"  # 'garbage!!' is kept as a line, but flagged
+    return AddressResult(house, street, unit, city, state, zip5, zip4, country, line, reason)
+
+
+def _std_unit_text(text: str | None) -> str | None:
+    return _std_unit_tokens(text.replace(",", " ").split()) if text else None
+
+
+def _assemble(
+    parts: dict[str, str | None], default_country: str, reason: str | None
+) -> AddressResult:
+    country = _std_country(parts.get("country"), default_country)
+    house, street, unit = (
+        _parse_street(parts["street"]) if parts.get("street") else (None, None, None)
+    )
+    unit = _std_unit_text(parts.get("unit")) or unit
+    city = _std_city(parts.get("city"))
+    return _finish(
+        house, street, unit, city, parts.get("state"), parts.get("postal"), country, reason
+    )
+
+
+def _clean_or_none(value: object) -> str | None:
+    text = as_text(value)
+    return (_clean(text) or None) if text else None
+
+
+def normalize_split_address_columns(
+    street: pd.Series,
+    unit: pd.Series,
+    city: pd.Series,
+    state: pd.Series,
+    postal_code: pd.Series,
+    country: pd.Series,
+    *,
+    default_country: str = "US",
+) -> pd.DataFrame:
+    """Split-field form: each field over its own distinct values, then one pass per row.
+
+    Equals ``normalize_address(street=..., unit=..., ...)`` row by row when any of
+    street/city/state/postal_code is present.
+    """
+
+    def per_field(series: pd.Series, fn, names):
+        return over_distinct(series, lambda v: fn(_clean_or_none(v)), names)
+
+    st = per_field(street, lambda c: _parse_street(c) if c else (None, None, None), ("h", "s", "u"))
+    un = per_field(unit, lambda c: (_std_unit_text(c),), ("u",))
+    ci = per_field(city, lambda c: (_std_city(c),), ("c",))
+    sr = per_field(state, lambda c: (c,), ("s",))
+    po = per_field(postal_code, lambda c: (c,), ("p",))
+    co = per_field(country, lambda c: (_std_country(c, default_country),), ("c",))
+    rows = [
+        _finish(h, s, u2 or u, c, s_raw, p, cc, None)
+        for h, s, u, u2, c, s_raw, p, cc in zip(
+            st["h"].to_numpy(),
+            st["s"].to_numpy(),
+            st["u"].to_numpy(),
+            un["u"].to_numpy(),
+            ci["c"].to_numpy(),
+            sr["s"].to_numpy(),
+            po["p"].to_numpy(),
+            co["c"].to_numpy(),
+            strict=True,
+        )
+    ]
+    return pd.DataFrame(rows, columns=list(ADDRESS_COLUMNS), index=street.index, dtype=object)
+
+
+def normalize_address(
+    line: object = None,
+    *,
+    street: object = None,
+    unit: object = None,
+    city: object = None,
+    state: object = None,
+    postal_code: object = None,
+    country: object = None,
+    default_country: str = "US",
+) -> AddressResult:
+    """Normalize a single-line address or split fields; never raises.
+
+    Split fields win when any of street/city/state/postal_code is given.
+
+    >>> normalize_address("123 North Main Street Apt 4B, Springfield, IL 62704-1234").address_line
+    '123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704'
+    """
+    try:
+        split = {
+            "street": as_text(street),
+            "unit": as_text(unit),
+            "city": as_text(city),
+            "state": as_text(state),
+            "postal": as_text(postal_code),
+            "country": as_text(country),
+        }
+        split = {k: (_clean(v) or None) if v else None for k, v in split.items()}
+        if any(split[k] for k in ("street", "city", "state", "postal")):
+            return _assemble(split, default_country, None)
+        text = as_text(line)
+        if text is None:
+            if split["unit"] or split["country"]:
+                return _assemble(split, default_country, None)
+            return _MISSING
+        cleaned = _clean(text)
+        if not cleaned:
+            return _MISSING
+        parts, understood = _line_parts(cleaned)
+        reason = None
+        if not understood:
+            fallback = _usaddress_parts(cleaned)
+            if fallback is None:
+                reason = "unparsed"
+            else:
+                parts = dict.fromkeys(parts) | fallback
+        if split["country"] and not parts.get("country"):
+            parts["country"] = split["country"]
+        return _assemble(parts, default_country, reason)
+    except Exception:  # a last guard: the normalizer never raises
+        return _MISSING._replace(address_reason="unparsed")
+
+
+def has_address_content(value: object) -> bool:
+    """True when a split field holds something once cleaned (':' does not)."""
+    if isinstance(value, str) and value.isascii():
+        return _CONTENT.search(value) is not None  # what _clean keeps, without cleaning
+    return _clean_or_none(value) is not None
+
+
+def address_line_parts(line: object, default_country: str = "US") -> AddressResult:
+    """``normalize_address`` of a single line (the column form's scalar)."""
+    return normalize_address(line, default_country=default_country)
+
+
+def normalize_address_column(series: pd.Series, *, default_country: str = "US") -> pd.DataFrame:
+    """Column form for single-line addresses over distinct values (``ADDRESS_COLUMNS``)."""
+    return over_distinct(series, lambda v: address_line_parts(v, default_country), ADDRESS_COLUMNS)

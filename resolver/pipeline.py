@@ -1,0 +1,330 @@
+"""The batch job: ingest, link, cluster, entities, golden records — published at once.
+
+Everything is computed into ``stage_*`` tables; the last step swaps them in for the
+live tables in one transaction, so a failed or killed run leaves the last good run
+exactly as readers saw it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from resolver import store
+from resolver.clustering import constrained_clusters
+from resolver.contracts import Contract, load_contracts
+from resolver.entities import assign_entity_ids
+from resolver.golden import Survivorship, golden_sql, load_survivorship
+from resolver.ingest import SourceLoad, ingest
+from resolver.linkage.model import Model, load_model, save_model, train_model
+from resolver.linkage.predict import band_sql, score_pairs
+from resolver.linkage.rules import LinkageRules, load_all_rules
+from resolver.progress import Progress
+from resolver.store import runs as store_runs
+
+OBJECTS = ("customer", "invoice")
+
+
+@dataclass
+class ObjectResult:
+    records: int = 0
+    pairs_scored: int = 0
+    pairs_kept: int = 0
+    auto_links: int = 0
+    review_pairs: int = 0
+    vetoed_pairs: int = 0
+    entities: int = 0
+    multi_record_entities: int = 0
+    prior: float = 0.0
+    model: str = ""
+    events: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    loads: list[SourceLoad]
+    objects: dict[str, ObjectResult]
+    timings: dict[str, float]
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "seconds": round(self.seconds, 2),
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "loads": [
+                {
+                    "system": x.system,
+                    "object": x.object,
+                    "rows_read": x.rows_read,
+                    "rows_loaded": x.rows_loaded,
+                    "rows_rejected": x.rows_rejected,
+                }
+                for x in self.loads
+            ],
+            "objects": {k: vars(v) for k, v in self.objects.items()},
+        }
+
+    def format(self) -> str:
+        lines = [f"run {self.run_id} complete in {self.seconds:.1f}s"]
+        lines += [x.format() for x in self.loads]
+        for obj, r in self.objects.items():
+            lines.append(
+                f"{obj:<9} {r.records:>9,} records  {r.pairs_scored:>10,} pairs scored  "
+                f"{r.auto_links:>8,} auto-links  {r.review_pairs:>7,} to review  "
+                f"{r.entities:>9,} entities ({r.multi_record_entities:,} with 2+ records)"
+            )
+        return "\n".join(lines)
+
+
+@dataclass
+class Setup:
+    """Everything validated before any work starts."""
+
+    contracts: list[Contract]
+    rules: dict[str, LinkageRules]
+    survivorship: Survivorship
+
+
+def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Setup:
+    """Check contracts and rules; raise one error listing every problem."""
+    from resolver.errors import ContractError, RulesError, ValidationProblems
+
+    problems = []
+    contracts: list[Contract] = []
+    rules: dict[str, LinkageRules] = {}
+    surv = Survivorship({}, {})
+    try:
+        contracts = load_contracts(rules_dir, data_dir=data_dir)
+    except ContractError as exc:
+        problems += exc.problems
+    try:
+        rules = load_all_rules(rules_dir)
+    except RulesError as exc:
+        problems += exc.problems
+    try:
+        surv = load_survivorship(rules_dir)
+    except RulesError as exc:
+        problems += exc.problems
+    if problems:
+        raise ValidationProblems("rules and contracts", problems)
+    return Setup(contracts=contracts, rules=rules, survivorship=surv)
+
+
+def run_batch(
+    *,
+    rules_dir: Path | str,
+    db_path: Path | str,
+    data_dir: Path | str | None = None,
+    models_dir: Path | str = "models",
+    retrain: bool = False,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """The whole batch job. Returns its summary; the run is visible only when complete."""
+    started = time.perf_counter()
+    progress = progress or Progress()
+    setup = validate(rules_dir, data_dir=data_dir)
+    models = {} if retrain else {o: load_model(models_dir, setup.rules[o]) for o in OBJECTS}
+    con = store.connect(db_path, create=True)
+    try:
+        store.drop_stages(con)
+        run_id = store_runs.start_run(con)
+        try:
+            loads = ingest(con, setup.contracts, progress=progress, publish=False)
+            results, events, numbers = _link_all(
+                con, setup, models, progress=progress, models_dir=models_dir, retrain=retrain
+            )
+            summary = RunSummary(
+                run_id=run_id,
+                loads=loads,
+                objects=results,
+                timings=dict(progress.timings),
+                seconds=time.perf_counter() - started,
+            )
+            store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
+            tables = ["customers", "invoices", "rejects", "source_loads", "entity_events"]
+            tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
+            extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
+            extra.append(store_runs.complete_run_sql(run_id, summary.as_dict()))
+            store.publish(con, tables, extra_sql=extra)
+        except BaseException as exc:
+            store_runs.fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
+            store.drop_stages(con)
+            raise
+    finally:
+        con.close()
+    return summary
+
+
+def train(
+    *,
+    rules_dir: Path | str,
+    db_path: Path | str,
+    data_dir: Path | str | None = None,
+    models_dir: Path | str = "models",
+    progress: Progress | None = None,
+) -> dict[str, Model]:
+    """Train both models on the sources (customers first: invoices need their entities).
+
+    Saves models/customers.json and models/invoices.json; publishes nothing.
+    """
+    progress = progress or Progress()
+    setup = validate(rules_dir, data_dir=data_dir)
+    con = store.connect(db_path, create=True)
+    try:
+        store.drop_stages(con)
+        ingest(con, setup.contracts, progress=progress, publish=False)
+        models: dict[str, Model] = {}
+        _link_all(con, setup, models, progress=progress, models_dir=models_dir, retrain=True)
+        store.drop_stages(con)
+    finally:
+        con.close()
+    return models
+
+
+def _link_all(
+    con: duckdb.DuckDBPyConnection,
+    setup: Setup,
+    models: dict[str, Model],
+    *,
+    progress: Progress,
+    models_dir: Path | str,
+    retrain: bool,
+) -> tuple[dict[str, ObjectResult], list[pd.DataFrame], dict[str, int]]:
+    results, events, numbers = {}, [], {}
+    for obj in OBJECTS:
+        rules = setup.rules[obj]
+        table = con.sql(_input_sql(obj, rules)).to_arrow_table()
+        if retrain:
+            models[obj] = train_model(table, rules, progress=progress)
+            save_model(models[obj], models_dir)
+        result, ev, number = _link_object(
+            con, obj, table, models[obj], rules, setup.survivorship, progress
+        )
+        results[obj], numbers[obj] = result, number
+        events.append(ev.assign(object=obj))
+    return results, events, numbers
+
+
+def _input_sql(obj: str, rules: LinkageRules) -> str:
+    cols = [c for c in rules.input_columns() if c != "customer_entity_id"]
+    select = ", ".join(f"r.{c}" for c in cols)
+    if obj == "customer":
+        return f"SELECT {select} FROM stage_customers r ORDER BY r.record_key"
+    return f"""
+        SELECT {select}, cm.entity_id AS customer_entity_id
+        FROM stage_invoices r
+        LEFT JOIN stage_customers c ON c.system = r.system AND c.source_id = r.customer_ref
+        LEFT JOIN stage_customer_members cm ON cm.record_key = c.record_key
+        ORDER BY r.record_key"""
+
+
+def _link_object(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    table: Any,
+    model: Model,
+    rules: LinkageRules,
+    survivorship: Survivorship,
+    progress: Progress,
+) -> tuple[ObjectResult, pd.DataFrame, int]:
+    result = ObjectResult(records=table.num_rows, model=model.version)
+    scored = score_pairs(table, model, rules, progress=progress)
+    result.prior, result.pairs_scored = scored.prior, scored.comparisons_scored
+    store_runs.write_stage(con, f"{obj}_pairs_raw", scored.pairs)
+    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
+    con.execute(
+        f"CREATE TABLE stage_{obj}_pairs AS SELECT *, {band_sql(rules)} AS band "
+        f"FROM stage_{obj}_pairs_raw"
+    )
+    con.execute(f"DROP TABLE stage_{obj}_pairs_raw")
+    counts = con.execute(
+        f"SELECT count(*), count(*) FILTER (band = 'auto_link'), "
+        f"count(*) FILTER (band = 'review'), count(*) FILTER (veto IS NOT NULL) "
+        f"FROM stage_{obj}_pairs"
+    ).fetchall()[0]
+    result.pairs_kept, result.auto_links, result.review_pairs, result.vetoed_pairs = counts
+
+    with progress.stage(f"cluster {obj}", total=None, unit="steps"):
+        keys = table.column("record_key").to_numpy(zero_copy_only=False)
+        systems = table.column("system").to_numpy(zero_copy_only=False).astype(str)
+        index = pd.Index(keys)
+        links = con.execute(
+            f"SELECT record_key_l, record_key_r, match_weight FROM stage_{obj}_pairs "
+            f"WHERE band = 'auto_link'"
+        ).df()
+        vetoed = con.execute(
+            f"SELECT record_key_l, record_key_r FROM stage_{obj}_pairs WHERE veto IS NOT NULL"
+        ).df()
+        must, cannot = _decision_constraints(con, obj)
+        cannot = pd.concat([vetoed, cannot], ignore_index=True)
+        labels = constrained_clusters(
+            len(keys),
+            links=(
+                index.get_indexer(links["record_key_l"]),
+                index.get_indexer(links["record_key_r"]),
+                links["match_weight"].to_numpy(dtype=float),
+            ),
+            must_link=_indexed(index, must),
+            cannot_link=_indexed(index, cannot),
+            systems=systems,
+            duplicate_free_systems=rules.duplicate_free_systems,
+        )
+    with progress.stage(f"entities {obj}", total=None, unit="steps"):
+        clusters = pd.DataFrame({"record_key": keys, "cluster": labels})
+        assignment = assign_entity_ids(
+            clusters,
+            store_runs.previous_members(con, obj),
+            obj=obj,
+            next_number=store_runs.next_entity_number(con, obj),
+        )
+        store_runs.write_stage(con, f"{obj}_members", assignment.members)
+        con.execute(f"DROP TABLE IF EXISTS stage_{obj}_golden")
+        con.execute(
+            f"CREATE TABLE stage_{obj}_golden AS "
+            + golden_sql(obj, _members_sql(obj), survivorship)
+        )
+    sizes = assignment.members.groupby("entity_id").size()
+    result.entities = len(sizes)
+    result.multi_record_entities = int((sizes > 1).sum())
+    result.events = {str(k): int(v) for k, v in assignment.events["event"].value_counts().items()}
+    return result, assignment.events, assignment.next_number
+
+
+def _members_sql(obj: str) -> str:
+    if obj == "customer":
+        return (
+            "SELECT r.*, m.entity_id FROM stage_customers r "
+            "JOIN stage_customer_members m USING (record_key)"
+        )
+    return (
+        "SELECT r.*, m.entity_id, cm.entity_id AS customer_entity_id FROM stage_invoices r "
+        "JOIN stage_invoice_members m USING (record_key) "
+        "LEFT JOIN stage_customers c ON c.system = r.system AND c.source_id = r.customer_ref "
+        "LEFT JOIN stage_customer_members cm ON cm.record_key = c.record_key"
+    )
+
+
+def _indexed(index: pd.Index, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if pairs.empty:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    left = index.get_indexer(pairs["record_key_l"])
+    right = index.get_indexer(pairs["record_key_r"])
+    known = (left >= 0) & (right >= 0)  # decisions about records no longer loaded are moot
+    return left[known], right[known]
+
+
+def _decision_constraints(
+    con: duckdb.DuckDBPyConnection, obj: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Must-link and cannot-link pairs from reviewers' decisions (none on a new store)."""
+    from resolver.decisions import constraints
+
+    return constraints(con, obj)

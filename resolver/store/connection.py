@@ -1,0 +1,137 @@
+"""Open the store file, create its schema, and publish staged tables atomically."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+
+from resolver.errors import StoreError
+from resolver.store import schema
+
+STAGE_PREFIX = "stage_"
+
+_BASE_TABLES: dict[str, dict[str, str]] = {
+    "customers": schema.CUSTOMER_COLUMNS,
+    "invoices": schema.INVOICE_COLUMNS,
+    "rejects": schema.REJECT_COLUMNS,
+    "source_loads": schema.SOURCE_LOAD_COLUMNS,
+}
+
+
+def connect(
+    path: Path | str,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    memory_limit: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the store's DuckDB file; ``create`` makes it (and its schema) if missing.
+
+    Spills go to ``<file>.tmp/`` beside the store, capped, never to the working directory.
+    """
+    path = Path(path)
+    if not path.exists() and not create:
+        raise StoreError(
+            f"store {path} does not exist; run `resolver ingest` or `resolver run` first"
+        )
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    config = {}
+    if not read_only:
+        config["temp_directory"] = str(path.with_name(path.name + ".tmp"))
+        config["max_temp_directory_size"] = "40GB"
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        raise StoreError(f"cannot open store {path}: {exc}") from exc
+    if not read_only:
+        ensure_schema(con)
+    else:
+        _check_version(con, path)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the base tables if missing and record the schema version."""
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    if not rows:
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)])
+    elif int(rows[0][0]) != schema.SCHEMA_VERSION:
+        raise StoreError(
+            f"store has schema version {rows[0][0]}, this resolver writes "
+            f"{schema.SCHEMA_VERSION}; run with a new --db file"
+        )
+    for name, columns in _BASE_TABLES.items():
+        con.execute(schema.create_table_sql(name, columns))
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException as exc:
+        raise StoreError(f"{path} is not a resolver store") from exc
+    if not rows or int(rows[0][0]) != schema.SCHEMA_VERSION:
+        raise StoreError(f"{path} has an unknown schema version")
+
+
+def create_stage(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str]) -> str:
+    """(Re)create the staging copy of table ``name`` and return its name."""
+    stage = STAGE_PREFIX + name
+    con.execute(f"DROP TABLE IF EXISTS {stage}")
+    con.execute(schema.create_table_sql(stage, columns))
+    return stage
+
+
+def drop_stages(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove staging tables a killed run left behind."""
+    for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name LIKE 'stage\\_%' ESCAPE '\\'"
+    ).fetchall():
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    names: Sequence[str],
+    *,
+    extra_sql: Sequence[tuple[str, list]] = (),
+) -> None:
+    """Swap staged tables in for the live ones in one transaction.
+
+    Readers see either every old table or every new one; ``extra_sql`` (statement,
+    parameters) runs inside the same transaction (e.g. marking the run complete).
+    """
+    with transaction(con):
+        for name in names:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+            con.execute(f"ALTER TABLE {STAGE_PREFIX}{name} RENAME TO {name}")
+        for sql, params in extra_sql:
+            con.execute(sql, params)
+    con.execute("CHECKPOINT")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema='main' AND table_name=?",
+            [name],
+        ).fetchall()
+    )

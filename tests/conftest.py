@@ -1,0 +1,30 @@
+"""Shared fixtures: one seeded demo world and one store built from it, per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from resolver.fixtures import DemoStore, build_demo_store, generate_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _run_from_repo_root() -> None:
+    import os
+
+    os.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo world (exports + truth), generated once."""
+    return generate_world(tmp_path_factory.mktemp("world"), customers=600, seed=11)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> DemoStore:
+    """The demo world run through the batch job with the committed models."""
+    return build_demo_store(tmp_path_factory.mktemp("store"), data_dir=demo_world)

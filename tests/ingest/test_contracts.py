@@ -1,0 +1,112 @@
+"""Contract validation: every kind of mistake gets its message, all reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from resolver.contracts import load_contracts
+from resolver.errors import ContractError
+
+GOOD = """\
+system: crm
+object: customer
+file: people.csv
+id: ID
+fields:
+  first_name: First
+  last_name: Last
+  email: Email
+  status: Status
+  updated_at: Changed
+enums:
+  status: {A: active, I: inactive}
+required: [last_name]
+parse:
+  date_format: "%m/%d/%Y"
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "people.csv").write_text(
+        "ID,First,Last,Email,Status,Changed\n1,a,b,c,A,01/02/2024\n"
+    )
+    return tmp_path
+
+
+def _write(folder: Path, text: str, name: str = "crm.yaml") -> None:
+    (folder / "sources" / name).write_text(text)
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(ContractError) as exc:
+        load_contracts(folder, data_dir=folder)
+    return [str(p) for p in exc.value.problems]
+
+
+def test_a_good_contract_loads(folder: Path) -> None:
+    _write(folder, GOOD)
+    (contract,) = load_contracts(folder, data_dir=folder)
+    assert contract.name == "crm_customer"
+    assert contract.fields["last_name"] == "Last"
+    assert contract.date_format("updated_at") == "%m/%d/%Y"
+    assert contract.source_columns()[0] == "ID"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("file: people.csv", "file: missing.csv"), "missing.csv does not exist"),
+        (("file: people.csv", "file: people.xlsx"), "only CSV and Parquet"),
+        (("  email: Email", "  email: E-mail"), "fields.email: column 'E-mail' not in people.csv"),
+        (("id: ID", "id: Key"), "id: column 'Key' not in people.csv"),
+        (("  email: Email", "  mail: Email"), "fields.mail: unknown canonical field"),
+        (("object: customer", "object: person"), "'person' is not one of customer, invoice"),
+        (("system: crm", "system: CRM-1"), "must match [a-z][a-z0-9_]*"),
+        (("required: [last_name]", "required: [company]"), "required.company"),
+        (("A: active", "A: enabled"), "'enabled' is not one of active, inactive, prospect"),
+        (('  date_format: "%m/%d/%Y"', "  locale: de"), "parse.locale: unknown key"),
+        (("system: crm\n", "system: crm\ncolour: red\n"), "colour: unknown key"),
+        (("id: ID", "id: No"), "YAML read this value as true/false"),
+        (("A: active", "Yes: active"), "YAML read this value as true/false"),
+    ],
+)
+def test_each_mistake_has_its_message(folder: Path, change: tuple[str, str], expected: str) -> None:
+    _write(folder, GOOD.replace(*change))
+    problems = _problems(folder)
+    assert any(expected in p for p in problems), problems
+    assert all("crm.yaml" in p for p in problems)
+
+
+def test_every_problem_is_reported_at_once(folder: Path) -> None:
+    bad = GOOD.replace("  email: Email", "  mail: x")
+    _write(folder, bad)
+    _write(folder, "system: [\n", name="broken.yaml")
+    _write(folder, GOOD.replace("id: ID", "id: Nope"), name="other.yaml")
+    _write(folder, GOOD, name="again.yaml")
+    problems = _problems(folder)
+    text = "\n".join(problems)
+    assert "broken.yaml" in text and "not valid YAML" in text
+    assert "fields.mail" in text
+    assert "other.yaml: id: column 'Nope'" in text
+    assert "already defined by" in text  # crm/customer twice
+
+
+def test_a_folder_without_contracts_says_so(tmp_path: Path) -> None:
+    problems = _problems(tmp_path)
+    assert "no source contracts" in problems[0]
+
+
+def test_the_shipped_demo_contracts_are_valid(demo_world: Path) -> None:
+    contracts = load_contracts(Path("rules"), data_dir=demo_world)
+    assert {(c.system, c.object) for c in contracts} == {
+        ("crm", "customer"),
+        ("dispatch", "customer"),
+        ("billing", "customer"),
+        ("ledger", "customer"),
+        ("billing", "invoice"),
+        ("ledger", "invoice"),
+    }
