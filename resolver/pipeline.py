@@ -26,6 +26,8 @@ from resolver.linkage.model import Model, load_model, save_model, train_model
 from resolver.linkage.predict import band_sql, score_pairs
 from resolver.linkage.rules import LinkageRules, load_all_rules
 from resolver.progress import Progress
+from resolver.proposals import proposal_counts, stage_proposals
+from resolver.store import decisions as store_decisions
 from resolver.store import runs as store_runs
 
 OBJECTS = ("customer", "invoice")
@@ -44,6 +46,7 @@ class ObjectResult:
     prior: float = 0.0
     model: str = ""
     events: dict[str, int] = field(default_factory=dict)
+    proposals: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,11 +138,13 @@ def run_batch(
     con = store.connect(db_path, create=True)
     try:
         store.drop_stages(con)
+        store_decisions.ensure(con)
         run_id = store_runs.start_run(con)
         try:
             loads = ingest(con, setup.contracts, progress=progress, publish=False)
             results, events, numbers = _link_all(
-                con, setup, models, progress=progress, models_dir=models_dir, retrain=retrain
+                con, setup, models, run_id=run_id, progress=progress, models_dir=models_dir,
+                retrain=retrain,
             )
             summary = RunSummary(
                 run_id=run_id,
@@ -180,6 +185,7 @@ def train(
     con = store.connect(db_path, create=True)
     try:
         store.drop_stages(con)
+        store_decisions.ensure(con)
         ingest(con, setup.contracts, progress=progress, publish=False)
         models: dict[str, Model] = {}
         _link_all(con, setup, models, progress=progress, models_dir=models_dir, retrain=True)
@@ -194,6 +200,7 @@ def _link_all(
     setup: Setup,
     models: dict[str, Model],
     *,
+    run_id: int = 0,
     progress: Progress,
     models_dir: Path | str,
     retrain: bool,
@@ -210,6 +217,9 @@ def _link_all(
         )
         results[obj], numbers[obj] = result, number
         events.append(ev.assign(object=obj))
+        with progress.stage(f"proposals {obj}", total=None, unit="steps"):
+            stage_proposals(con, obj, rules=rules, model=models[obj], run_id=run_id)
+            result.proposals = proposal_counts(con, obj)
     return results, events, numbers
 
 

@@ -198,6 +198,11 @@ def load_rules(rules_dir: Path | str, obj: str) -> LinkageRules:
             bad(f"thresholds.{key}", "must be a match probability strictly between 0 and 1")
     if not problems and review > auto:
         bad("thresholds.review", "must not be above thresholds.auto_link")
+    merge = th.get("auto_merge")
+    if merge is not None and (not isinstance(merge, int | float) or not 0 < merge < 1):
+        bad("thresholds.auto_merge", "must be a match probability strictly between 0 and 1")
+    elif merge is not None and not problems and merge < auto:
+        bad("thresholds.auto_merge", "must not be below thresholds.auto_link")
 
     clustering = doc.get("clustering") or {}
     free = clustering.get("duplicate_free_systems", []) if isinstance(clustering, Mapping) else []

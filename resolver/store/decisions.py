@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   record_keys VARCHAR[] NOT NULL,     -- every record the decision concerns
   groups VARCHAR,                     -- split: JSON list of record-key lists (a partition)
   record_hashes VARCHAR NOT NULL,     -- JSON {record_key: row_hash} when decided
+  record_values VARCHAR,              -- JSON {record_key: {field: value}} when decided
   undoes BIGINT,                      -- undo: the decision it reverses
   expectation VARCHAR,                -- orphan resolutions: the expectation concerned
   proposal_id VARCHAR,
@@ -35,6 +36,7 @@ COLUMNS = (
     "record_keys",
     "groups",
     "record_hashes",
+    "record_values",
     "undoes",
     "expectation",
     "proposal_id",
@@ -62,6 +64,9 @@ def append(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
         "decided_at": row.get("decided_at") or datetime.now(UTC).replace(tzinfo=None),
     }
     values["record_hashes"] = json.dumps(values.get("record_hashes") or {}, sort_keys=True)
+    values["record_values"] = json.dumps(
+        values.get("record_values") or {}, sort_keys=True, default=str
+    )
     if values.get("groups") is not None and not isinstance(values["groups"], str):
         values["groups"] = json.dumps(values["groups"])
     placeholders = ", ".join("?" for _ in COLUMNS)

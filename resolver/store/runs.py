@@ -30,7 +30,7 @@ EVENTS_COLUMNS = {
 }
 
 # tables one batch run publishes together, per object
-RUN_TABLES = ("{o}_pairs", "{o}_members", "{o}_golden")
+RUN_TABLES = ("{o}_pairs", "{o}_members", "{o}_golden", "{o}_proposals")
 
 
 def _now() -> datetime:

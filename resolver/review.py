@@ -1,0 +1,407 @@
+"""What reviewers and other systems read and do: proposals, decisions, entities, crosswalk.
+
+Proposals come from the last published run; their status comes from the decisions
+table, live. A client sees a proposal's ``version`` (its content version and how
+many decisions it has had) and must send it back with a decision: a stale version
+is a :class:`~resolver.errors.Conflict` carrying the current state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import duckdb
+
+from resolver.errors import Conflict, InvalidDecision, NotFound
+from resolver.store import decisions as store_decisions
+from resolver.store import table_exists
+
+Action = Literal["accept", "reject", "split", "undo"]
+OBJECTS = ("customer", "invoice")
+_RECORD_TABLE = {"customer": "customers", "invoice": "invoices"}
+_WRITE_LOCK = threading.Lock()  # one writer path: decisions are checked and appended under it
+_STATUS = {"accept": "accepted", "reject": "rejected", "split": "split"}
+_SORTS = {
+    "stake": "stake_cents DESC, confidence ASC, proposal_id",
+    "confidence": "confidence ASC, proposal_id",
+    "-confidence": "confidence DESC, proposal_id",
+    "records": "records_affected DESC, proposal_id",
+    "id": "proposal_id",
+}
+# Record fields shown to reviewers beside each member.
+_SHOWN = {
+    "customer": ["name", "first_name", "last_name", "company", "email", "phone", "address",
+                 "street", "unit", "city", "state", "postal_code", "status", "branch",
+                 "updated_at", "full_name_norm", "company_norm", "email_norm", "phone_e164",
+                 "address_line"],
+    "invoice": ["invoice_number", "customer_ref", "amount_cents", "tax_cents", "currency",
+                "invoice_date", "due_date", "status", "branch", "job_ref", "updated_at"],
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
+
+
+def _decisions_cte() -> str:
+    return """
+    d_live AS (
+        SELECT * FROM decisions
+        WHERE action IN ('accept', 'reject', 'split')
+          AND decision_id NOT IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)
+    ),
+    d_last AS (
+        SELECT proposal_id, arg_max(action, decision_id) AS action,
+               arg_max(record_hashes, decision_id) AS decided_members,
+               max(decision_id) AS decision_id
+        FROM d_live GROUP BY proposal_id
+    ),
+    d_count AS (SELECT proposal_id, count(*) AS n FROM decisions GROUP BY proposal_id)"""
+
+
+def _proposals_sql(objects: list[str]) -> str:
+    union = " UNION ALL ".join(
+        f"SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence, "
+        f"suggested_action, stake_cents, records_affected, version AS content_version, "
+        f"members_key, "
+        f"evidence, golden, run_id FROM {o}_proposals"
+        for o in objects
+    )
+    return f"""
+    WITH {_decisions_cte()},
+    p AS ({union})
+    SELECT p.*,
+           p.content_version || '.' || coalesce(c.n, 0) AS version,
+           CASE WHEN l.decided_members = p.members_key THEN l.action END AS decided_action,
+           l.decision_id AS decision_id
+    FROM p
+    LEFT JOIN d_last l USING (proposal_id)
+    LEFT JOIN d_count c USING (proposal_id)"""
+
+
+def _status(decided_action: str | None) -> str:
+    return _STATUS.get(decided_action or "", "open")
+
+
+def list_proposals(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    object: str | None = None,
+    system: str | None = None,
+    status: str | None = "open",
+    action: str | None = None,
+    kind: str | None = None,
+    min_confidence: float | None = None,
+    max_confidence: float | None = None,
+    sort: str = "stake",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Filter, sort and page proposals. ``cursor`` is the offset token a page returned."""
+    if sort not in _SORTS:
+        raise InvalidDecision(f"sort must be one of {', '.join(_SORTS)}")
+    store_decisions.ensure(con)
+    objects = _objects(con)
+    if object is not None:
+        objects = [o for o in objects if o == object]
+    if not objects:
+        return Page([], None)
+    where, params = ["TRUE"], []
+    if system:
+        where.append("list_contains(systems, ?)")
+        params.append(system)
+    if action:
+        where.append("suggested_action = ?")
+        params.append(action)
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if min_confidence is not None:
+        where.append("confidence >= ?")
+        params.append(min_confidence)
+    if max_confidence is not None:
+        where.append("confidence <= ?")
+        params.append(max_confidence)
+    if status:
+        if status == "open":
+            where.append("decided_action IS NULL")
+        else:
+            inverse = {v: k for k, v in _STATUS.items()}
+            if status not in inverse:
+                raise InvalidDecision("status must be open, accepted, rejected or split")
+            where.append("decided_action = ?")
+            params.append(inverse[status])
+    offset = _offset(cursor)
+    sql = (
+        f"SELECT * FROM ({_proposals_sql(objects)}) WHERE {' AND '.join(where)} "
+        f"ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?"
+    )
+    rows = _dicts(con.execute(sql, [*params, limit + 1, offset]))
+    more = len(rows) > limit
+    items = [_summary(r) for r in rows[:limit]]
+    return Page(items, str(offset + limit) if more else None)
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit():
+        raise InvalidDecision("cursor must be the next_cursor a previous page returned")
+    return int(cursor)
+
+
+def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def _summary(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "proposal_id": r["proposal_id"],
+        "object": r["object"],
+        "kind": r["kind"],
+        "status": _status(r["decided_action"]),
+        "version": r["version"],
+        "entity_ids": list(r["entity_ids"]),
+        "record_keys": list(r["record_keys"]),
+        "systems": list(r["systems"]),
+        "confidence": r["confidence"],
+        "suggested_action": r["suggested_action"],
+        "stake_cents": r["stake_cents"],
+        "records_affected": r["records_affected"],
+        "run_id": r["run_id"],
+    }
+
+
+def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, Any]:
+    """One proposal with its members' data, golden record, evidence and decision history."""
+    store_decisions.ensure(con)
+    objects = _objects(con)
+    rows = (
+        _dicts(con.execute(
+            f"SELECT * FROM ({_proposals_sql(objects)}) WHERE proposal_id = ?", [proposal_id]
+        ))
+        if objects
+        else []
+    )
+    history = decision_history(con, proposal_id)
+    if not rows:
+        if not history:
+            raise NotFound(f"no proposal {proposal_id!r} in the last run")
+        last = history[-1]
+        return {  # decided earlier; the current run no longer proposes it
+            "proposal_id": proposal_id,
+            "object": last["object"],
+            "status": "decided" if last["action"] != "undo" else "open",
+            "current": False,
+            "record_keys": last["record_keys"],
+            "history": history,
+        }
+    r = rows[0]
+    out = _summary(r)
+    out["current"] = True
+    out["golden"] = json.loads(r["golden"] or "{}")
+    out["evidence"] = json.loads(r["evidence"] or "[]")
+    out["members"] = _members(con, r["object"], list(r["record_keys"]))
+    out["history"] = history
+    out["changes_since_decision"] = _changes(out["members"], history)
+    return out
+
+
+def _members(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> list[dict[str, Any]]:
+    cols = ", ".join(["record_key", "system", "source_id", "row_hash", *_SHOWN[obj]])
+    rows = _dicts(con.execute(
+        f"SELECT {cols} FROM {_RECORD_TABLE[obj]} WHERE list_contains(?, record_key) "
+        "ORDER BY record_key", [keys],
+    ))
+    return [{k: (str(v) if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
+
+
+def _changes(members: list[dict[str, Any]], history: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fields of each member that differ from what the last decision saw."""
+    decided = [h for h in history if h["action"] in ("accept", "reject", "split")]
+    if not decided:
+        return {}
+    then = decided[-1].get("record_values") or {}
+    out = {}
+    for m in members:
+        before = then.get(m["record_key"])
+        if before is None:
+            continue
+        diff = {
+            k: {"then": before.get(k), "now": m.get(k)}
+            for k in before
+            if k in m and str(before.get(k)) != str(m.get(k))
+        }
+        if diff:
+            out[m["record_key"]] = diff
+    return out
+
+
+def decision_history(con: duckdb.DuckDBPyConnection, proposal_id: str) -> list[dict[str, Any]]:
+    store_decisions.ensure(con)
+    rows = _dicts(con.execute(
+        "SELECT decision_id, object, action, record_keys, groups, undoes, reviewer, reason, "
+        "decided_at, proposal_version, record_values FROM decisions WHERE proposal_id = ? "
+        "ORDER BY decision_id", [proposal_id],
+    ))
+    for r in rows:
+        r["record_keys"] = list(r["record_keys"])
+        r["groups"] = json.loads(r["groups"]) if r["groups"] else None
+        r["record_values"] = json.loads(r["record_values"] or "{}")
+        r["decided_at"] = str(r["decided_at"])
+    return rows
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection,
+    proposal_id: str,
+    *,
+    action: Action,
+    version: str,
+    reviewer: str,
+    reason: str | None = None,
+    groups: list[list[str]] | None = None,
+) -> dict[str, Any]:
+    """Record a reviewer's decision on a proposal, if ``version`` is still current.
+
+    accept / reject / split act on the proposal's members; undo reverses the latest
+    decision in force. Raises NotFound, Conflict (stale version, with the current
+    proposal), or InvalidDecision.
+    """
+    if action not in ("accept", "reject", "split", "undo"):
+        raise InvalidDecision("action must be accept, reject, split or undo")
+    if not reviewer:
+        raise InvalidDecision("a decision needs a reviewer")
+    with _WRITE_LOCK:
+        current = get_proposal(con, proposal_id)
+        if not current.get("current"):
+            raise Conflict(f"proposal {proposal_id} is no longer proposed", current)
+        if version != current["version"]:
+            raise Conflict(
+                f"proposal {proposal_id} is at version {current['version']}, not {version}: "
+                "reload it and decide again",
+                current,
+            )
+        keys = current["record_keys"]
+        row: dict[str, Any] = {
+            "object": current["object"],
+            "action": action,
+            "record_keys": keys,
+            "proposal_id": proposal_id,
+            "proposal_version": current["version"],
+            "reviewer": reviewer,
+            "reason": reason,
+        }
+        if action == "undo":
+            live = [h for h in current["history"] if h["action"] != "undo"]
+            undone = {h["undoes"] for h in current["history"] if h["action"] == "undo"}
+            live = [h for h in live if h["decision_id"] not in undone]
+            if not live:
+                raise InvalidDecision(f"proposal {proposal_id} has no decision to undo")
+            row["undoes"] = live[-1]["decision_id"]
+        else:
+            if current["status"] != "open":
+                raise Conflict(
+                    f"proposal {proposal_id} is already {current['status']}; undo it first",
+                    current,
+                )
+            if action == "split":
+                row["groups"] = _check_split(groups, keys)
+            elif groups:
+                raise InvalidDecision("groups go with split only")
+            if action in ("reject", "split") and len(keys) < 2:
+                raise InvalidDecision("a proposal with one record cannot be rejected or split")
+        row["record_hashes"] = {m["record_key"]: m["row_hash"] for m in current["members"]}
+        row["record_values"] = {
+            m["record_key"]: {k: v for k, v in m.items() if k not in ("row_hash",)}
+            for m in current["members"]
+        }
+        store_decisions.append(con, row)
+        return get_proposal(con, proposal_id)
+
+
+def _check_split(groups: list[list[str]] | None, keys: list[str]) -> list[list[str]]:
+    if not groups or len(groups) < 2:
+        raise InvalidDecision("split needs at least two groups of record keys")
+    flat = [k for g in groups for k in g]
+    if any(not g for g in groups):
+        raise InvalidDecision("split groups must not be empty")
+    if len(flat) != len(set(flat)):
+        raise InvalidDecision("a record appears in two split groups")
+    if set(flat) != set(keys):
+        missing = sorted(set(keys) - set(flat))
+        extra = sorted(set(flat) - set(keys))
+        raise InvalidDecision(
+            f"split groups must partition the proposal's records; missing {missing}, "
+            f"not members {extra}"
+        )
+    return [sorted(g) for g in groups]
+
+
+def get_entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any]:
+    """An entity's golden record, its members in every system, and its history."""
+    obj = "customer" if entity_id.startswith("CUS-") else "invoice"
+    if not table_exists(con, f"{obj}_golden"):
+        raise NotFound("no completed run yet")
+    gold = _dicts(con.execute(f"SELECT * FROM {obj}_golden WHERE entity_id = ?", [entity_id]))
+    events = _dicts(con.execute(
+        "SELECT run_id, event, related, members FROM entity_events WHERE entity_id = ? "
+        "ORDER BY run_id", [entity_id],
+    )) if table_exists(con, "entity_events") else []
+    if not gold:
+        if events:
+            return {"entity_id": entity_id, "object": obj, "current": False, "history": events}
+        raise NotFound(f"no entity {entity_id!r}")
+    keys = [r[0] for r in con.execute(
+        f"SELECT record_key FROM {obj}_members WHERE entity_id = ? ORDER BY record_key",
+        [entity_id],
+    ).fetchall()]
+    g = gold[0]
+    golden = {
+        k: {"value": _plain(v), "source": g.get(f"{k}_source")}
+        for k, v in g.items()
+        if not k.endswith("_source") and k not in ("entity_id", "member_count", "systems")
+    }
+    return {
+        "entity_id": entity_id,
+        "object": obj,
+        "current": True,
+        "systems": list(g["systems"]),
+        "golden": golden,
+        "members": _members(con, obj, keys),
+        "history": events,
+    }
+
+
+def _plain(v: Any) -> Any:
+    return str(v) if hasattr(v, "isoformat") else v
+
+
+def crosswalk_lookup(
+    con: duckdb.DuckDBPyConnection, *, system: str, source_id: str, object: str | None = None
+) -> list[dict[str, Any]]:
+    """Entity of a source record (one per object that has it)."""
+    out = []
+    for obj in ([object] if object else list(OBJECTS)):
+        if not table_exists(con, f"{obj}_members"):
+            continue
+        rows = con.execute(
+            f"SELECT r.record_key, m.entity_id FROM {_RECORD_TABLE[obj]} r "
+            f"JOIN {obj}_members m USING (record_key) WHERE r.system = ? AND r.source_id = ?",
+            [system, source_id],
+        ).fetchall()
+        out += [{"object": obj, "system": system, "source_id": source_id, "record_key": k,
+                 "entity_id": e} for k, e in rows]
+    if not out:
+        raise NotFound(f"no loaded record {system}:{source_id}")
+    return out
