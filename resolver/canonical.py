@@ -28,6 +28,8 @@ CUSTOMER_FIELDS: dict[str, str] = {
     "country": "text",
     "status": "enum",
     "branch": "text",
+    "birth_date": "date",  # people: date of birth, where a system keeps it
+    "tax_id": "text",  # businesses: EIN / VAT number; people: a national id
     "updated_at": "date",
 }
 

@@ -46,7 +46,7 @@ class Contract:
     object: str
     file: Path
     id_column: str
-    fields: dict[str, str]
+    fields: dict[str, str | tuple[str, ...]]
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     date_formats: dict[str, str] = field(default_factory=dict)
@@ -71,9 +71,10 @@ class Contract:
     def source_columns(self) -> list[str]:
         """Every source column the contract reads, id first, without repeats."""
         cols = [self.id_column]
-        for col in self.fields.values():
-            if col not in cols:
-                cols.append(col)
+        for mapped in self.fields.values():
+            for col in (mapped,) if isinstance(mapped, str) else mapped:
+                if col not in cols:
+                    cols.append(col)
         return cols
 
 
@@ -181,8 +182,13 @@ def _parse_contract(
                 )
             elif isinstance(col, bool):
                 problems.append(Problem(where, f"fields.{name}", _BOOL_HINT))
+            elif isinstance(col, list) and col and all(isinstance(c, str) and c for c in col):
+                # several source columns joined by a space: [street_number, street_name]
+                fields[str(name)] = tuple(col)
             elif not isinstance(col, str) or not col:
-                problems.append(Problem(where, f"fields.{name}", "source column must be a string"))
+                problems.append(
+                    Problem(where, f"fields.{name}", "must be a source column or a list of them")
+                )
             else:
                 fields[str(name)] = col
 
@@ -287,11 +293,12 @@ def _check_source_file(c: Contract, problems: list[Problem]) -> None:
         return
     if c.id_column not in header:
         problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
-    for name, col in c.fields.items():
-        if col not in header:
-            problems.append(
-                Problem(where, f"fields.{name}", f"column {col!r} not in {c.file.name}")
-            )
+    for name, mapped in c.fields.items():
+        for col in (mapped,) if isinstance(mapped, str) else mapped:
+            if col not in header:
+                problems.append(
+                    Problem(where, f"fields.{name}", f"column {col!r} not in {c.file.name}")
+                )
 
 
 def read_header(c: Contract) -> list[str]:

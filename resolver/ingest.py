@@ -28,6 +28,7 @@ from resolver.normalize import (
     parse_amount_column,
     parse_date_column,
 )
+from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.progress import Progress
 from resolver.store import schema
 
@@ -105,6 +106,8 @@ def _ingest_one(
             norm = normalize_invoice_frame(loaded)
             advance(len(loaded))
         loaded = pd.concat([loaded, norm], axis=1)
+        if contract.object == "customer":
+            loaded["tax_id_norm"] = normalize_tax_id_column(loaded["tax_id"])
         rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_shape)
         advance(len(rejects))
         _insert(
@@ -203,8 +206,9 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     problem(ids.isna(), contract.id_column, "missing source id [missing_required]")
     _repeated_ids(raw, contract, problem)
     for name in kinds:
-        col = contract.fields.get(name)
-        values = raw[col] if col else pd.Series(None, index=raw.index, dtype=object)
+        mapped = contract.fields.get(name)
+        col = mapped if isinstance(mapped, str) or mapped is None else mapped[0]
+        values = _mapped_values(raw, mapped)
         kind = kinds[name]
         if name in contract.required:
             problem(values.isna(), col, f"required field {name} is empty [missing_required]")
@@ -249,7 +253,7 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     if "country" in kinds:
         out["country"] = out["country"].fillna(contract.country)
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
-    mapped_cols = [contract.fields[k] for k in kinds if k in contract.fields]
+    mapped_cols = [c for c in contract.source_columns() if c != contract.id_column]
     out["row_hash"] = (
         pd.util.hash_pandas_object(raw[mapped_cols].fillna("\x00"), index=False)
         .map(lambda h: f"{h:016x}")
@@ -263,6 +267,20 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     else:
         text = pd.Series(None, index=raw.index, dtype=object)
     return out, text
+
+
+def _mapped_values(raw: pd.DataFrame, mapped: str | tuple[str, ...] | None) -> pd.Series:
+    """One canonical field's values: a column, several joined by a space, or all missing."""
+    if mapped is None:
+        return pd.Series(None, index=raw.index, dtype=object)
+    if isinstance(mapped, str):
+        return raw[mapped]
+    parts = raw[list(mapped)].fillna("")
+    joined = parts.iloc[:, 0].astype(str)
+    for col in parts.columns[1:]:
+        joined = joined + " " + parts[col].astype(str)
+    joined = joined.str.split().str.join(" ")
+    return joined.where(joined != "", None)
 
 
 def _repeated_ids(raw: pd.DataFrame, contract: Contract, problem) -> None:

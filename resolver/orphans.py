@@ -592,7 +592,7 @@ def _hashes(
 def list_orphans(
     con: duckdb.DuckDBPyConnection,
     *,
-    object: str | None = None,  # noqa: A002 - the API's filter name
+    object: str | None = None,
     system: str | None = None,
     expectation: str | None = None,
     include_resolved: bool = False,

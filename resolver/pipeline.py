@@ -134,7 +134,10 @@ def run_batch(
     started = time.perf_counter()
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
-    models = {} if retrain else {o: load_model(models_dir, setup.rules[o]) for o in OBJECTS}
+    present = {c.object for c in setup.contracts}
+    models = (
+        {} if retrain else {o: load_model(models_dir, setup.rules[o]) for o in OBJECTS if o in present}
+    )
     con = store.connect(db_path, create=True)
     try:
         store.drop_stages(con)
@@ -206,8 +209,13 @@ def _link_all(
     retrain: bool,
 ) -> tuple[dict[str, ObjectResult], list[pd.DataFrame], dict[str, int]]:
     results, events, numbers = {}, [], {}
+    present = {c.object for c in setup.contracts}
     for obj in OBJECTS:
         rules = setup.rules[obj]
+        if obj not in present:  # no source of this object: publish empty results
+            _stage_empty(con, obj, setup.survivorship)
+            results[obj], numbers[obj] = ObjectResult(), store_runs.next_entity_number(con, obj)
+            continue
         table = con.sql(_input_sql(obj, rules)).to_arrow_table()
         if retrain:
             models[obj] = train_model(table, rules, progress=progress)
@@ -221,6 +229,26 @@ def _link_all(
             stage_proposals(con, obj, rules=rules, model=models[obj], run_id=run_id)
             result.proposals = proposal_counts(con, obj)
     return results, events, numbers
+
+
+def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:
+    from resolver.proposals import PROPOSAL_COLUMNS
+
+    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
+    con.execute(
+        f"CREATE TABLE stage_{obj}_pairs (record_key_l VARCHAR, record_key_r VARCHAR, "
+        "system_l VARCHAR, system_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE, "
+        "mw_term_frequency DOUBLE, veto VARCHAR, band VARCHAR)"
+    )
+    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_members")
+    con.execute(f"CREATE TABLE stage_{obj}_members (record_key VARCHAR, entity_id VARCHAR)")
+    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_golden")
+    con.execute(
+        f"CREATE TABLE stage_{obj}_golden AS " + golden_sql(obj, _members_sql(obj), survivorship)
+    )
+    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_proposals")
+    cols = ", ".join(f"{c} VARCHAR" for c in PROPOSAL_COLUMNS)
+    con.execute(f"CREATE TABLE stage_{obj}_proposals ({cols})")
 
 
 def _input_sql(obj: str, rules: LinkageRules) -> str:

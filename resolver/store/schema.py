@@ -38,6 +38,7 @@ CUSTOMER_NORM_COLUMNS: dict[str, str] = {
     "country_norm": "VARCHAR",
     "address_line": "VARCHAR",
     "address_reason": "VARCHAR",
+    "tax_id_norm": "VARCHAR",  # digits and letters only, upper case
 }
 
 INVOICE_NORM_COLUMNS: dict[str, str] = {
