@@ -23,6 +23,8 @@ demo: install
 	$(BIN)/resolver demo-data $(DATA) --customers $(CUSTOMERS) --seed $(SEED)
 	$(BIN)/resolver run --rules rules --data $(DATA) --db $(DB)
 	$(BIN)/resolver evaluate --truth $(DATA)/truth --db $(DB)
+	$(BIN)/resolver report --db $(DB) --format html --out data/report.html
+	$(BIN)/resolver report --db $(DB) --summary
 
 lint: install
 	$(BIN)/ruff check resolver api tests benchmarks

@@ -27,11 +27,13 @@ def _ingest(args: argparse.Namespace) -> int:
     from resolver.ingest import ingest
 
     contracts = load_contracts(args.rules, data_dir=args.data)
-    con = store.connect(args.db, create=True)
+    con = store.start_building(args.db, keep_all=True)
     try:
         loads = ingest(con, contracts, progress=cli_progress())
-    finally:
-        con.close()
+        store.finish_building(con, args.db)
+    except BaseException:
+        store.abandon_building(con, args.db)
+        raise
     for load in loads:
         print(load.format())
     total_read = sum(x.rows_read for x in loads)
@@ -104,6 +106,27 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from resolver import store
+    from resolver.report import build_report, load_report, render, summary_lines
+
+    con = store.connect(args.db, read_only=True)
+    try:
+        report = load_report(con, args.run) or build_report(con)
+    finally:
+        con.close()
+    if args.summary:
+        print("\n".join(summary_lines(report)))
+        return 0
+    text = render(report, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote the {args.format} report of run {report.get('run_id')} to {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resolver",
@@ -139,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--object", choices=["customer", "invoice"], required=True)
     c.add_argument("--out", required=True, help="output file: .csv or .parquet")
     c.set_defaults(func=_export)
+
+    p = sub.add_parser("report", help="the integration health report of a run")
+    p.add_argument("--db", required=True, help="the store's DuckDB file")
+    p.add_argument("--run", type=int, default=None, help="run id (default: the last)")
+    p.add_argument("--format", choices=["md", "html", "json"], default="md")
+    p.add_argument("--out", default=None, help="write to this file instead of stdout")
+    p.add_argument("--summary", action="store_true", help="print the summary lines only")
+    p.set_defaults(func=_report)
 
     p = sub.add_parser("evaluate", help="precision, recall, F1 and B-cubed against a truth folder")
     p.add_argument("--truth", required=True, help="folder with customers.csv / invoices.csv")

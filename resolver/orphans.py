@@ -34,7 +34,7 @@ from resolver.canonical import OBJECTS, TABLES
 from resolver.errors import InvalidDecision, NotFound, Problem, RulesError
 from resolver.store import decisions as store_decisions
 from resolver.store import schema
-from resolver.store.connection import table_exists, transaction
+from resolver.store.connection import table_exists
 
 RULES_FILE = "orphans.yaml"
 KINDS = ("counterpart", "reference")
@@ -368,8 +368,10 @@ def _orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     from resolver.decisions import effective
 
     cols = ["record_key", "expectation", "action", "decision_id", "reviewer", "reason"]
-    frames = [effective(con, obj) for obj in OBJECTS] if table_exists(con, "decisions") else []
-    frames = [f for f in frames if not f.empty]
+    try:
+        frames = [f for f in (effective(con, obj) for obj in OBJECTS) if not f.empty]
+    except ValueError:  # not a store file: no journal, no decisions
+        frames = []
     if not frames:
         return pd.DataFrame(
             {
@@ -511,8 +513,9 @@ def resolve_orphan(
 
     ``link`` names the record that satisfies the expectation (a record of the
     orphan's target object and system); ``expected`` says the orphan is fine as it
-    is (``reason`` required). The live orphan row shows the resolution at once;
-    the next run honours the decision (link = must-link for clustering).
+    is (``reason`` required). :func:`list_orphans` shows the resolution at once
+    (it overlays decisions on the run's rows); the next run honours the decision
+    (link = must-link for clustering) and records it in the orphans table.
     """
     orphan = get_orphan(con, orphan_id)
     if action not in ("link", "expected"):
@@ -527,31 +530,18 @@ def resolve_orphan(
     elif record_key is not None:
         raise InvalidDecision("expected takes no record_key; use action link to name a record")
     hashes = _hashes(con, orphan["object"], orphan["target_object"], keys)
-    with transaction(con):
-        decision_id = store_decisions.append(
-            con,
-            {
-                "object": orphan["object"],
-                "action": action,
-                "record_keys": keys,
-                "record_hashes": hashes,
-                "expectation": orphan["expectation"],
-                "reviewer": reviewer.strip(),
-                "reason": reason,
-            },
-        )
-        con.execute(
-            "UPDATE orphans SET resolution = ?, decision_id = ?, resolved_by = ?, "
-            "resolution_reason = ? WHERE orphan_id = ?",
-            [
-                "expected" if action == "expected" else "linked",
-                decision_id,
-                reviewer.strip(),
-                reason,
-                orphan_id,
-            ],
-        )
-    return decision_id
+    return store_decisions.append(
+        con,
+        {
+            "object": orphan["object"],
+            "action": action,
+            "record_keys": keys,
+            "record_hashes": hashes,
+            "expectation": orphan["expectation"],
+            "reviewer": reviewer.strip(),
+            "reason": reason,
+        },
+    )
 
 
 def _check_link_target(
@@ -564,9 +554,7 @@ def _check_link_target(
     if record_key == orphan["record_key"]:
         raise InvalidDecision("link needs another record than the orphan itself")
     table = TABLES[orphan["target_object"]]
-    rows = con.execute(
-        f"SELECT system FROM {table} WHERE record_key = ?", [record_key]
-    ).fetchall()
+    rows = con.execute(f"SELECT system FROM {table} WHERE record_key = ?", [record_key]).fetchall()
     if not rows:
         raise InvalidDecision(
             f"record {record_key} is not a loaded {orphan['target_object']}; "
@@ -606,32 +594,47 @@ def list_orphans(
     if not table_exists(con, "orphans"):
         return [], None
     limit = max(1, min(int(limit), MAX_PAGE))
-    cur = con.execute(
-        """
-        SELECT * FROM orphans
-        WHERE (?::VARCHAR IS NULL OR object = ?)
-          AND (?::VARCHAR IS NULL OR system = ?)
-          AND (?::VARCHAR IS NULL OR expectation = ?)
-          AND (? OR resolution = 'open')
-          AND (?::VARCHAR IS NULL OR orphan_id > ?)
-        ORDER BY orphan_id
-        LIMIT ?
-        """,
-        [
-            object,
-            object,
-            system,
-            system,
-            expectation,
-            expectation,
-            include_resolved,
-            after,
-            after,
-            limit + 1,
-        ],
-    )
-    names = [c[0] for c in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    con.register("_orphan_decided", _orphan_decisions(con))
+    try:
+        cur = con.execute(
+            """
+            WITH o AS (
+                SELECT o.* REPLACE (
+                    CASE d.action WHEN 'expected' THEN 'expected' WHEN 'link' THEN 'linked'
+                         ELSE o.resolution END AS resolution,
+                    coalesce(d.decision_id, o.decision_id) AS decision_id,
+                    coalesce(d.reviewer, o.resolved_by) AS resolved_by,
+                    coalesce(d.reason, o.resolution_reason) AS resolution_reason)
+                FROM orphans o
+                LEFT JOIN _orphan_decided d
+                  ON d.record_key = o.record_key AND d.expectation = o.expectation
+            )
+            SELECT * FROM o
+            WHERE (?::VARCHAR IS NULL OR object = ?)
+              AND (?::VARCHAR IS NULL OR system = ?)
+              AND (?::VARCHAR IS NULL OR expectation = ?)
+              AND (? OR resolution = 'open')
+              AND (?::VARCHAR IS NULL OR orphan_id > ?)
+            ORDER BY orphan_id
+            LIMIT ?
+            """,
+            [
+                object,
+                object,
+                system,
+                system,
+                expectation,
+                expectation,
+                include_resolved,
+                after,
+                after,
+                limit + 1,
+            ],
+        )
+        names = [c[0] for c in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.unregister("_orphan_decided")
     if len(rows) > limit:
         rows = rows[:limit]
         return rows, rows[-1]["orphan_id"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ from resolver.ingest import SourceLoad, ingest
 from resolver.linkage.model import Model, load_model, save_model, train_model
 from resolver.linkage.predict import band_sql, score_pairs
 from resolver.linkage.rules import LinkageRules, load_all_rules
+from resolver.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.progress import Progress
 from resolver.proposals import proposal_counts, stage_proposals
-from resolver.store import decisions as store_decisions
+from resolver.report import stage_report
 from resolver.store import runs as store_runs
+from resolver.store.journal import Journal, journal_path
 
 OBJECTS = ("customer", "invoice")
 
@@ -56,6 +59,7 @@ class RunSummary:
     objects: dict[str, ObjectResult]
     timings: dict[str, float]
     seconds: float
+    orphans: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class RunSummary:
                 for x in self.loads
             ],
             "objects": {k: vars(v) for k, v in self.objects.items()},
+            "orphans": self.orphans,
         }
 
     def format(self) -> str:
@@ -84,6 +89,9 @@ class RunSummary:
                 f"{r.auto_links:>8,} auto-links  {r.review_pairs:>7,} to review  "
                 f"{r.entities:>9,} entities ({r.multi_record_entities:,} with 2+ records)"
             )
+        lines.append(
+            f"orphans   {self.orphans:>9,} records break an expectation (rules/orphans.yaml)"
+        )
         return "\n".join(lines)
 
 
@@ -94,6 +102,7 @@ class Setup:
     contracts: list[Contract]
     rules: dict[str, LinkageRules]
     survivorship: Survivorship
+    orphans: OrphanRules
 
 
 def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Setup:
@@ -116,9 +125,14 @@ def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Se
         surv = load_survivorship(rules_dir)
     except RulesError as exc:
         problems += exc.problems
+    orphans = OrphanRules({})
+    try:
+        orphans = load_orphan_rules(rules_dir, systems={c.system for c in contracts} or None)
+    except RulesError as exc:
+        problems += exc.problems
     if problems:
         raise ValidationProblems("rules and contracts", problems)
-    return Setup(contracts=contracts, rules=rules, survivorship=surv)
+    return Setup(contracts=contracts, rules=rules, survivorship=surv, orphans=orphans)
 
 
 def run_batch(
@@ -136,38 +150,54 @@ def run_batch(
     setup = validate(rules_dir, data_dir=data_dir)
     present = {c.object for c in setup.contracts}
     models = (
-        {} if retrain else {o: load_model(models_dir, setup.rules[o]) for o in OBJECTS if o in present}
+        {}
+        if retrain
+        else {o: load_model(models_dir, setup.rules[o]) for o in OBJECTS if o in present}
     )
-    con = store.connect(db_path, create=True)
+    journal = Journal(journal_path(db_path))
+    con = store.start_building(db_path)
+    store_runs.ensure_runs(con)
+    last = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
+    run_id = journal.start_run(after=last)
+    started_at = journal.runs()[0]["started_at"]
     try:
-        store.drop_stages(con)
-        store_decisions.ensure(con)
-        run_id = store_runs.start_run(con)
-        try:
-            loads = ingest(con, setup.contracts, progress=progress, publish=False)
-            results, events, numbers = _link_all(
-                con, setup, models, run_id=run_id, progress=progress, models_dir=models_dir,
-                retrain=retrain,
-            )
-            summary = RunSummary(
-                run_id=run_id,
-                loads=loads,
-                objects=results,
-                timings=dict(progress.timings),
-                seconds=time.perf_counter() - started,
-            )
-            store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
-            tables = ["customers", "invoices", "rejects", "source_loads", "entity_events"]
-            tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
-            extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
-            extra.append(store_runs.complete_run_sql(run_id, summary.as_dict()))
-            store.publish(con, tables, extra_sql=extra)
-        except BaseException as exc:
-            store_runs.fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
-            store.drop_stages(con)
-            raise
-    finally:
-        con.close()
+        loads = ingest(con, setup.contracts, progress=progress, publish=False)
+        results, events, numbers = _link_all(
+            con,
+            setup,
+            models,
+            run_id=run_id,
+            progress=progress,
+            models_dir=models_dir,
+            retrain=retrain,
+        )
+        summary = RunSummary(
+            run_id=run_id,
+            loads=loads,
+            objects=results,
+            timings=dict(progress.timings),
+            seconds=time.perf_counter() - started,
+        )
+        store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
+        with progress.stage("orphans", total=None, unit="steps"):
+            summary.orphans = stage_orphans(con, setup.orphans, run_id=run_id, as_of=date.today())
+        with progress.stage("report", total=None, unit="steps"):
+            stage_report(con, run_id=run_id)
+        summary.timings = dict(progress.timings)
+        summary.seconds = time.perf_counter() - started
+        tables = ["customers", "invoices", "rejects", "source_loads", "entity_events"]
+        tables += ["orphans", "reports"]
+        tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
+        extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
+        extra.append(store_runs.complete_run_sql(run_id, started_at, summary.as_dict()))
+        store.publish(con, tables, extra_sql=extra)
+        store.finish_building(con, db_path)
+        con = None
+    except BaseException as exc:
+        store.abandon_building(con, db_path)
+        journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        raise
+    journal.end_run(run_id, "complete", summary.as_dict())
     return summary
 
 
@@ -185,16 +215,13 @@ def train(
     """
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
-    con = store.connect(db_path, create=True)
+    con = store.start_building(db_path)  # scratch: training publishes nothing
     try:
-        store.drop_stages(con)
-        store_decisions.ensure(con)
         ingest(con, setup.contracts, progress=progress, publish=False)
         models: dict[str, Model] = {}
         _link_all(con, setup, models, progress=progress, models_dir=models_dir, retrain=True)
-        store.drop_stages(con)
     finally:
-        con.close()
+        store.abandon_building(con, db_path)
     return models
 
 

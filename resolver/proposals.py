@@ -111,13 +111,29 @@ def stage_proposals(
         confidence = float(min(linked)) if linked else 1.0
         confirmed_already = any(set(keys) <= g for g in groups_of.get(keys[0], ()))
         action = (
-            "none" if confirmed_already  # a reviewer accepted these records together
-            else "auto_merge" if auto_merge is not None and confidence >= float(auto_merge)
+            "none"
+            if confirmed_already  # a reviewer accepted these records together
+            else "auto_merge"
+            if auto_merge is not None and confidence >= float(auto_merge)
             else "review"
         )
         rows.append(
-            _row(obj, f"P-{entity_id}", kind, [entity_id], group, ev, pair_cols, labels,
-                 comparisons, confidence, action, golden, stake, run_id)
+            _row(
+                obj,
+                f"P-{entity_id}",
+                kind,
+                [entity_id],
+                group,
+                ev,
+                pair_cols,
+                labels,
+                comparisons,
+                confidence,
+                action,
+                golden,
+                stake,
+                run_id,
+            )
         )
 
     for p in review:
@@ -127,8 +143,22 @@ def stage_proposals(
         group = [t for k in key for t in by_entity[entity_of[k]] if t[0] == k]
         pid = "R-" + hashlib.sha1("|".join(key).encode()).hexdigest()[:16]
         rows.append(
-            _row(obj, pid, "review_pair", sorted({p[el_i], p[er_i]}), group, [p], pair_cols,
-                 labels, comparisons, float(p[prob_i]), "review", golden, stake, run_id)
+            _row(
+                obj,
+                pid,
+                "review_pair",
+                sorted({p[el_i], p[er_i]}),
+                group,
+                [p],
+                pair_cols,
+                labels,
+                comparisons,
+                float(p[prob_i]),
+                "review",
+                golden,
+                stake,
+                run_id,
+            )
         )
     frame = pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
     store_runs.write_stage(con, f"{obj}_proposals", frame)
@@ -136,9 +166,21 @@ def stage_proposals(
 
 
 PROPOSAL_COLUMNS = [
-    "proposal_id", "object", "kind", "entity_ids", "record_keys", "systems", "confidence",
-    "suggested_action", "stake_cents", "records_affected", "version", "members_key", "evidence",
-    "golden", "run_id",
+    "proposal_id",
+    "object",
+    "kind",
+    "entity_ids",
+    "record_keys",
+    "systems",
+    "confidence",
+    "suggested_action",
+    "stake_cents",
+    "records_affected",
+    "version",
+    "members_key",
+    "evidence",
+    "golden",
+    "run_id",
 ]
 
 
@@ -165,8 +207,10 @@ def _row(
     ]
     gold = _golden(golden, entity_ids[0]) if len(entity_ids) == 1 else {}
     version_src = json.dumps(
-        [sorted((k, h) for k, _, h in group),
-         [(e["record_key_l"], e["record_key_r"], e["match_weight"]) for e in evidence]],
+        [
+            sorted((k, h) for k, _, h in group),
+            [(e["record_key_l"], e["record_key_r"], e["match_weight"]) for e in evidence],
+        ],
     )
     return {
         "proposal_id": pid,
@@ -188,7 +232,9 @@ def _row(
     }
 
 
-def _pair_evidence(p: dict[str, Any], labels: dict[str, dict[int, str]], comparisons: list[str]) -> dict:
+def _pair_evidence(
+    p: dict[str, Any], labels: dict[str, dict[int, str]], comparisons: list[str]
+) -> dict:
     fields = {}
     for name in comparisons:
         gamma, weight = p.get(f"gamma_{name}"), p.get(f"mw_{name}")
@@ -231,13 +277,15 @@ def _stake(con: duckdb.DuckDBPyConnection, obj: str) -> dict[str, int]:
     if obj == "invoice":
         rows = con.execute(
             "SELECT record_key, coalesce(amount_cents, 0) FROM stage_invoices "
-            "WHERE list_contains(?, status)", [statuses]
+            "WHERE list_contains(?, status)",
+            [statuses],
         ).fetchall()
     else:
         rows = con.execute(
             "SELECT c.record_key, sum(coalesce(i.amount_cents, 0)) FROM stage_invoices i "
             "JOIN stage_customers c ON c.system = i.system AND c.source_id = i.customer_ref "
-            "WHERE list_contains(?, i.status) GROUP BY 1", [statuses]
+            "WHERE list_contains(?, i.status) GROUP BY 1",
+            [statuses],
         ).fetchall()
     return {k: int(v) for k, v in rows}
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import duckdb
+import pandas as pd
 
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.store import decisions as store_decisions
@@ -33,12 +34,41 @@ _SORTS = {
 }
 # Record fields shown to reviewers beside each member.
 _SHOWN = {
-    "customer": ["name", "first_name", "last_name", "company", "email", "phone", "address",
-                 "street", "unit", "city", "state", "postal_code", "status", "branch",
-                 "updated_at", "full_name_norm", "company_norm", "email_norm", "phone_e164",
-                 "address_line"],
-    "invoice": ["invoice_number", "customer_ref", "amount_cents", "tax_cents", "currency",
-                "invoice_date", "due_date", "status", "branch", "job_ref", "updated_at"],
+    "customer": [
+        "name",
+        "first_name",
+        "last_name",
+        "company",
+        "email",
+        "phone",
+        "address",
+        "street",
+        "unit",
+        "city",
+        "state",
+        "postal_code",
+        "status",
+        "branch",
+        "updated_at",
+        "full_name_norm",
+        "company_norm",
+        "email_norm",
+        "phone_e164",
+        "address_line",
+    ],
+    "invoice": [
+        "invoice_number",
+        "customer_ref",
+        "amount_cents",
+        "tax_cents",
+        "currency",
+        "invoice_date",
+        "due_date",
+        "status",
+        "branch",
+        "job_ref",
+        "updated_at",
+    ],
 }
 
 
@@ -109,7 +139,7 @@ def list_proposals(
     """Filter, sort and page proposals. ``cursor`` is the offset token a page returned."""
     if sort not in _SORTS:
         raise InvalidDecision(f"sort must be one of {', '.join(_SORTS)}")
-    store_decisions.ensure(con)
+    con = _with_decisions(con)
     objects = _objects(con)
     if object is not None:
         objects = [o for o in objects if o == object]
@@ -184,12 +214,14 @@ def _summary(r: dict[str, Any]) -> dict[str, Any]:
 
 def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, Any]:
     """One proposal with its members' data, golden record, evidence and decision history."""
-    store_decisions.ensure(con)
+    con = _with_decisions(con)
     objects = _objects(con)
     rows = (
-        _dicts(con.execute(
-            f"SELECT * FROM ({_proposals_sql(objects)}) WHERE proposal_id = ?", [proposal_id]
-        ))
+        _dicts(
+            con.execute(
+                f"SELECT * FROM ({_proposals_sql(objects)}) WHERE proposal_id = ?", [proposal_id]
+            )
+        )
         if objects
         else []
     )
@@ -219,10 +251,13 @@ def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, 
 
 def _members(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> list[dict[str, Any]]:
     cols = ", ".join(["record_key", "system", "source_id", "row_hash", *_SHOWN[obj]])
-    rows = _dicts(con.execute(
-        f"SELECT {cols} FROM {_RECORD_TABLE[obj]} WHERE list_contains(?, record_key) "
-        "ORDER BY record_key", [keys],
-    ))
+    rows = _dicts(
+        con.execute(
+            f"SELECT {cols} FROM {_RECORD_TABLE[obj]} WHERE list_contains(?, record_key) "
+            "ORDER BY record_key",
+            [keys],
+        )
+    )
     return [{k: (str(v) if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
 
 
@@ -247,18 +282,43 @@ def _changes(members: list[dict[str, Any]], history: list[dict[str, Any]]) -> di
     return out
 
 
+def _with_decisions(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor on which the journal's decisions are visible as a table ``decisions``."""
+    d = store_decisions.load(con)
+    slim = pd.DataFrame(
+        {
+            "decision_id": d["decision_id"].astype("int64"),
+            "action": d["action"].astype(object),
+            "undoes": d["undoes"].astype("Int64"),
+            "proposal_id": d["proposal_id"].astype(object),
+            "record_hashes": d["record_hashes"].astype(object),
+        }
+    )
+    cur = con.cursor()
+    cur.register("decisions", slim)
+    return cur
+
+
 def decision_history(con: duckdb.DuckDBPyConnection, proposal_id: str) -> list[dict[str, Any]]:
-    store_decisions.ensure(con)
-    rows = _dicts(con.execute(
-        "SELECT decision_id, object, action, record_keys, groups, undoes, reviewer, reason, "
-        "decided_at, proposal_version, record_values FROM decisions WHERE proposal_id = ? "
-        "ORDER BY decision_id", [proposal_id],
-    ))
-    for r in rows:
-        r["record_keys"] = list(r["record_keys"])
-        r["groups"] = json.loads(r["groups"]) if r["groups"] else None
-        r["record_values"] = json.loads(r["record_values"] or "{}")
-        r["decided_at"] = str(r["decided_at"])
+    d = store_decisions.load(con)
+    d = d[d["proposal_id"] == proposal_id]
+    rows = []
+    for r in d.to_dict("records"):
+        rows.append(
+            {
+                "decision_id": int(r["decision_id"]),
+                "object": r["object"],
+                "action": r["action"],
+                "record_keys": list(r["record_keys"]),
+                "groups": json.loads(r["groups"]) if isinstance(r["groups"], str) else None,
+                "undoes": None if pd.isna(r["undoes"]) else int(r["undoes"]),
+                "reviewer": r["reviewer"],
+                "reason": r["reason"],
+                "decided_at": str(r["decided_at"]),
+                "proposal_version": r["proposal_version"],
+                "record_values": json.loads(r["record_values"] or "{}"),
+            }
+        )
     return rows
 
 
@@ -326,7 +386,10 @@ def decide(
             m["record_key"]: {k: v for k, v in m.items() if k not in ("row_hash",)}
             for m in current["members"]
         }
-        store_decisions.append(con, row)
+        try:
+            store_decisions.append(con, row, expect=(proposal_id, len(current["history"])))
+        except Conflict as exc:  # another process decided between our read and our write
+            raise Conflict(str(exc), get_proposal(con, proposal_id)) from exc
         return get_proposal(con, proposal_id)
 
 
@@ -354,18 +417,28 @@ def get_entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any]
     if not table_exists(con, f"{obj}_golden"):
         raise NotFound("no completed run yet")
     gold = _dicts(con.execute(f"SELECT * FROM {obj}_golden WHERE entity_id = ?", [entity_id]))
-    events = _dicts(con.execute(
-        "SELECT run_id, event, related, members FROM entity_events WHERE entity_id = ? "
-        "ORDER BY run_id", [entity_id],
-    )) if table_exists(con, "entity_events") else []
+    events = (
+        _dicts(
+            con.execute(
+                "SELECT run_id, event, related, members FROM entity_events WHERE entity_id = ? "
+                "ORDER BY run_id",
+                [entity_id],
+            )
+        )
+        if table_exists(con, "entity_events")
+        else []
+    )
     if not gold:
         if events:
             return {"entity_id": entity_id, "object": obj, "current": False, "history": events}
         raise NotFound(f"no entity {entity_id!r}")
-    keys = [r[0] for r in con.execute(
-        f"SELECT record_key FROM {obj}_members WHERE entity_id = ? ORDER BY record_key",
-        [entity_id],
-    ).fetchall()]
+    keys = [
+        r[0]
+        for r in con.execute(
+            f"SELECT record_key FROM {obj}_members WHERE entity_id = ? ORDER BY record_key",
+            [entity_id],
+        ).fetchall()
+    ]
     g = gold[0]
     golden = {
         k: {"value": _plain(v), "source": g.get(f"{k}_source")}
@@ -392,7 +465,7 @@ def crosswalk_lookup(
 ) -> list[dict[str, Any]]:
     """Entity of a source record (one per object that has it)."""
     out = []
-    for obj in ([object] if object else list(OBJECTS)):
+    for obj in [object] if object else list(OBJECTS):
         if not table_exists(con, f"{obj}_members"):
             continue
         rows = con.execute(
@@ -400,8 +473,16 @@ def crosswalk_lookup(
             f"JOIN {obj}_members m USING (record_key) WHERE r.system = ? AND r.source_id = ?",
             [system, source_id],
         ).fetchall()
-        out += [{"object": obj, "system": system, "source_id": source_id, "record_key": k,
-                 "entity_id": e} for k, e in rows]
+        out += [
+            {
+                "object": obj,
+                "system": system,
+                "source_id": source_id,
+                "record_key": k,
+                "entity_id": e,
+            }
+            for k, e in rows
+        ]
     if not out:
         raise NotFound(f"no loaded record {system}:{source_id}")
     return out

@@ -12,13 +12,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from resolver.normalize._distinct import over_distinct
+from resolver.normalize._distinct import MIN_PARALLEL, WorkerPool, over_distinct
 from resolver.normalize.address import (
     ADDRESS_COLUMNS,
     AddressResult,
     has_address_content,
     normalize_address,
     normalize_address_column,
+    normalize_line_address_columns,
     normalize_split_address_columns,
 )
 from resolver.normalize.amount import format_cents, parse_amount, parse_amount_column
@@ -86,6 +87,7 @@ __all__ = [
     "CUSTOMER_OUTPUT_COLUMNS",
     "DATE_DTYPE",
     "EMAIL_COLUMNS",
+    "MIN_PARALLEL",
     "NAME_COLUMNS",
     "PHONE_COLUMNS",
     "AddressResult",
@@ -93,6 +95,7 @@ __all__ = [
     "EmailResult",
     "NameResult",
     "PhoneResult",
+    "WorkerPool",
     "first_name_key",
     "format_cents",
     "looks_like_company",
@@ -106,6 +109,7 @@ __all__ = [
     "normalize_invoice_frame",
     "normalize_invoice_number",
     "normalize_invoice_number_column",
+    "normalize_line_address_columns",
     "normalize_name",
     "normalize_name_column",
     "normalize_name_parts",
@@ -139,6 +143,7 @@ def normalize_customer_frame(
     phone_region: str = "US",
     default_country: str = "US",
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Normalize the canonical customer text columns into ``CUSTOMER_OUTPUT_COLUMNS``.
 
@@ -149,7 +154,23 @@ def normalize_customer_frame(
     called with the number of rows completed since the previous call (the
     calls sum to ``len(df)``), so ``progress=tqdm_bar.update`` works; the work
     goes kind by kind, so it advances in five steps.
+
+    ``workers``: processes for the costly kinds (names, email, phone, addresses)
+    when a kind has more than ``MIN_PARALLEL`` distinct values; None reads
+    ``$RESOLVER_WORKERS`` and defaults to the CPU count, 1 keeps everything in this
+    process. The output does not depend on it.
     """
+    with WorkerPool(workers) as pool:
+        return _customer_frame(df, phone_region, default_country, progress, pool)
+
+
+def _customer_frame(
+    df: pd.DataFrame,
+    phone_region: str,
+    default_country: str,
+    progress: Callable[[int], None] | None,
+    pool: WorkerPool,
+) -> pd.DataFrame:
     n = len(df)
     index = df.index
     steps = [n * k // 5 - n * (k - 1) // 5 for k in range(1, 6)]
@@ -162,7 +183,7 @@ def normalize_customer_frame(
 
     # names: split fields where given, else the single line
     split = _present(col["first_name"]) | _present(col["last_name"])
-    names = normalize_name_column(col["name"].where(~split, None))
+    names = normalize_name_column(col["name"].where(~split, None), pool=pool)
     if split.any():
         parts = normalize_name_parts_columns(col["first_name"][split], col["last_name"][split])
         names.loc[split, list(NAME_COLUMNS)] = parts.to_numpy()
@@ -182,9 +203,9 @@ def normalize_customer_frame(
     companies = normalize_company_column(company_src)
     tick(1)
 
-    emails = normalize_email_column(col["email"])
+    emails = normalize_email_column(col["email"], pool=pool)
     tick(2)
-    phones = normalize_phone_column(col["phone"], region=phone_region)
+    phones = normalize_phone_column(col["phone"], region=phone_region, pool=pool)
     tick(3)
 
     split_addr = np.zeros(n, dtype=bool)
@@ -213,32 +234,15 @@ def normalize_customer_frame(
             sub["postal_code"],
             sub["country"],
             default_country=default_country,
+            pool=pool,
         ).to_numpy()
     if line_rows.any():
-        keys = pd.Series(
-            list(
-                zip(
-                    col["address"][line_rows],
-                    col["unit"][line_rows],
-                    col["country"][line_rows],
-                    strict=True,
-                )
-            ),
-            index=index[line_rows],
-            dtype=object,
-        )
-        addresses.loc[line_rows, list(ADDRESS_COLUMNS)] = over_distinct(
-            keys,
-            lambda k: (
-                tuple(
-                    normalize_address(
-                        k[0], unit=k[1], country=k[2], default_country=default_country
-                    )
-                )
-                if k is not None
-                else (None,) * len(ADDRESS_COLUMNS)
-            ),
-            ADDRESS_COLUMNS,
+        addresses.loc[line_rows, list(ADDRESS_COLUMNS)] = normalize_line_address_columns(
+            col["address"][line_rows],
+            col["unit"][line_rows],
+            col["country"][line_rows],
+            default_country=default_country,
+            pool=pool,
         ).to_numpy()
     tick(4)
 

@@ -7,7 +7,10 @@ not rows (phonenumbers and address parsing cost tens of microseconds a call).
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
+import multiprocessing
+import os
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -58,31 +61,184 @@ def fixpoint(fn: Callable[[str], str], text: str, limit: int = 5) -> str:
     return text
 
 
+# below this many distinct values a kind is mapped in-process: starting workers and
+# shipping values and results costs more than it saves
+MIN_PARALLEL = 50_000
+_CHUNKS_PER_WORKER = 4
+
+
+def resolve_workers(workers: int | None = None) -> int:
+    """Worker processes to use: ``workers``, else ``$RESOLVER_WORKERS``, else the CPU count.
+
+    ``1`` (or less) means everything runs in the calling process.
+    """
+    if workers is None:
+        env = os.environ.get("RESOLVER_WORKERS", "").strip()
+        if env:
+            try:
+                workers = int(env)
+            except ValueError:
+                workers = 1
+        else:
+            workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return max(1, min(int(workers), os.cpu_count() or 1))
+
+
+def _map_chunk(fn: Callable[[Any], tuple[Any, ...]], chunk: list[Any]) -> list[tuple[Any, ...]]:
+    # plain tuples pickle smaller and faster than NamedTuples
+    return [tuple(fn(v)) for v in chunk]
+
+
+class WorkerPool:
+    """A lazily started process pool for mapping distinct values; a context manager.
+
+    Uses the 'forkserver' start method (workers do not inherit the caller's memory;
+    the server preloads the normalizers once), falling back to 'spawn' where
+    forkserver does not exist. ``workers <= 1`` never starts a process.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = resolve_workers(workers)
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    @property
+    def parallel(self) -> bool:
+        return self.workers > 1
+
+    def executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._executor is None:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            if ctx.get_start_method() == "forkserver":
+                ctx.set_forkserver_preload(["resolver.normalize"])
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx
+            )
+        return self._executor
+
+    def submit_map(
+        self, fn: Callable[[Any], tuple[Any, ...]], values: Sequence[Any]
+    ) -> Callable[[], list[tuple[Any, ...]]]:
+        """Start mapping ``fn`` over ``values`` (fn must pickle: a module-level function
+        or a ``functools.partial`` of one); returns a callable giving the results in order.
+
+        Runs in-process when the pool is serial or the values are few.
+        """
+        if not self.parallel or len(values) < MIN_PARALLEL:
+            return lambda: _map_chunk(fn, list(values))
+        values = list(values)
+        n_chunks = self.workers * _CHUNKS_PER_WORKER
+        size = -(-len(values) // n_chunks)
+        futures = [
+            self.executor().submit(_map_chunk, fn, values[i : i + size])
+            for i in range(0, len(values), size)
+        ]
+
+        def gather() -> list[tuple[Any, ...]]:
+            out: list[tuple[Any, ...]] = []
+            for fut in futures:
+                out.extend(fut.result())
+            return out
+
+        return gather
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_SERIAL = WorkerPool(1)
+
+
+class Distinct:
+    """A column factorized once: its codes (missing -> the last slot) and distinct values."""
+
+    def __init__(self, series: pd.Series | Sequence[Any], index: pd.Index | None = None) -> None:
+        if not isinstance(series, pd.Series):
+            series = pd.Series(list(series), dtype=object)
+        self.index = series.index if index is None else index
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        self.values = list(uniques)
+        self.codes = np.where(codes < 0, len(self.values), codes)
+
+    def frame(self, results: list[tuple[Any, ...]], columns: Sequence[str]) -> pd.DataFrame:
+        """Results for ``values`` plus one for missing, taken back to one row per code."""
+        return _table_frame(results, columns, self.codes, self.index)
+
+
+def _table_frame(
+    results: list[tuple[Any, ...]], columns: Sequence[str], codes: np.ndarray, index: pd.Index
+) -> pd.DataFrame:
+    n_cols = len(columns)
+    data = {}
+    cols = list(zip(*results, strict=True)) if results else [()] * n_cols
+    for name, col in zip(columns, cols, strict=True):
+        table = np.empty(len(col), dtype=object)
+        table[:] = col
+        data[name] = table[codes]
+    return pd.DataFrame(data, index=index, dtype=object, copy=False)
+
+
 def over_distinct(
     series: pd.Series | Sequence[Any],
     fn: Callable[[Any], tuple[Any, ...]],
     columns: Sequence[str],
     *,
     index: pd.Index | None = None,
+    pool: WorkerPool | None = None,
 ) -> pd.DataFrame:
     """Apply ``fn`` (value -> tuple, one item per column) once per distinct value.
 
     Missing values (None/NaN) get ``fn(None)``. The result is an object-dtype
     frame on the series' index (or ``index``), one column per name in ``columns``.
+    With a parallel ``pool`` (and ``fn`` picklable) many distinct values are
+    spread over its worker processes; the result is the same.
     """
-    if not isinstance(series, pd.Series):
-        series = pd.Series(list(series), dtype=object)
-    idx = series.index if index is None else index
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    results = [fn(u) for u in uniques]
-    results.append(fn(None))  # code -1 (missing) takes the last slot
-    n_cols = len(columns)
-    table = np.empty((len(results), n_cols), dtype=object)
-    for i, res in enumerate(results):
-        table[i, :] = res if n_cols > 1 else (res[0],)
-    codes = np.where(codes < 0, len(results) - 1, codes)
-    taken = table[codes]
-    return pd.DataFrame(
-        {name: pd.Series(taken[:, j], index=idx, dtype=object) for j, name in enumerate(columns)},
-        index=idx,
-    )
+    dist = Distinct(series, index)
+    results = (pool or _SERIAL).submit_map(fn, dist.values)()
+    results.append(tuple(fn(None)))  # code -1 (missing) takes the last slot
+    return dist.frame(results, columns)
+
+
+def over_distinct_rows(
+    columns_in: Sequence[pd.Series],
+    fn: Callable[[tuple[Any, ...]], tuple[Any, ...]],
+    columns: Sequence[str],
+    *,
+    pool: WorkerPool | None = None,
+) -> pd.DataFrame:
+    """Apply ``fn`` once per distinct combination of values across ``columns_in``.
+
+    ``fn`` gets a tuple with one value per input column (missing values as None).
+    The series share one index, which the result (object dtype) takes. Each column
+    is factorized on its own and the codes combined, which is much cheaper than
+    hashing a tuple per row.
+    """
+    index = columns_in[0].index
+    n = len(index)
+    key = np.zeros(n, dtype=np.int64)
+    parts = []
+    for series in columns_in:
+        dist = Distinct(series)
+        width = len(dist.values) + 1
+        key = key * width + dist.codes
+        parts.append((dist.values, dist.codes))
+    codes, uniques = pd.factorize(key)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # first row of each combination
+    cols = []
+    for values, part_codes in parts:
+        table = np.empty(len(values) + 1, dtype=object)
+        table[:-1] = values
+        table[-1] = None
+        cols.append(table[part_codes[first]])
+    keys = list(zip(*cols, strict=True)) if cols else []
+    results = (pool or _SERIAL).submit_map(fn, keys)()
+    return _table_frame(results, columns, codes, index)

@@ -21,8 +21,11 @@ for a line whose street and city are not separated by a comma.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import partial
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from resolver.normalize._address_tables import (
@@ -34,7 +37,13 @@ from resolver.normalize._address_tables import (
     SUFFIXES,
     UNITS,
 )
-from resolver.normalize._distinct import as_text, fold_accents, over_distinct
+from resolver.normalize._distinct import (
+    WorkerPool,
+    as_text,
+    fold_accents,
+    over_distinct,
+    over_distinct_rows,
+)
 
 ADDRESS_COLUMNS = (
     "addr_house_number",
@@ -371,6 +380,116 @@ def _clean_or_none(value: object) -> str | None:
     return (_clean(text) or None) if text else None
 
 
+def _street_fields(value: object) -> tuple[str | None, str | None, str | None]:
+    cleaned = _clean_or_none(value)
+    return _parse_street(cleaned) if cleaned else (None, None, None)
+
+
+def _unit_field(value: object) -> tuple[str | None]:
+    return (_std_unit_text(_clean_or_none(value)),)
+
+
+def _city_field(value: object) -> tuple[str | None]:
+    return (_std_city(_clean_or_none(value)),)
+
+
+def _country_field(value: object, default_country: str) -> tuple[str]:
+    return (_std_country(_clean_or_none(value), default_country),)
+
+
+def _region_fields(key: tuple[object, object, str]) -> tuple[object, ...]:
+    """(state, zip5, zip4, other postal, reason, 'STATE ZIP' text) of raw state, postal, country.
+
+    The part of ``_finish`` that depends on state, postal code and country only.
+    """
+    state_raw, postal_raw, country = key
+    state_raw, postal = _clean_or_none(state_raw), _clean_or_none(postal_raw)
+    state = _std_state(state_raw)
+    if state is None and state_raw and country != "US":
+        state = state_raw
+    zip5, zip4, other, bad_zip = _std_postal(postal, country)
+    reason = None
+    if bad_zip:
+        reason = "invalid_zip"
+    elif state_raw and state is None:
+        reason = "invalid_state"
+    region = " ".join(p for p in (state, zip5 or other) if p)
+    return state, zip5, zip4, other, reason, region
+
+
+def _country_suffix(country: object) -> tuple[str]:
+    """The ', COUNTRY NAME' address_line ends with (empty for the US)."""
+    if country and country != "US":
+        return (", " + _COUNTRY_NAMES.get(country, country),)
+    return ("",)
+
+
+_truthy = np.frompyfunc(bool, 1, 1)
+_po_box = np.frompyfunc(lambda s: s.startswith("PO BOX"), 1, 1)
+
+
+def _filled(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values with falsy ones as '', truthy mask) of an object array."""
+    mask = _truthy(values).astype(bool)
+    return np.where(mask, values, ""), mask
+
+
+def _vjoin(arrays: Sequence[np.ndarray], sep: str) -> np.ndarray:
+    """Row-wise ``sep.join(p for p in parts if p)`` of object arrays ('' when none is)."""
+    out, has = _filled(arrays[0])
+    for values in arrays[1:]:
+        text, mask = _filled(values)
+        out = np.where(has & mask, out + sep + text, np.where(mask, text, out))
+        has |= mask
+    return out
+
+
+def _finish_columns(
+    house: np.ndarray,
+    street: np.ndarray,
+    unit: np.ndarray,
+    city: np.ndarray,
+    region: pd.DataFrame,
+    country: np.ndarray,
+    suffix: np.ndarray,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """``_finish`` (with no reason yet) over whole columns, without a Python call per row."""
+    first = _vjoin([house, street, unit], " ")
+    line = _vjoin([first, city, region["region"].to_numpy()], ", ")
+    present = line != ""
+    line = np.where(present, line + suffix, None)
+    reason = region["reason"].to_numpy()
+    zip5 = region["zip5"].to_numpy()
+    other = region["other"].to_numpy()
+    located = (
+        _truthy(house).astype(bool)
+        | _truthy(city).astype(bool)
+        | _truthy(zip5).astype(bool)
+        | _truthy(other).astype(bool)
+        | _po_box(_filled(street)[0]).astype(bool)
+    )
+    reason = np.where(_truthy(reason).astype(bool) | located, reason, "unparsed")
+    fields = {
+        "addr_house_number": house,
+        "addr_street": street,
+        "addr_unit": unit,
+        "city_norm": city,
+        "state_norm": region["state"].to_numpy(),
+        "zip5": zip5,
+        "zip4": region["zip4"].to_numpy(),
+        "country_norm": country,
+        "address_line": line,
+        "address_reason": reason,
+    }
+    return pd.DataFrame(
+        {k: np.where(present, v, None) for k, v in fields.items()},
+        index=index,
+        dtype=object,
+        copy=False,
+    )
+
+
 def normalize_split_address_columns(
     street: pd.Series,
     unit: pd.Series,
@@ -380,37 +499,60 @@ def normalize_split_address_columns(
     country: pd.Series,
     *,
     default_country: str = "US",
+    pool: WorkerPool | None = None,
 ) -> pd.DataFrame:
-    """Split-field form: each field over its own distinct values, then one pass per row.
+    """Split-field form: each field over its own distinct values, then assembled by column.
 
     Equals ``normalize_address(street=..., unit=..., ...)`` row by row when any of
-    street/city/state/postal_code is present.
+    street/city/state/postal_code is present. ``pool`` spreads the street parsing
+    over worker processes.
     """
+    st = over_distinct(street, _street_fields, ("h", "s", "u"), pool=pool)
+    un = over_distinct(unit, _unit_field, ("u",))
+    ci = over_distinct(city, _city_field, ("c",))
+    co = over_distinct(country, partial(_country_field, default_country=default_country), ("c",))
+    cc = co["c"]
+    region = over_distinct_rows(
+        [state, postal_code, cc], _region_fields, ("state", "zip5", "zip4", "other", "reason", "region")
+    )
+    suffix = over_distinct(cc, _country_suffix, ("s",))["s"].to_numpy()
+    unit_std = un["u"].to_numpy()
+    unit_std = np.where(_truthy(unit_std).astype(bool), unit_std, st["u"].to_numpy())
+    return _finish_columns(
+        st["h"].to_numpy(),
+        st["s"].to_numpy(),
+        unit_std,
+        ci["c"].to_numpy(),
+        region,
+        cc.to_numpy(),
+        suffix,
+        street.index,
+    )
 
-    def per_field(series: pd.Series, fn, names):
-        return over_distinct(series, lambda v: fn(_clean_or_none(v)), names)
 
-    st = per_field(street, lambda c: _parse_street(c) if c else (None, None, None), ("h", "s", "u"))
-    un = per_field(unit, lambda c: (_std_unit_text(c),), ("u",))
-    ci = per_field(city, lambda c: (_std_city(c),), ("c",))
-    sr = per_field(state, lambda c: (c,), ("s",))
-    po = per_field(postal_code, lambda c: (c,), ("p",))
-    co = per_field(country, lambda c: (_std_country(c, default_country),), ("c",))
-    rows = [
-        _finish(h, s, u2 or u, c, s_raw, p, cc, None)
-        for h, s, u, u2, c, s_raw, p, cc in zip(
-            st["h"].to_numpy(),
-            st["s"].to_numpy(),
-            st["u"].to_numpy(),
-            un["u"].to_numpy(),
-            ci["c"].to_numpy(),
-            sr["s"].to_numpy(),
-            po["p"].to_numpy(),
-            co["c"].to_numpy(),
-            strict=True,
-        )
-    ]
-    return pd.DataFrame(rows, columns=list(ADDRESS_COLUMNS), index=street.index, dtype=object)
+def _line_key_result(key: tuple[object, object, object], default_country: str) -> AddressResult:
+    line, unit, country = key
+    return normalize_address(line, unit=unit, country=country, default_country=default_country)
+
+
+def normalize_line_address_columns(
+    line: pd.Series,
+    unit: pd.Series,
+    country: pd.Series,
+    *,
+    default_country: str = "US",
+    pool: WorkerPool | None = None,
+) -> pd.DataFrame:
+    """``normalize_address(line, unit=..., country=...)`` once per distinct combination.
+
+    ``pool`` spreads the distinct combinations over worker processes.
+    """
+    return over_distinct_rows(
+        [line, unit, country],
+        partial(_line_key_result, default_country=default_country),
+        ADDRESS_COLUMNS,
+        pool=pool,
+    )
 
 
 def normalize_address(
@@ -478,6 +620,13 @@ def address_line_parts(line: object, default_country: str = "US") -> AddressResu
     return normalize_address(line, default_country=default_country)
 
 
-def normalize_address_column(series: pd.Series, *, default_country: str = "US") -> pd.DataFrame:
+def normalize_address_column(
+    series: pd.Series, *, default_country: str = "US", pool: WorkerPool | None = None
+) -> pd.DataFrame:
     """Column form for single-line addresses over distinct values (``ADDRESS_COLUMNS``)."""
-    return over_distinct(series, lambda v: address_line_parts(v, default_country), ADDRESS_COLUMNS)
+    return over_distinct(
+        series,
+        partial(address_line_parts, default_country=default_country),
+        ADDRESS_COLUMNS,
+        pool=pool,
+    )

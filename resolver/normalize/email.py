@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from resolver.normalize._distinct import as_text, over_distinct
+from resolver.normalize._distinct import WorkerPool, as_text, over_distinct
 
 EMAIL_COLUMNS = ("email_norm", "email_key", "email_reason")
 
@@ -239,6 +239,6 @@ def normalize_email(raw: object) -> EmailResult:
     return EmailResult(norm, f"{key_local}@{domain}", None)
 
 
-def normalize_email_column(series: pd.Series) -> pd.DataFrame:
+def normalize_email_column(series: pd.Series, *, pool: WorkerPool | None = None) -> pd.DataFrame:
     """Column form over distinct values: columns email_norm, email_key, email_reason."""
-    return over_distinct(series, normalize_email, EMAIL_COLUMNS)
+    return over_distinct(series, normalize_email, EMAIL_COLUMNS, pool=pool)

@@ -32,7 +32,13 @@ from typing import NamedTuple
 import jellyfish
 import pandas as pd
 
-from resolver.normalize._distinct import as_text, fixpoint, fold_accents, over_distinct
+from resolver.normalize._distinct import (
+    WorkerPool,
+    as_text,
+    fixpoint,
+    fold_accents,
+    over_distinct,
+)
 from resolver.normalize.company import looks_like_company
 
 NAME_COLUMNS = (
@@ -442,6 +448,6 @@ def normalize_name_parts_columns(first: pd.Series, last: pd.Series) -> pd.DataFr
     return pd.DataFrame(rows, columns=list(NAME_COLUMNS), index=first.index, dtype=object)
 
 
-def normalize_name_column(series: pd.Series) -> pd.DataFrame:
+def normalize_name_column(series: pd.Series, *, pool: WorkerPool | None = None) -> pd.DataFrame:
     """Column form of ``normalize_name`` over distinct values (``NAME_COLUMNS``)."""
-    return over_distinct(series, normalize_name, NAME_COLUMNS)
+    return over_distinct(series, normalize_name, NAME_COLUMNS, pool=pool)

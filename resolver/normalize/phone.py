@@ -15,14 +15,14 @@ phonenumbers itself uses; everything else goes through ``phonenumbers.parse``
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import pandas as pd
 import phonenumbers
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
-from resolver.normalize._distinct import as_text, over_distinct
+from resolver.normalize._distinct import WorkerPool, as_text, over_distinct
 
 PHONE_COLUMNS = ("phone_e164", "phone_ext", "phone_digits", "phone_reason")
 
@@ -181,6 +181,8 @@ def normalize_phone(raw: object, region: str = "US") -> PhoneResult:
     return PhoneResult(f"+{cc}{nsn}", ext or parsed_ext or None, nsn, None)
 
 
-def normalize_phone_column(series: pd.Series, *, region: str = "US") -> pd.DataFrame:
+def normalize_phone_column(
+    series: pd.Series, *, region: str = "US", pool: WorkerPool | None = None
+) -> pd.DataFrame:
     """Column form over distinct values: phone_e164, phone_ext, phone_digits, phone_reason."""
-    return over_distinct(series, lambda v: normalize_phone(v, region), PHONE_COLUMNS)
+    return over_distinct(series, partial(normalize_phone, region=region), PHONE_COLUMNS, pool=pool)

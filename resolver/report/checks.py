@@ -85,6 +85,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 def _jsonable(v: Any) -> Any:
     if v is None or isinstance(v, str | int | float | bool):
         return v
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
     return str(v)
 
 
@@ -470,9 +472,9 @@ def _spanning(con: duckdb.DuckDBPyConnection, p: str, obj: str) -> list[dict[str
           ON a.entity_id = b.entity_id AND a.system < b.system
         GROUP BY ALL ORDER BY ALL"""
     ).fetchall()
-    entities = con.execute(
-        f"SELECT count(DISTINCT entity_id) FROM {p}{obj}_members"
-    ).fetchall()[0][0]
+    entities = con.execute(f"SELECT count(DISTINCT entity_id) FROM {p}{obj}_members").fetchall()[0][
+        0
+    ]
     return [
         check(
             category="coverage",

@@ -4,21 +4,27 @@ Only this package knows table layouts; everything else calls its functions.
 """
 
 from resolver.store.connection import (
+    abandon_building,
     connect,
     create_stage,
     drop_stages,
     ensure_schema,
+    finish_building,
     publish,
+    start_building,
     table_exists,
     transaction,
 )
 
 __all__ = [
+    "abandon_building",
     "connect",
     "create_stage",
     "drop_stages",
     "ensure_schema",
+    "finish_building",
     "publish",
+    "start_building",
     "table_exists",
     "transaction",
 ]

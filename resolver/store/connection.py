@@ -135,3 +135,96 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
             [name],
         ).fetchall()
     )
+
+
+# -- building a new store file -------------------------------------------------------
+# A run never writes the live file: it builds "<file>.building" beside it, carrying
+# over what must outlive runs, and renames it over the live file when complete.
+# Readers (any number of read-only processes) are never locked out, and a killed run
+# leaves the live file untouched.
+
+HISTORY_TABLES = ("runs", "entity_events", "reports")
+MEMBER_TABLES = ("customer_members", "invoice_members")
+PREVIOUS_PREFIX = "previous_"
+
+
+def building_path(path: Path | str) -> Path:
+    from resolver.store.journal import BUILDING_SUFFIX
+
+    path = Path(path)
+    return path.with_name(path.name + BUILDING_SUFFIX)
+
+
+def _remove_file_and_sidecars(path: Path) -> None:
+    import shutil
+
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+
+
+def start_building(path: Path | str, *, keep_all: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a fresh building file for ``path``, carrying over the live file's history.
+
+    History tables (runs, entity events, reports) and the meta table are copied;
+    the last run's entity members are copied as ``previous_<table>`` (for stable
+    ids). With ``keep_all`` every live table is copied (a partial update such as a
+    stand-alone ingest replaces only some of them).
+    """
+    path = Path(path)
+    building = building_path(path)
+    _remove_file_and_sidecars(building)
+    con = connect(building, create=True)
+    if path.exists():
+        con.execute(f"ATTACH '{_sql_path(path)}' AS live (READ_ONLY)")
+        try:
+            live = {
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_catalog = 'live' AND table_schema = 'main'"
+                ).fetchall()
+            }
+            con.execute("DELETE FROM meta")
+            con.execute("INSERT INTO meta SELECT * FROM live.meta")
+            for name in sorted(live - {"meta"}):
+                if keep_all or name in HISTORY_TABLES:
+                    con.execute(f"DROP TABLE IF EXISTS {name}")
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM live.{name}")
+                if name in MEMBER_TABLES:
+                    con.execute(
+                        f"CREATE TABLE {PREVIOUS_PREFIX}{name} AS SELECT * FROM live.{name}"
+                    )
+        finally:
+            con.execute("DETACH live")
+    return con
+
+
+def finish_building(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
+    """Close the building file and put it in place of the live one, atomically."""
+    import os
+
+    for name in MEMBER_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {PREVIOUS_PREFIX}{name}")
+    con.execute("CHECKPOINT")
+    con.close()
+    building = building_path(path)
+    fd = os.open(building, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(building, path)
+    _remove_file_and_sidecars(building)
+
+
+def abandon_building(con: duckdb.DuckDBPyConnection | None, path: Path | str) -> None:
+    """Drop a failed run's building file; the live file is untouched."""
+    if con is not None:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+    _remove_file_and_sidecars(building_path(path))
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

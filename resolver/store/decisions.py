@@ -1,90 +1,57 @@
-"""The decisions table: append-only, keyed by the records concerned, never by a cluster."""
+"""Decisions: append-only, keyed by the records concerned, never by a cluster.
+
+They live in the store's journal (see :mod:`resolver.store.journal`); these
+functions find it from a store connection, so callers hold only that connection.
+"""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from resolver.store.connection import table_exists
+from resolver.store.journal import DECISION_COLUMNS, Journal, journal_path
 
-DECISIONS_DDL = """
-CREATE TABLE IF NOT EXISTS decisions (
-  decision_id BIGINT PRIMARY KEY,
-  object VARCHAR NOT NULL,            -- customer | invoice
-  action VARCHAR NOT NULL,            -- accept | reject | split | undo | link | expected
-  record_keys VARCHAR[] NOT NULL,     -- every record the decision concerns
-  groups VARCHAR,                     -- split: JSON list of record-key lists (a partition)
-  record_hashes VARCHAR NOT NULL,     -- JSON {record_key: row_hash} when decided
-  record_values VARCHAR,              -- JSON {record_key: {field: value}} when decided
-  undoes BIGINT,                      -- undo: the decision it reverses
-  expectation VARCHAR,                -- orphan resolutions: the expectation concerned
-  proposal_id VARCHAR,
-  proposal_version VARCHAR,
-  reviewer VARCHAR NOT NULL,
-  reason VARCHAR,
-  decided_at TIMESTAMP NOT NULL
-)"""
+COLUMNS = DECISION_COLUMNS
 
-COLUMNS = (
-    "decision_id",
-    "object",
-    "action",
-    "record_keys",
-    "groups",
-    "record_hashes",
-    "record_values",
-    "undoes",
-    "expectation",
-    "proposal_id",
-    "proposal_version",
-    "reviewer",
-    "reason",
-    "decided_at",
-)
+
+def store_path(con: duckdb.DuckDBPyConnection) -> Path:
+    """The file a store connection has open."""
+    rows = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    if not rows or not rows[0][0]:
+        raise ValueError("this connection is not to a store file")
+    return Path(rows[0][0])
+
+
+@lru_cache(maxsize=32)
+def _journal(path: Path) -> Journal:
+    return Journal(path)
+
+
+def journal_of(con: duckdb.DuckDBPyConnection) -> Journal:
+    return _journal(journal_path(store_path(con)))
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(DECISIONS_DDL)
+    """Make sure the store's journal exists."""
+    journal_of(con)
 
 
-def append(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> int:
+def append(
+    con: duckdb.DuckDBPyConnection, row: dict[str, Any], *, expect: tuple[str, int] | None = None
+) -> int:
     """Append one decision; returns its id. Never updates or deletes."""
-    ensure(con)
-    decision_id = con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM decisions").fetchall()[
-        0
-    ][0]
-    values = {
-        **{c: None for c in COLUMNS},
-        **row,
-        "decision_id": decision_id,
-        "decided_at": row.get("decided_at") or datetime.now(UTC).replace(tzinfo=None),
-    }
-    values["record_hashes"] = json.dumps(values.get("record_hashes") or {}, sort_keys=True)
-    values["record_values"] = json.dumps(
-        values.get("record_values") or {}, sort_keys=True, default=str
-    )
-    if values.get("groups") is not None and not isinstance(values["groups"], str):
-        values["groups"] = json.dumps(values["groups"])
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    con.execute(
-        f"INSERT INTO decisions ({', '.join(COLUMNS)}) VALUES ({placeholders})",
-        [values[c] for c in COLUMNS],
-    )
-    return int(decision_id)
+    return journal_of(con).append_decision(row, expect=expect)
 
 
 def load(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame:
     """Every decision (optionally of one object), oldest first."""
-    if not table_exists(con, "decisions"):
-        return pd.DataFrame(columns=list(COLUMNS))
-    where, params = ("WHERE object = ?", [obj]) if obj else ("", [])
-    return con.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM decisions {where} ORDER BY decision_id", params
-    ).df()
+    return journal_of(con).decisions(obj)
 
 
 def record_hashes(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> dict[str, str]:

@@ -37,30 +37,16 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def start_run(con: duckdb.DuckDBPyConnection) -> int:
-    """Record a new run as running; runs a killed job left 'running' become 'failed'."""
-    con.execute(RUNS_DDL)
-    con.execute(
-        "UPDATE runs SET status = 'failed', summary = coalesce(summary, '{\"error\": "
-        "\"interrupted\"}') WHERE status = 'running'"
-    )
-    run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0][0]
-    con.execute("INSERT INTO runs VALUES (?, ?, NULL, 'running', NULL)", [run_id, _now()])
-    return int(run_id)
-
-
-def complete_run_sql(run_id: int, summary: dict[str, Any]) -> tuple[str, list]:
+def complete_run_sql(run_id: int, started_at: str, summary: dict[str, Any]) -> tuple[str, list]:
+    """The statement that records a complete run in the store (inside the publish)."""
     return (
-        "UPDATE runs SET status = 'complete', finished_at = ?, summary = ? WHERE run_id = ?",
-        [_now(), json.dumps(summary, default=str, sort_keys=True), run_id],
+        "INSERT INTO runs VALUES (?, ?, ?, 'complete', ?)",
+        [run_id, started_at, _now(), json.dumps(summary, default=str, sort_keys=True)],
     )
 
 
-def fail_run(con: duckdb.DuckDBPyConnection, run_id: int, error: str) -> None:
-    con.execute(
-        "UPDATE runs SET status = 'failed', finished_at = ?, summary = ? WHERE run_id = ?",
-        [_now(), json.dumps({"error": error}), run_id],
-    )
+def ensure_runs(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RUNS_DDL)
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -84,21 +70,10 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
 
 
 def list_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    if not table_exists(con, "runs"):
-        return []
-    cur = con.execute(
-        "SELECT run_id, started_at, finished_at, status, summary FROM runs ORDER BY run_id DESC"
-    )
-    return [
-        {
-            "run_id": r[0],
-            "started_at": r[1],
-            "finished_at": r[2],
-            "status": r[3],
-            "summary": json.loads(r[4] or "{}"),
-        }
-        for r in cur.fetchall()
-    ]
+    """Every run, newest first, failed and interrupted ones included (from the journal)."""
+    from resolver.store.decisions import journal_of
+
+    return journal_of(con).runs()
 
 
 def next_entity_number(con: duckdb.DuckDBPyConnection, obj: str) -> int:
@@ -115,9 +90,10 @@ def next_number_sql(obj: str, number: int) -> tuple[str, list]:
 
 def previous_members(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame | None:
     """record_key -> entity_id of the last published run (None on a new store)."""
-    if not table_exists(con, f"{obj}_members"):
-        return None
-    return con.execute(f"SELECT record_key, entity_id FROM {obj}_members").df()
+    for name in (f"previous_{obj}_members", f"{obj}_members"):
+        if table_exists(con, name):
+            return con.execute(f"SELECT record_key, entity_id FROM {name}").df()
+    return None
 
 
 def stage_events(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:

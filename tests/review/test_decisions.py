@@ -27,8 +27,13 @@ def workdir(demo_store: DemoStore, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _rerun(db: Path, world: Path, demo_store: DemoStore, **kw) -> None:
-    run_batch(rules_dir=demo_store.rules_dir, db_path=db, data_dir=world,
-              models_dir=kw.pop("models_dir", demo_store.models_dir), **kw)
+    run_batch(
+        rules_dir=demo_store.rules_dir,
+        db_path=db,
+        data_dir=world,
+        models_dir=kw.pop("models_dir", demo_store.models_dir),
+        **kw,
+    )
 
 
 def _entity_of(db: Path, keys: list[str]) -> dict[str, str]:
@@ -64,7 +69,9 @@ def _decide(db: Path, pid: str, action: str, **kw) -> dict:
         con.close()
 
 
-def test_accept_survives_reruns_and_a_retrain(workdir, demo_store: DemoStore, tmp_path: Path) -> None:
+def test_accept_survives_reruns_and_a_retrain(
+    workdir, demo_store: DemoStore, tmp_path: Path
+) -> None:
     db, world = workdir
     p = _pick(db, kind="link", size=2)
     after = _decide(db, p["proposal_id"], "accept", reason="same person")
@@ -93,8 +100,11 @@ def test_a_rejected_link_is_never_linked_or_proposed_again(workdir, demo_store: 
         assert len(set(ents.values())) == 2
     con = store.connect(db)
     try:
-        proposed = [q for q in list_proposals(con, object="customer", status=None, limit=100000).items
-                    if set(p["record_keys"]) <= set(q["record_keys"])]
+        proposed = [
+            q
+            for q in list_proposals(con, object="customer", status=None, limit=100000).items
+            if set(p["record_keys"]) <= set(q["record_keys"])
+        ]
         gone = get_proposal(con, p["proposal_id"])
     finally:
         con.close()
@@ -129,7 +139,10 @@ def test_a_rejection_lapses_when_a_record_changes_and_shows_what_changed(
     finally:
         con.close()
     assert back["status"] == "open"
-    assert back["changes_since_decision"][crm_key]["branch"] == {"then": back["history"][-1]["record_values"][crm_key]["branch"], "now": "ZZZ"}
+    assert back["changes_since_decision"][crm_key]["branch"] == {
+        "then": back["history"][-1]["record_values"][crm_key]["branch"],
+        "now": "ZZZ",
+    }
 
 
 def test_a_split_holds(workdir, demo_store: DemoStore) -> None:
@@ -156,9 +169,17 @@ def test_undo_restores(workdir, demo_store: DemoStore) -> None:
         from resolver.store import decisions as store_decisions
 
         last = get_proposal(con, p["proposal_id"])["history"][-1]
-        store_decisions.append(con, {"object": "customer", "action": "undo",
-                                     "record_keys": last["record_keys"], "undoes": last["decision_id"],
-                                     "proposal_id": p["proposal_id"], "reviewer": "ana"})
+        store_decisions.append(
+            con,
+            {
+                "object": "customer",
+                "action": "undo",
+                "record_keys": last["record_keys"],
+                "undoes": last["decision_id"],
+                "proposal_id": p["proposal_id"],
+                "reviewer": "ana",
+            },
+        )
     finally:
         con.close()
     _rerun(db, world, demo_store)
@@ -201,8 +222,14 @@ def test_stale_versions_and_bad_decisions_are_refused(workdir) -> None:
         q = _pick(db, kind="link", size=3)
         v = get_proposal(con, q["proposal_id"])["version"]
         with pytest.raises(InvalidDecision, match="partition"):
-            decide(con, q["proposal_id"], action="split", version=v, reviewer="ana",
-                   groups=[q["record_keys"][:1], ["crm:nobody"]])
+            decide(
+                con,
+                q["proposal_id"],
+                action="split",
+                version=v,
+                reviewer="ana",
+                groups=[q["record_keys"][:1], ["crm:nobody"]],
+            )
         with pytest.raises(InvalidDecision, match="action"):
             decide(con, q["proposal_id"], action="merge", version=v, reviewer="ana")  # type: ignore[arg-type]
     finally:

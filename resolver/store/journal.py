@@ -1,0 +1,198 @@
+"""The journal: reviewer decisions and the run log, in a SQLite file beside the store.
+
+Why a second file: a batch run replaces the store file whole (build a new file,
+then rename it over the old one), so that readers — the review API among them —
+always see one complete run and are never locked out while a run works. Decisions
+must outlive every such replacement and be writable while a run is building, from
+any process: SQLite does exactly that (WAL, one writer at a time across
+processes, readers never blocked). The journal is append-only; nothing in it is
+ever updated except a run's own log line.
+
+``<store>.duckdb`` -> ``<store>.journal.sqlite``
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from resolver.errors import Conflict
+
+BUILDING_SUFFIX = ".building"
+
+DECISION_COLUMNS = (
+    "decision_id",
+    "object",
+    "action",
+    "record_keys",
+    "groups",
+    "record_hashes",
+    "record_values",
+    "undoes",
+    "expectation",
+    "proposal_id",
+    "proposal_version",
+    "reviewer",
+    "reason",
+    "decided_at",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+  decision_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  object TEXT NOT NULL,            -- customer | invoice
+  action TEXT NOT NULL,            -- accept | reject | split | undo | link | expected
+  record_keys TEXT NOT NULL,       -- JSON list: every record the decision concerns
+  groups TEXT,                     -- split: JSON list of record-key lists (a partition)
+  record_hashes TEXT NOT NULL,     -- JSON {record_key: row_hash} when decided
+  record_values TEXT,              -- JSON {record_key: {field: value}} when decided
+  undoes INTEGER,                  -- undo: the decision it reverses
+  expectation TEXT,                -- orphan resolutions: the expectation concerned
+  proposal_id TEXT,
+  proposal_version TEXT,
+  reviewer TEXT NOT NULL,
+  reason TEXT,
+  decided_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_proposal ON decisions (proposal_id);
+CREATE TABLE IF NOT EXISTS run_log (
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,            -- running | complete | failed
+  summary TEXT
+);
+"""
+
+_LOCK = threading.Lock()
+
+
+def journal_path(store_path: Path | str) -> Path:
+    """The journal beside a store (a run's building file shares its store's journal)."""
+    p = Path(store_path)
+    name = p.name.removesuffix(BUILDING_SUFFIX)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return p.with_name(f"{stem}.journal.sqlite")
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+class Journal:
+    """Decisions and the run log of one store."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            yield db
+        finally:
+            db.close()
+
+    # -- decisions ---------------------------------------------------------------
+    def append_decision(self, row: dict[str, Any], *, expect: tuple[str, int] | None = None) -> int:
+        """Append one decision; with ``expect=(proposal_id, n)`` only if that proposal
+        still has exactly n decisions (optimistic concurrency), else Conflict."""
+        values = {c: None for c in DECISION_COLUMNS} | row
+        values.pop("decision_id", None)
+        values["record_keys"] = json.dumps(list(values["record_keys"]))
+        values["record_hashes"] = json.dumps(values.get("record_hashes") or {}, sort_keys=True)
+        values["record_values"] = json.dumps(
+            values.get("record_values") or {}, sort_keys=True, default=str
+        )
+        if values.get("groups") is not None and not isinstance(values["groups"], str):
+            values["groups"] = json.dumps(values["groups"])
+        values["decided_at"] = str(values.get("decided_at") or _now())
+        cols = [c for c in DECISION_COLUMNS if c != "decision_id"]
+        with _LOCK, self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # one writer across processes from here
+            try:
+                if expect is not None:
+                    n = db.execute(
+                        "SELECT count(*) FROM decisions WHERE proposal_id = ?", [expect[0]]
+                    ).fetchone()[0]
+                    if n != expect[1]:
+                        raise Conflict(f"proposal {expect[0]} was decided meanwhile")
+                cur = db.execute(
+                    f"INSERT INTO decisions ({', '.join(cols)}) VALUES "
+                    f"({', '.join('?' for _ in cols)})",
+                    [values[c] for c in cols],
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return int(cur.lastrowid)
+
+    def decisions(self, obj: str | None = None) -> pd.DataFrame:
+        """Every decision (optionally of one object), oldest first; lists decoded."""
+        with self._connect() as db:
+            sql = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
+            params: list[Any] = []
+            if obj:
+                sql += " WHERE object = ?"
+                params.append(obj)
+            df = pd.read_sql_query(sql + " ORDER BY decision_id", db, params=params)
+        df["record_keys"] = [json.loads(v) for v in df["record_keys"]]
+        df["undoes"] = df["undoes"].astype("Int64")
+        return df
+
+    # -- run log -----------------------------------------------------------------
+    def start_run(self, *, after: int = 0) -> int:
+        """Log a new run as running (numbered after ``after`` and every logged run);
+        runs a killed job left running become failed."""
+        with _LOCK, self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "UPDATE run_log SET status = 'failed', summary = ? WHERE status = 'running'",
+                [json.dumps({"error": "interrupted"})],
+            )
+            last = db.execute("SELECT coalesce(max(run_id), 0) FROM run_log").fetchone()[0]
+            run_id = max(int(last), int(after)) + 1
+            db.execute(
+                "INSERT INTO run_log (run_id, started_at, status) VALUES (?, ?, 'running')",
+                [run_id, _now()],
+            )
+            db.execute("COMMIT")
+            return int(run_id)
+
+    def end_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        with _LOCK, self._connect() as db:
+            db.execute(
+                "UPDATE run_log SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
+                [status, _now(), json.dumps(summary, default=str, sort_keys=True), run_id],
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT run_id, started_at, finished_at, status, summary FROM run_log "
+                "ORDER BY run_id DESC"
+            ).fetchall()
+        return [
+            {
+                "run_id": r[0],
+                "started_at": r[1],
+                "finished_at": r[2],
+                "status": r[3],
+                "summary": json.loads(r[4] or "{}"),
+            }
+            for r in rows
+        ]

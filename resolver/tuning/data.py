@@ -1,0 +1,148 @@
+"""The store's records and pairs as the models see them, and labels from truth files.
+
+A label frame has ``record_key_l < record_key_r`` and ``is_match`` (bool), the shape
+:func:`resolver.decisions.labels` returns for reviewer decisions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from resolver.canonical import TABLES
+from resolver.linkage.rules import LinkageRules
+
+PAIR_COLUMNS = ["record_key_l", "record_key_r"]
+TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
+
+
+def link_input(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    rules: LinkageRules,
+    *,
+    keys: list[str] | None = None,
+) -> pd.DataFrame:
+    """The table the batch job hands Splink, rebuilt from the published store.
+
+    Invoices carry ``customer_entity_id``, the entity of the customer their
+    ``customer_ref`` names. ``keys`` restricts the rows to those record keys.
+    """
+    cols = [c for c in rules.input_columns() if c != "customer_entity_id"]
+    select = ", ".join(f"r.{c}" for c in cols)
+    where = "WHERE list_contains(?, r.record_key)" if keys is not None else ""
+    params = [list(keys)] if keys is not None else []
+    if obj == "customer":
+        sql = f"SELECT {select} FROM customers r {where} ORDER BY r.record_key"
+    else:
+        sql = f"""
+            SELECT {select}, cm.entity_id AS customer_entity_id
+            FROM invoices r
+            LEFT JOIN customers c ON c.system = r.system AND c.source_id = r.customer_ref
+            LEFT JOIN customer_members cm ON cm.record_key = c.record_key
+            {where}
+            ORDER BY r.record_key"""
+    return con.execute(sql, params).df()
+
+
+def ordered(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` with each pair's keys in order (``record_key_l < record_key_r``)."""
+    left, right = pairs["record_key_l"].astype(str), pairs["record_key_r"].astype(str)
+    swap = left > right
+    out = pairs.copy()
+    out["record_key_l"] = left.where(~swap, right)
+    out["record_key_r"] = right.where(~swap, left)
+    return out
+
+
+def truth_entities(truth_dir: Path | str, obj: str) -> pd.Series:
+    """record_key (``system:source_id``) -> true entity id, from ``truth/<object>s.csv``."""
+    truth = pd.read_csv(Path(truth_dir) / TRUTH_FILES[obj], dtype=str)
+    keys = truth["system"] + ":" + truth["source_id"]
+    return pd.Series(truth["entity_id"].to_numpy(), index=keys.to_numpy(), name="entity_id")
+
+
+def loaded_keys(con: duckdb.DuckDBPyConnection, obj: str) -> set[str]:
+    return {r[0] for r in con.execute(f"SELECT record_key FROM {TABLES[obj]}").fetchall()}
+
+
+def truth_pairs(con: duckdb.DuckDBPyConnection, obj: str, truth_dir: Path | str) -> pd.DataFrame:
+    """Every pair of loaded records that the truth says are the same entity."""
+    entities = truth_entities(truth_dir, obj)
+    entities = entities[entities.index.isin(loaded_keys(con, obj))]
+    rows = [
+        pair
+        for _, group in entities.groupby(entities)
+        for pair in itertools.combinations(sorted(group.index), 2)
+    ]
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+def truth_labels(con: duckdb.DuckDBPyConnection, obj: str, truth_dir: Path | str) -> pd.DataFrame:
+    """Labels for every true pair and every scored pair of records the truth knows.
+
+    A scored pair whose records are different true entities is a labelled non-match;
+    every true pair is a labelled match, scored or not (a true pair blocking never
+    produced counts against recall).
+    """
+    entities = truth_entities(truth_dir, obj)
+    positives = truth_pairs(con, obj, truth_dir).assign(is_match=True)
+    scored = con.execute(f"SELECT record_key_l, record_key_r FROM {obj}_pairs").df()
+    scored = ordered(scored)
+    known = scored["record_key_l"].isin(entities.index) & scored["record_key_r"].isin(
+        entities.index
+    )
+    scored = scored[known]
+    same = (
+        entities.reindex(scored["record_key_l"]).to_numpy()
+        == entities.reindex(scored["record_key_r"]).to_numpy()
+    )
+    negatives = scored[~same].assign(is_match=False)
+    out = pd.concat([positives, negatives], ignore_index=True)
+    return out.sort_values(PAIR_COLUMNS, ignore_index=True)
+
+
+def hard_negative_pairs(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    truth_dir: Path | str,
+    *,
+    kind: str | None = None,
+) -> pd.DataFrame:
+    """Pairs of records the truth lists as look-alikes that are different entities
+    (``truth/hard_negatives.csv``), with their score and whether the run merged them.
+
+    Columns: kind, group_id, record_key_l, record_key_r, kept (the run kept the pair: it
+    scored at least 0.01), match_probability,
+    match_weight, band, veto, merged.
+    """
+    hard = pd.read_csv(Path(truth_dir) / "hard_negatives.csv", dtype=str)
+    if kind is not None:
+        hard = hard[hard["kind"] == kind]
+    entities = truth_entities(truth_dir, obj)
+    entities = entities[entities.index.isin(loaded_keys(con, obj))]
+    by_entity = entities.groupby(entities).groups
+    rows = []
+    for (k, group_id), group in hard.groupby(["kind", "group_id"], sort=True):
+        ids = sorted(e for e in set(group["entity_id"]) if e in by_entity)
+        for a, b in itertools.combinations(ids, 2):
+            for ka, kb in itertools.product(by_entity[a], by_entity[b]):
+                rows.append((k, group_id, *sorted((ka, kb))))
+    cols = ["kind", "group_id", *PAIR_COLUMNS]
+    pairs = pd.DataFrame(rows, columns=cols)
+    scored = con.execute(
+        f"SELECT record_key_l, record_key_r, match_probability, match_weight, band, veto "
+        f"FROM {obj}_pairs"
+    ).df()
+    out = pairs.merge(ordered(scored), on=PAIR_COLUMNS, how="left")
+    out["kept"] = out["match_probability"].notna()  # scored at or above the keep threshold
+    members = con.execute(f"SELECT record_key, entity_id FROM {obj}_members").df()
+    entity = members.set_index("record_key")["entity_id"]
+    out["merged"] = (
+        entity.reindex(out["record_key_l"]).to_numpy()
+        == entity.reindex(out["record_key_r"]).to_numpy()
+    )
+    return out[[*cols, "kept", "match_probability", "match_weight", "band", "veto", "merged"]]

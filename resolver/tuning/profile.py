@@ -1,0 +1,218 @@
+"""Source profiles: completeness and values per system and field, before and after
+normalization, and rejected rows by reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from resolver.canonical import OBJECTS, TABLES
+
+# canonical field -> the normalized column ingest derives from it
+NORMALIZED: dict[str, dict[str, str]] = {
+    "customer": {
+        "name": "full_name_norm",
+        "first_name": "first_name_norm",
+        "last_name": "last_name_norm",
+        "company": "company_norm",
+        "email": "email_norm",
+        "phone": "phone_e164",
+        "address": "address_line",
+        "street": "addr_street",
+        "city": "city_norm",
+        "state": "state_norm",
+        "postal_code": "zip5",
+        "country": "country_norm",
+        "tax_id": "tax_id_norm",
+    },
+    "invoice": {"invoice_number": "invoice_number_norm"},
+}
+# canonical fields worth profiling that have no normalized twin
+_PLAIN: dict[str, tuple[str, ...]] = {
+    "customer": ("unit", "status", "branch", "birth_date", "updated_at"),
+    "invoice": (
+        "customer_ref",
+        "amount_cents",
+        "currency",
+        "tax_cents",
+        "invoice_date",
+        "due_date",
+        "status",
+        "branch",
+        "job_ref",
+        "updated_at",
+    ),
+}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _filled(col: str) -> str:
+    # a value is there when it is not null and not blank
+    return f"count(nullif(trim({col}::VARCHAR), ''))"
+
+
+def profile(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame:
+    """Completeness and distinct values of each field per system, raw and normalized.
+
+    One row per (object, system, field): ``records``, ``raw_filled``, ``raw_complete``
+    (share), ``raw_distinct``, and for fields with a normalized column ``norm_column``,
+    ``norm_filled``, ``norm_complete``, ``norm_distinct`` (NaN otherwise). A drop from
+    raw to normalized completeness is values the normalizer refused (say an email
+    without a domain); a drop in distinct values is spelling variants it merged.
+    """
+    frames = []
+    for o in [obj] if obj else OBJECTS:
+        table = TABLES[o]
+        present = set(_columns(con, table))
+        fields = [f for f in NORMALIZED[o] if f in present] + [f for f in _PLAIN[o] if f in present]
+        for field in fields:
+            norm = NORMALIZED[o].get(field)
+            norm = norm if norm in present else None
+            norm_sql = (
+                f"{_filled(norm)}, count(DISTINCT {norm})" if norm else "NULL::BIGINT, NULL::BIGINT"
+            )
+            df = con.execute(
+                f"SELECT system, count(*) AS records, {_filled(field)} AS raw_filled, "
+                f"count(DISTINCT nullif(trim({field}::VARCHAR), '')) AS raw_distinct, "
+                f"{norm_sql} FROM {table} GROUP BY system ORDER BY system"
+            ).df()
+            df.columns = [
+                "system",
+                "records",
+                "raw_filled",
+                "raw_distinct",
+                "norm_filled",
+                "norm_distinct",
+            ]
+            frames.append(df.assign(object=o, field=field, norm_column=norm))
+    out = pd.concat(frames, ignore_index=True)
+    out["raw_complete"] = out["raw_filled"] / out["records"]
+    out["norm_complete"] = out["norm_filled"].astype("Float64") / out["records"]
+    cols = [
+        "object",
+        "system",
+        "field",
+        "records",
+        "raw_filled",
+        "raw_complete",
+        "raw_distinct",
+        "norm_column",
+        "norm_filled",
+        "norm_complete",
+        "norm_distinct",
+    ]
+    return out[cols]
+
+
+def value_profile(
+    con: duckdb.DuckDBPyConnection, obj: str, field: str, *, top_n: int = 10
+) -> pd.DataFrame:
+    """The normalized values that gather the most raw spellings of ``field``.
+
+    Columns: norm (the normalized value), variants (distinct raw values), records,
+    systems, examples (up to five raw spellings). Shows what normalization merges.
+    """
+    norm = NORMALIZED[obj].get(field)
+    if norm is None:
+        raise ValueError(
+            f"{obj} field {field!r} has no normalized column; one of: {', '.join(NORMALIZED[obj])}"
+        )
+    return con.execute(
+        f"""
+        SELECT {norm} AS norm,
+               count(DISTINCT {field}) AS variants,
+               count(*) AS records,
+               list(DISTINCT system ORDER BY system) AS systems,
+               list(DISTINCT {field}::VARCHAR ORDER BY {field}::VARCHAR)[1:5] AS examples
+        FROM {TABLES[obj]}
+        WHERE {norm} IS NOT NULL AND {field} IS NOT NULL
+        GROUP BY 1
+        ORDER BY variants DESC, records DESC, norm
+        LIMIT ?""",
+        [top_n],
+    ).df()
+
+
+def refused_values(
+    con: duckdb.DuckDBPyConnection, obj: str, field: str, *, limit: int = 10
+) -> pd.DataFrame:
+    """Raw values the normalizer turned into nothing: (system, raw value, records)."""
+    norm = NORMALIZED[obj][field]
+    return con.execute(
+        f"""
+        SELECT system, {field}::VARCHAR AS raw, count(*) AS records FROM {TABLES[obj]}
+        WHERE nullif(trim({field}::VARCHAR), '') IS NOT NULL AND {norm} IS NULL
+        GROUP BY ALL ORDER BY records DESC, system, raw LIMIT ?""",
+        [limit],
+    ).df()
+
+
+def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rejected rows per system, object and reason kind (a row with two problems
+    counts under both). Columns: system, object, reason, rows, example."""
+    return con.execute(
+        r"""
+        WITH kinds AS (
+            SELECT system, object, reason AS message,
+                   unnest(CASE WHEN len(regexp_extract_all(reason, '\[([a-z_]+)\]', 1)) > 0
+                               THEN regexp_extract_all(reason, '\[([a-z_]+)\]', 1)
+                               ELSE ['other'] END) AS reason
+            FROM rejects
+        )
+        SELECT system, object, reason, count(*) AS rows, min(message) AS example
+        FROM kinds GROUP BY ALL ORDER BY object, system, rows DESC, reason"""
+    ).df()
+
+
+def load_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows read, loaded and rejected per source file of the last run."""
+    return con.execute(
+        "SELECT system, object, source_file, rows_read, rows_loaded, rows_rejected "
+        "FROM source_loads ORDER BY object, system"
+    ).df()
+
+
+def profile_chart(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    columns: list[str],
+    *,
+    top_n: int = 10,
+    bottom_n: int = 5,
+) -> Any:
+    """Splink's ``profile_columns`` chart over the store's ``columns`` of ``obj``."""
+    from splink import DuckDBAPI
+    from splink.exploratory import profile_columns
+
+    present = set(_columns(con, TABLES[obj]))
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ValueError(f"{TABLES[obj]} has no column(s) {missing}")
+    frame = con.execute(f"SELECT {', '.join(columns)} FROM {TABLES[obj]} ORDER BY record_key").df()
+    sdf = DuckDBAPI(duckdb.connect()).register(frame, table_name=f"profile_{obj}")
+    return profile_columns(sdf, columns, top_n=top_n, bottom_n=bottom_n)
+
+
+def completeness_chart(con: duckdb.DuckDBPyConnection, obj: str, columns: list[str]) -> Any:
+    """Splink's completeness chart of ``columns``, one table per system."""
+    from splink import DuckDBAPI
+    from splink.exploratory import completeness_chart as splink_completeness
+
+    db_api = DuckDBAPI(duckdb.connect())
+    systems = [
+        r[0]
+        for r in con.execute(f"SELECT DISTINCT system FROM {TABLES[obj]} ORDER BY 1").fetchall()
+    ]
+    sdfs = []
+    for system in systems:
+        frame = con.execute(
+            f"SELECT {', '.join(columns)} FROM {TABLES[obj]} WHERE system = ? ORDER BY record_key",
+            [system],
+        ).df()
+        sdfs.append(db_api.register(frame, table_name=f"{obj}_{system}"))
+    return splink_completeness(sdfs, cols=columns, table_names_for_chart=systems)

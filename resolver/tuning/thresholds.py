@@ -1,0 +1,127 @@
+"""Threshold choice from labels: precision and recall of pairs at each threshold."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from resolver.tuning.data import PAIR_COLUMNS, ordered
+
+# thresholds are written to rules files with six significant digits: keep them exact
+_GRID = 1e6
+_TOP = 0.999999
+
+
+def _writable(p: np.ndarray) -> np.ndarray:
+    return np.minimum(np.floor(p * _GRID) / _GRID, _TOP)
+
+
+def precision_recall_curve(
+    pairs: pd.DataFrame,
+    labels: pd.DataFrame,
+    *,
+    respect_vetoes: bool = True,
+) -> pd.DataFrame:
+    """Pairwise precision and recall of "match when probability >= threshold".
+
+    ``pairs``: scored pairs (record_key_l, record_key_r, match_probability[, veto]),
+    e.g. the store's ``<object>_pairs``. ``labels``: (record_key_l, record_key_r,
+    is_match), from :func:`resolver.decisions.labels` or the demo truth. Only labelled
+    pairs count; a labelled match that was never scored is a miss at every threshold.
+    With ``respect_vetoes`` a vetoed pair is never a predicted match (it cannot
+    auto-link), which is right for the auto-link threshold.
+
+    One row per candidate threshold (every labelled score, floored to six decimals so
+    it can be written to a rules file as is), highest first: threshold, match_weight,
+    predicted, tp, fp, fn, precision (NaN when nothing is predicted), recall, f1.
+    """
+    if labels.empty:
+        raise ValueError("no labels: decide some proposals or pass the demo truth")
+    lab = ordered(labels[[*PAIR_COLUMNS, "is_match"]]).drop_duplicates(PAIR_COLUMNS, keep="last")
+    cols = [*PAIR_COLUMNS, "match_probability"] + (["veto"] if "veto" in pairs else [])
+    scored = ordered(pairs[cols]).drop_duplicates(PAIR_COLUMNS)
+    df = lab.merge(scored, on=PAIR_COLUMNS, how="left")
+    score = df["match_probability"].fillna(0.0).to_numpy(dtype=float)
+    if respect_vetoes and "veto" in df:
+        score = np.where(df["veto"].notna().to_numpy(), 0.0, score)
+    truth = df["is_match"].astype(bool).to_numpy()
+    positives = int(truth.sum())
+
+    thresholds = np.unique(_writable(score[score > 0]))[::-1]
+    order = np.argsort(-score, kind="stable")
+    s_sorted, t_sorted = score[order], truth[order]
+    tp_cum = np.concatenate([[0], np.cumsum(t_sorted)])
+    fp_cum = np.concatenate([[0], np.cumsum(~t_sorted)])
+    # pairs predicted at threshold t: score >= t (scores sorted descending)
+    n_pred = np.searchsorted(-s_sorted, -thresholds, side="right")
+    tp, fp = tp_cum[n_pred], fp_cum[n_pred]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(n_pred > 0, tp / np.maximum(n_pred, 1), np.nan)
+        recall = tp / positives if positives else np.full(len(tp), np.nan)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    out = pd.DataFrame(
+        {
+            "threshold": thresholds,
+            "match_weight": [_weight(t) for t in thresholds],
+            "predicted": n_pred,
+            "tp": tp,
+            "fp": fp,
+            "fn": positives - tp,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+        }
+    )
+    return out
+
+
+def _weight(p: float) -> float:
+    return math.log2(p / (1 - p)) if 0 < p < 1 else math.inf
+
+
+def choose_threshold(curve: pd.DataFrame, *, min_precision: float) -> float:
+    """The threshold with the highest recall whose precision is at least
+    ``min_precision`` (the highest such threshold when several tie on recall).
+
+    Raises ValueError when no threshold reaches the precision.
+    """
+    ok = curve[curve["precision"] >= min_precision]
+    if ok.empty:
+        best = curve["precision"].max()
+        raise ValueError(
+            f"no threshold reaches precision {min_precision} (best {best:.4f}); "
+            "lower min_precision or improve the model"
+        )
+    best = ok[ok["recall"] == ok["recall"].max()]
+    return float(best["threshold"].max())
+
+
+def choose_review_threshold(
+    curve: pd.DataFrame, *, min_recall: float, at_most: float | None = None
+) -> float:
+    """The highest threshold whose recall is at least ``min_recall``: pairs above it
+    reach a reviewer. Capped at ``at_most`` (the auto-link threshold) when given.
+
+    Raises ValueError when no threshold reaches the recall.
+    """
+    ok = curve[curve["recall"] >= min_recall]
+    if ok.empty:
+        raise ValueError(
+            f"no threshold reaches recall {min_recall} (best {curve['recall'].max():.4f}): "
+            "the missing matches were never scored; widen the blocking rules"
+        )
+    t = float(ok["threshold"].max())
+    return min(t, at_most) if at_most is not None else t
+
+
+def at_threshold(curve: pd.DataFrame, threshold: float) -> dict[str, Any]:
+    """The curve's row in force at ``threshold`` (the lowest candidate >= it)."""
+    rows = curve[curve["threshold"] >= threshold]
+    if rows.empty:
+        return {"threshold": threshold, "predicted": 0, "precision": float("nan"), "recall": 0.0}
+    row = rows.iloc[-1].to_dict()
+    row["threshold"] = threshold
+    return row

@@ -1,0 +1,219 @@
+"""The health report: its figures against counts taken from the raw demo files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from resolver.demo._util import EXPORT_DATE
+from resolver.fixtures import DemoStore
+from resolver.orphans import load_orphan_rules, stage_orphans
+from resolver.report import build_report, load_report, render, stage_report, summary_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGED = (
+    "customers",
+    "invoices",
+    "rejects",
+    "source_loads",
+    "orphans",
+    *(f"{o}_{t}" for o in ("customer", "invoice") for t in ("members", "pairs")),
+)
+
+
+@pytest.fixture(scope="module")
+def store(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private copy of the demo store with orphans and a first report snapshot."""
+    db = tmp_path_factory.mktemp("report") / "store.duckdb"
+    shutil.copy(demo_store.db, db)
+    con = duckdb.connect(str(db))
+    stage_orphans(con, load_orphan_rules(ROOT / "rules"), prefix="", run_id=1, as_of=EXPORT_DATE)
+    stage_report(con, run_id=1, prefix="")
+    con.close()
+    yield db
+
+
+@pytest.fixture(scope="module")
+def report(store: Path) -> dict:
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return build_report(con, run_id=1)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def files(demo_store: DemoStore):
+    """Accepted rows of every export (rows the truth lists as rejects dropped)."""
+    rejects = pd.read_csv(demo_store.truth_dir / "rejects.csv")
+
+    def accepted(name: str) -> pd.DataFrame:
+        path = demo_store.data_dir / name
+        df = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path, dtype=str)
+        bad = (rejects.loc[rejects["file"] == name, "row"] - 1).tolist()
+        return df.drop(index=bad).reset_index(drop=True)
+
+    return accepted
+
+
+def _by_id(report: dict) -> dict[str, dict]:
+    return {c["id"]: c for c in report["checks"]}
+
+
+def test_rejected_rows_per_system_match_the_truth(report: dict, demo_store: DemoStore) -> None:
+    truth = pd.read_csv(demo_store.truth_dir / "rejects.csv")
+    want = truth.groupby(["system", "reason_kind"]).size().to_dict()
+    got: dict[tuple[str, str], int] = {}
+    for c in report["checks"]:
+        if c["category"] == "rejects":
+            key = (c["system"], c["reason_kind"])
+            got[key] = got.get(key, 0) + c["count"]
+    assert got == want
+    per_system = truth.groupby("system").size().to_dict()
+    loads = _sum_by_system(report)
+    assert loads == {s: int(per_system.get(s, 0)) for s in loads}
+
+
+def _sum_by_system(report: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in report["systems"]:
+        out[s["system"]] = out.get(s["system"], 0) + s["rows_rejected"]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "check_id"),
+    [
+        ("crm/contacts.csv", "Email", "completeness.customer.crm.email"),
+        ("dispatch/customers.csv", "Email", "completeness.customer.dispatch.email"),
+        ("billing/customers.csv", "PHONE", "completeness.customer.billing.phone"),
+        ("ledger/customers.parquet", "phone", "completeness.customer.ledger.phone"),
+        ("billing/invoices.csv", "TAX", "completeness.invoice.billing.tax_cents"),
+    ],
+)
+def test_completeness_matches_the_files(report, files, file, column, check_id) -> None:
+    df = files(file)
+    missing = int(df[column].isna().sum() + (df[column].astype(str).str.strip() == "").sum())
+    c = _by_id(report)[check_id]
+    assert (c["count"], c["total"]) == (missing, len(df))
+    assert c["rate"] == pytest.approx(missing / len(df), abs=1e-4)
+
+
+def test_within_system_duplicates_against_the_truth(report, demo_store: DemoStore) -> None:
+    got = {
+        (c["object"], c["system"]): c["count"]
+        for c in report["checks"]
+        if c["category"] == "duplicates"
+    }
+    for obj, name in (("customer", "customers"), ("invoice", "invoices")):
+        truth = pd.read_csv(demo_store.truth_dir / f"{name}.csv", dtype=str)
+        size = truth.groupby(["system", "entity_id"]).size()
+        want = size[size > 1].groupby(level="system").sum().to_dict()
+        for system in truth["system"].unique():
+            w, g = int(want.get(system, 0)), got[(obj, system)]
+            print(f"\n{obj} {system}: duplicates in truth {w}, in report {g}")
+            # the report counts what linkage found: exact but for a missed link or two
+            assert abs(g - w) <= max(2, 0.15 * w), (obj, system)
+    assert got[("invoice", "billing")] == 6  # the sync that ran twice, exactly
+
+
+def _cents(values: pd.Series) -> pd.Series:
+    return (values.str.replace(r"[$,]", "", regex=True).astype(float) * 100).round().astype(int)
+
+
+def test_ledger_billing_amount_disagreements_match_the_files(
+    report, files, demo_store: DemoStore
+) -> None:
+    truth = pd.read_csv(demo_store.truth_dir / "invoices.csv", dtype=str)
+    billing = files("billing/invoices.csv").merge(
+        truth[truth["system"] == "billing"], left_on="INVOICE_ID", right_on="source_id"
+    )
+    ledger = files("ledger/invoices.parquet").merge(
+        truth[truth["system"] == "ledger"], left_on="txn_id", right_on="source_id"
+    )
+    billing["cents"], ledger["cents"] = _cents(billing["AMOUNT"]), _cents(ledger["total"])
+    ledger["tax"] = _cents(ledger["tax"].fillna("0"))
+    pairs = billing.merge(ledger, on="entity_id", suffixes=("_b", "_l"))
+    differs = pairs[pairs["cents_b"] != pairs["cents_l"]]
+    tax_added = int((differs["cents_l"] - differs["cents_b"] == differs["tax"]).sum())
+    c = _by_id(report)["agreement.invoice.billing~ledger.amount_cents"]
+    print(
+        f"\namount disagreements: files {len(differs)} (tax {tax_added}), report {c['count']} "
+        f"{c['breakdown']}"
+    )
+    assert c["count"] == len(differs)
+    assert c["total"] == len(pairs)
+    assert c["breakdown"]["tax_added"] == tax_added
+    assert c["severity"] == "critical"
+
+
+def test_orphan_counts(report, demo_store: DemoStore, store: Path) -> None:
+    truth = pd.read_csv(demo_store.truth_dir / "orphans.csv").groupby("expectation").size()
+    got = {c["expectation"]: c for c in report["checks"] if c["category"] == "orphans"}
+    assert set(got) == set(truth.index)
+    for exp, want in truth.items():
+        print(f"\norphans {exp}: truth {want}, report {got[exp]['count']}")
+        assert want <= got[exp]["count"] <= want / 0.85
+    con = duckdb.connect(str(store), read_only=True)
+    n = con.execute("SELECT count(*) FROM orphans WHERE resolution = 'open'").fetchall()[0][0]
+    con.close()
+    assert sum(c["count"] for c in got.values()) == n
+    assert got["invoice_in_ledger"]["severity"] == "critical"
+
+
+def test_checks_have_severity_examples_and_trend(report) -> None:
+    for c in report["checks"]:
+        assert c["severity"] in ("critical", "high", "medium", "low", "info")
+        assert len(c["examples"]) <= 3
+        assert c["examples"] or not c["count"] or c["category"] == "coverage"
+        assert "delta" in c
+    t = report["totals"]
+    assert t["findings"] == sum(t["by_severity"].values()) > 0
+    json.dumps(report)  # serialisable as is
+
+
+def test_snapshots_are_append_only_and_give_trends(store: Path, tmp_path: Path) -> None:
+    db = tmp_path / "again.duckdb"
+    shutil.copy(store, db)
+    con = duckdb.connect(str(db))
+    try:
+        for t in STAGED:  # what a run leaves staged before publishing
+            con.execute(f"CREATE TABLE stage_{t} AS SELECT * FROM {t}")
+        con.execute("DELETE FROM stage_rejects WHERE system = 'crm'")
+        second = stage_report(con, run_id=2, prefix="stage_")
+        rows = con.execute("SELECT run_id FROM stage_reports ORDER BY run_id").fetchall()
+        assert rows == [(1,), (2,)]
+        assert second["previous_run_id"] == 1
+        c = {c["id"]: c for c in second["checks"]}
+        unchanged = c["completeness.customer.crm.email"]
+        assert unchanged["delta"] == 0 and unchanged["previous"] == unchanged["count"]
+        assert "rejects.customer.crm.bad_enum" not in c  # gone: no rows rejected now
+        con.execute("DROP TABLE reports")
+        con.execute("ALTER TABLE stage_reports RENAME TO reports")
+        assert load_report(con)["run_id"] == 2
+        assert load_report(con, 1)["run_id"] == 1
+    finally:
+        con.close()
+
+
+def test_renderings(report) -> None:
+    md = render(report, "md")
+    assert md.startswith("# Integration health report")
+    assert md.index("## Summary") < md.index("## Top findings")
+    page = render(report, "html")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</svg>" in page
+    assert not re.search(r"<script|https?://(?!www\.w3\.org/2000/svg)", page)
+    assert page.count("<rect") >= 4
+    assert json.loads(render(report, "json"))["run_id"] == 1
+    lines = summary_lines(report)
+    assert lines[0].startswith("health report (run 1):")
+    assert 1 < len(lines) <= 9
+    with pytest.raises(ValueError, match="unknown report format"):
+        render(report, "pdf")  # type: ignore[arg-type]
