@@ -224,31 +224,22 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
                 values = mapped.where(values.notna(), None)
             else:
                 values = values.str.lower()
-        elif kind == "date" and col:
-            parsed = parse_date_column(values, fmt=_strptime(contract.date_format(name)))
+        elif kind in ("date", "amount") and col:
+            if kind == "date":
+                parsed = parse_date_column(values, fmt=_strptime(contract.date_format(name)))
+            else:
+                parsed = parse_amount_column(values, locale=contract.amount_locale)
+                name = f"{name}_cents"
             problem(
                 parsed["reason"].notna() & values.notna(),
                 col,
-                "cannot read date "
+                f"cannot read {kind} "
                 + values.astype(str)
                 + ": "
                 + parsed["reason"].astype(str)
-                + " [bad_date]",
+                + f" [bad_{kind}]",
             )
             values = parsed["value"]
-        elif kind == "amount" and col:
-            parsed = parse_amount_column(values, locale=contract.amount_locale)
-            problem(
-                parsed["reason"].notna() & values.notna(),
-                col,
-                "cannot read amount "
-                + values.astype(str)
-                + ": "
-                + parsed["reason"].astype(str)
-                + " [bad_amount]",
-            )
-            values = parsed["value"]
-            name = f"{name}_cents"
         out[name] = values
     if "country" in kinds:
         out["country"] = out["country"].fillna(contract.country)

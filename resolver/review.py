@@ -16,9 +16,11 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
+from resolver.store.schema import canonical_columns
 
 Action = Literal["accept", "reject", "split", "undo"]
 OBJECTS = ("customer", "invoice")
@@ -32,43 +34,18 @@ _SORTS = {
     "records": "records_affected DESC, proposal_id",
     "id": "proposal_id",
 }
-# Record fields shown to reviewers beside each member.
+# Record fields shown to reviewers beside each member: the canonical values, and
+# for customers the cleaned values the model compared.
 _SHOWN = {
     "customer": [
-        "name",
-        "first_name",
-        "last_name",
-        "company",
-        "email",
-        "phone",
-        "address",
-        "street",
-        "unit",
-        "city",
-        "state",
-        "postal_code",
-        "status",
-        "branch",
-        "updated_at",
+        *canonical_columns(CUSTOMER_FIELDS),
         "full_name_norm",
         "company_norm",
         "email_norm",
         "phone_e164",
         "address_line",
     ],
-    "invoice": [
-        "invoice_number",
-        "customer_ref",
-        "amount_cents",
-        "tax_cents",
-        "currency",
-        "invoice_date",
-        "due_date",
-        "status",
-        "branch",
-        "job_ref",
-        "updated_at",
-    ],
+    "invoice": [*canonical_columns(INVOICE_FIELDS), "invoice_number_norm"],
 }
 
 

@@ -11,6 +11,7 @@ import concurrent.futures
 import math
 import multiprocessing
 import os
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -92,13 +93,15 @@ def _map_chunk(fn: Callable[[Any], tuple[Any, ...]], chunk: list[Any]) -> list[t
 class WorkerPool:
     """A lazily started process pool for mapping distinct values; a context manager.
 
-    Uses the 'forkserver' start method (workers do not inherit the caller's memory;
-    the server preloads the normalizers once), falling back to 'spawn' where
-    forkserver does not exist. ``workers <= 1`` never starts a process.
+    Workers are forked (Linux only): they start without re-importing anything,
+    share the caller's memory copy-on-write, and never run the caller's
+    ``__main__`` again (which 'spawn'/'forkserver' would). Where fork is not the
+    safe default (macOS, Windows) the pool stays serial. ``workers <= 1`` never
+    starts a process.
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = resolve_workers(workers)
+        self.workers = resolve_workers(workers) if sys.platform.startswith("linux") else 1
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
 
     @property
@@ -107,12 +110,8 @@ class WorkerPool:
 
     def executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._executor is None:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            if ctx.get_start_method() == "forkserver":
-                ctx.set_forkserver_preload(["resolver.normalize"])
             self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx
+                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
             )
         return self._executor
 

@@ -513,7 +513,9 @@ def normalize_split_address_columns(
     co = over_distinct(country, partial(_country_field, default_country=default_country), ("c",))
     cc = co["c"]
     region = over_distinct_rows(
-        [state, postal_code, cc], _region_fields, ("state", "zip5", "zip4", "other", "reason", "region")
+        [state, postal_code, cc],
+        _region_fields,
+        ("state", "zip5", "zip4", "other", "reason", "region"),
     )
     suffix = over_distinct(cc, _country_suffix, ("s",))["s"].to_numpy()
     unit_std = un["u"].to_numpy()

@@ -58,6 +58,11 @@ RECORD_BASE_COLUMNS: dict[str, str] = {
 }
 
 
+def canonical_columns(fields: dict[str, str]) -> dict[str, str]:
+    """Stored columns of canonical fields: amounts become integer cents (amount -> amount_cents)."""
+    return _canonical_columns(fields)
+
+
 def _canonical_columns(fields: dict[str, str]) -> dict[str, str]:
     # amounts are stored as integer cents: amount -> amount_cents
     out = {}
