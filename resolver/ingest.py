@@ -28,6 +28,7 @@ from resolver.normalize import (
     parse_amount_column,
     parse_date_column,
 )
+from resolver.normalize.nickname_variants import first_name_variants_column
 from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.progress import Progress
 from resolver.store import schema
@@ -108,6 +109,7 @@ def _ingest_one(
         loaded = pd.concat([loaded, norm], axis=1)
         if contract.object == "customer":
             loaded["tax_id_norm"] = normalize_tax_id_column(loaded["tax_id"])
+            loaded["first_name_variants"] = first_name_variants_column(loaded["first_name_norm"])
         rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_shape)
         advance(len(rejects))
         _insert(

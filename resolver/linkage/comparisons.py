@@ -56,6 +56,9 @@ def _first_name(o: Options) -> list[Level]:
         _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None),
         _level(f"{k}_l = {k}_r", "same nickname key"),
     ]
+    if o.get("variants_column"):  # 'hetty' may stand for 'heather'
+        v = o["variants_column"]
+        levels.append(_level(f"list_has_any({v}_l, {v}_r)", "nickname of each other"))
     levels += [_level(_jw(c, t), f"jaro-winkler >= {t}") for t in o.get("thresholds", [])]
     # "j" vs "john": an initial that agrees
     levels.append(
@@ -170,6 +173,7 @@ _OPTIONAL = {
     "tolerance_cents",
     "ratio_range",
     "thresholds_days",
+    "variants_column",
     "null_sql",
     "m_probabilities",
 }

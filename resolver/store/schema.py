@@ -39,6 +39,7 @@ CUSTOMER_NORM_COLUMNS: dict[str, str] = {
     "address_line": "VARCHAR",
     "address_reason": "VARCHAR",
     "tax_id_norm": "VARCHAR",  # digits and letters only, upper case
+    "first_name_variants": "VARCHAR[]",  # the name and every name it is a nickname of
 }
 
 INVOICE_NORM_COLUMNS: dict[str, str] = {
