@@ -235,9 +235,16 @@ def load_all_rules(rules_dir: Path | str) -> dict[str, LinkageRules]:
     return out
 
 
-def write_thresholds(rules_dir: Path | str, obj: str, *, auto_link: float, review: float) -> Path:
-    """Write chosen thresholds back to the rules file, keeping its comments and layout."""
+def write_thresholds(
+    rules_dir: Path | str, obj: str, *, auto_link: float, review: float
+) -> Path:
+    """Write chosen thresholds back to the rules file, keeping its comments and layout.
+
+    The new file is validated before it replaces the old one: an invalid choice
+    (e.g. review above auto_link, auto_link above auto_merge) leaves the file as it was.
+    """
     import re
+    import tempfile
 
     path = Path(rules_dir) / RULE_FILES[obj]
     text = path.read_text(encoding="utf-8")
@@ -245,10 +252,15 @@ def write_thresholds(rules_dir: Path | str, obj: str, *, auto_link: float, revie
         if not 0 < value < 1:
             raise RulesError([Problem(str(path), f"thresholds.{key}", "must be in (0, 1)")])
         text, n = re.subn(
-            rf"^(\s+{key}:\s*)[0-9.eE+-]+", rf"\g<1>{value:g}", text, count=1, flags=re.M
+            rf"^(\s+{key}:\s*)[0-9.eE+-]+", rf"\g<1>{value!r}", text, count=1, flags=re.M
         )
         if n != 1:
             raise RulesError([Problem(str(path), f"thresholds.{key}", "not found to update")])
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / RULE_FILES[obj]).write_text(text, encoding="utf-8")
+        try:
+            load_rules(tmp, obj)  # every problem at once; the real file is untouched
+        except RulesError as exc:
+            raise RulesError([Problem(str(path), p.key, p.message) for p in exc.problems]) from None
     path.write_text(text, encoding="utf-8")
-    load_rules(rules_dir, obj)  # the result must still validate
     return path

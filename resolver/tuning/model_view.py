@@ -69,7 +69,7 @@ def pair_scores(linker: Any, con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame
             f"{len(keys)} records involved; score at most {MAX_SCORED_RECORDS} at a time"
         )
     records = link_input(con, rules.object, rules, keys=keys)
-    sdf = linker._db_api.register(records, table_name="__tuning_pair_records", overwrite=True)
+    sdf = linker.table_management.register_table(records, "tuning_pair_records", overwrite=True)
     scored = linker.inference.predict_within(
         sdf, blocking_rules_to_generate_predictions=["1=1"], warning_mode="never"
     ).as_pandas_dataframe()

@@ -82,9 +82,12 @@ def _weight(p: float) -> float:
     return math.log2(p / (1 - p)) if 0 < p < 1 else math.inf
 
 
-def choose_threshold(curve: pd.DataFrame, *, min_precision: float) -> float:
+def choose_threshold(
+    curve: pd.DataFrame, *, min_precision: float, at_most: float | None = None
+) -> float:
     """The threshold with the highest recall whose precision is at least
-    ``min_precision`` (the highest such threshold when several tie on recall).
+    ``min_precision`` (the highest such threshold when several tie on recall),
+    capped at ``at_most`` (e.g. the rules' auto_merge, which auto_link must not pass).
 
     Raises ValueError when no threshold reaches the precision.
     """
@@ -96,7 +99,8 @@ def choose_threshold(curve: pd.DataFrame, *, min_precision: float) -> float:
             "lower min_precision or improve the model"
         )
     best = ok[ok["recall"] == ok["recall"].max()]
-    return float(best["threshold"].max())
+    t = float(best["threshold"].max())
+    return min(t, at_most) if at_most is not None else t
 
 
 def choose_review_threshold(
@@ -121,7 +125,13 @@ def at_threshold(curve: pd.DataFrame, threshold: float) -> dict[str, Any]:
     """The curve's row in force at ``threshold`` (the lowest candidate >= it)."""
     rows = curve[curve["threshold"] >= threshold]
     if rows.empty:
-        return {"threshold": threshold, "predicted": 0, "precision": float("nan"), "recall": 0.0}
+        return {
+            "threshold": threshold,
+            "match_weight": _weight(threshold),
+            "predicted": 0,
+            "precision": float("nan"),
+            "recall": 0.0,
+        }
     row = rows.iloc[-1].to_dict()
-    row["threshold"] = threshold
+    row["threshold"], row["match_weight"] = threshold, _weight(threshold)
     return row

@@ -10,6 +10,7 @@ Environment variables (all optional):
 ``RESOLVER_RULES_OUT``   where tuned thresholds are written (default: a scratch copy of
                          the rules; set it to ``rules`` to change the repository's rules)
 ``RESOLVER_DEMO_CUSTOMERS`` / ``RESOLVER_DEMO_SEED``  size and seed of a demo world
+``RESOLVER_WORKDIR``     scratch folder (default: a new temporary folder)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import duckdb
 
 from resolver import store
 from resolver.fixtures import MODELS, RULES, build_demo_store
+from resolver.store.journal import journal_path
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,13 @@ class Workspace:
         return target
 
     def writable_copy(self) -> Workspace:
-        """The same workspace over a scratch copy of the store (for simulated decisions)."""
+        """The same workspace over a scratch copy of the store and its decisions
+        journal (for simulated decisions)."""
         copy = self.workdir / f"copy-{self.db.name}"
         shutil.copyfile(self.db, copy)
+        journal = journal_path(self.db)  # decisions live in the journal beside the store
+        if journal.is_file():
+            shutil.copyfile(journal, journal_path(copy))
         return replace(self, db=copy)
 
 
@@ -80,6 +86,7 @@ def workspace(
     and run through the batch job with the committed models, in ``workdir``.
     """
     env = os.environ if env is None else env
+    workdir = workdir or env.get("RESOLVER_WORKDIR")
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="resolver-tuning-"))
     work.mkdir(parents=True, exist_ok=True)
     rules_dir = Path(env.get("RESOLVER_RULES") or RULES)

@@ -1,0 +1,180 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Tune the customer model
+#
+# Blocking (what each rule costs and which matches it catches), the trained model
+# (m/u parameters and match weights), waterfalls of example pairs, and thresholds
+# chosen from labels — then written back to `rules/customers.yaml`.
+#
+# **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours.
+# **Writing.** Thresholds go to a scratch copy of the rules unless
+# `RESOLVER_RULES_OUT=rules` is set: then to the repository's rules file.
+
+# %%
+import difflib
+
+import pandas as pd
+
+from resolver import tuning
+from resolver.decisions import labels as decision_labels
+from resolver.linkage.rules import load_rules, write_thresholds
+from resolver.tuning import charts
+
+OBJECT = "customer"
+MIN_PRECISION = 0.999  # pairwise precision the auto-link band must keep
+MIN_RECALL = 0.995  # share of true pairs that must at least reach a reviewer
+
+pd.set_option("display.max_colwidth", 70)
+ws = tuning.workspace()
+con = ws.connect()
+rules = load_rules(ws.rules_dir, OBJECT)
+print(f"store {ws.db}; rules {rules.path}; truth {ws.truth_dir}")
+print(f"current thresholds: {rules.thresholds}")
+
+# %% [markdown]
+# ## Labels
+# Two sources: reviewers' decisions in the store (`resolver.decisions.labels`), and,
+# for a demo world, the generator's truth.
+
+# %%
+reviewed = decision_labels(con, OBJECT)
+truth = tuning.truth_labels(con, OBJECT, ws.truth_dir) if ws.truth_dir else None
+true_pairs = tuning.truth_pairs(con, OBJECT, ws.truth_dir) if ws.truth_dir else None
+print(f"{len(reviewed)} labelled pairs from decisions "
+      f"({int(reviewed['is_match'].sum()) if len(reviewed) else 0} matches)")
+if truth is not None:
+    print(f"{len(truth)} labelled pairs from the truth ({int(truth['is_match'].sum())} matches)")
+
+# %% [markdown]
+# ## Blocking
+# Comparisons each prediction rule adds (exact counts, Splink's
+# `count_comparisons_from_blocking_rules`), then the cumulative chart.
+
+# %%
+tuning.blocking_report(con, rules)
+
+# %%
+tuning.blocking_chart(con, rules)
+
+# %% [markdown]
+# Which true pairs each rule catches, in order: `new` is what a rule adds to the ones
+# before it; the `(none)` row is the matches no rule makes — the model never sees
+# them, whatever the thresholds.
+
+# %%
+if true_pairs is not None:
+    display(tuning.rule_recall(con, rules, true_pairs))
+if reviewed["is_match"].any():
+    display(tuning.rule_recall(con, rules, reviewed))
+
+# %%
+if true_pairs is not None:
+    hits = tuning.rule_hits(con, rules, true_pairs)
+    missed = hits[~hits["any_rule"]][["record_key_l", "record_key_r"]]
+    keys = sorted(set(missed["record_key_l"]) | set(missed["record_key_r"]))
+    print(f"{len(missed)} true pairs no rule catches; their records:")
+    display(tuning.link_input(con, OBJECT, rules, keys=keys).head(10))
+
+# %% [markdown]
+# ## The model
+# A Splink linker over the store's records with `models/customers.json`'s settings.
+
+# %%
+linker = tuning.linker_for(con, OBJECT, models_dir=ws.models_dir, rules_dir=ws.rules_dir)
+linker.visualisations.match_weights_chart()
+
+# %%
+linker.visualisations.m_u_parameters_chart()
+
+# %% [markdown]
+# ## Example pairs
+# A clear match, a near miss (a true match that did not auto-link) and a hard
+# negative (the best-scoring non-match), picked from the store's `customer_pairs`.
+
+# %%
+example_labels = truth if truth is not None else reviewed
+examples = pd.concat(
+    [tuning.example_pairs(con, OBJECT, k, labels=example_labels).assign(example=k)
+     for k in tuning.EXAMPLE_KINDS],
+    ignore_index=True,
+)
+examples
+
+# %%
+records = tuning.waterfall_records(linker, con, examples)
+linker.visualisations.waterfall_chart(records, filter_nulls=False)
+
+# %% [markdown]
+# ## Look-alikes that are different customers
+# Households, common names and franchises from the demo truth: are any merged?
+
+# %%
+if ws.truth_dir:
+    hard = tuning.hard_negative_pairs(con, OBJECT, ws.truth_dir)
+    display(hard.groupby("kind").agg(pairs=("kept", "size"), kept=("kept", "sum"),
+                                     vetoed=("veto", "count"), merged=("merged", "sum")))
+
+# %% [markdown]
+# ## Thresholds from labels
+# Pairwise precision and recall at each candidate threshold. For auto-linking a
+# vetoed pair never counts as predicted (it cannot auto-link); for the review band it
+# does (vetoed pairs go to reviewers).
+
+# %%
+pairs = con.execute(f"SELECT * FROM {OBJECT}_pairs").df()
+if len(reviewed) and reviewed["is_match"].nunique() == 2:
+    curve_reviewed = tuning.precision_recall_curve(pairs, reviewed)
+    display(curve_reviewed.head(10))
+else:
+    print("no reviewer decisions with both outcomes yet: thresholds come from the truth")
+
+# %%
+labels_for_choice = truth if truth is not None else reviewed
+curve = tuning.precision_recall_curve(pairs, labels_for_choice)
+curve_review = tuning.precision_recall_curve(pairs, labels_for_choice, respect_vetoes=False)
+auto_merge = rules.doc["thresholds"].get("auto_merge")  # auto_link must not pass it
+auto_link = tuning.choose_threshold(curve, min_precision=MIN_PRECISION, at_most=auto_merge)
+review = tuning.choose_review_threshold(curve_review, min_recall=MIN_RECALL, at_most=auto_link)
+# labels say where the matches end; keep the review band at least as wide as it is
+review = min(review, rules.thresholds.review)
+pd.DataFrame(
+    [
+        {"band": "auto_link (now)", **tuning.at_threshold(curve, rules.thresholds.auto_link)},
+        {"band": "auto_link (chosen)", **tuning.at_threshold(curve, auto_link)},
+        {"band": "review (now)", **tuning.at_threshold(curve_review, rules.thresholds.review)},
+        {"band": "review (chosen)", **tuning.at_threshold(curve_review, review)},
+    ]
+)
+
+# %%
+charts.precision_recall_chart(curve, auto_link=auto_link, review=review)
+
+# %% [markdown]
+# ## Write the thresholds back
+# `write_thresholds` keeps the file's comments and layout and re-validates it.
+# Re-run the batch job (`resolver run`) to apply them; no retraining is needed
+# (thresholds are not part of the model's rules hash).
+
+# %%
+target = ws.rules_for_writing()
+before = (target / "customers.yaml").read_text()
+path = write_thresholds(target, OBJECT, auto_link=auto_link, review=review)
+print(f"wrote {path}")
+print("".join(difflib.unified_diff(before.splitlines(True), path.read_text().splitlines(True),
+                                   "before", "after")))
+assert load_rules(target, OBJECT).thresholds.auto_link == auto_link
+
+# %%
+con.close()

@@ -1,0 +1,180 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Tune the invoice model
+#
+# The same steps as for customers — blocking, model, example pairs, thresholds —
+# plus the invoices that must never merge: a customer billed the same amount every
+# month (recurring invoices) looks like one invoice sent twice.
+#
+# **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours.
+# **Writing.** Thresholds go to a scratch copy of the rules unless
+# `RESOLVER_RULES_OUT=rules` is set: then to the repository's rules file.
+
+# %%
+import difflib
+
+import pandas as pd
+
+from resolver import tuning
+from resolver.decisions import labels as decision_labels
+from resolver.linkage.rules import load_rules, write_thresholds
+from resolver.tuning import charts
+
+OBJECT = "invoice"
+MIN_PRECISION = 0.999
+MIN_RECALL = 0.999
+
+pd.set_option("display.max_colwidth", 70)
+ws = tuning.workspace()
+con = ws.connect()
+rules = load_rules(ws.rules_dir, OBJECT)
+print(f"store {ws.db}; rules {rules.path}; truth {ws.truth_dir}")
+print(f"current thresholds: {rules.thresholds}")
+
+# %% [markdown]
+# ## Labels
+
+# %%
+reviewed = decision_labels(con, OBJECT)
+truth = tuning.truth_labels(con, OBJECT, ws.truth_dir) if ws.truth_dir else None
+true_pairs = tuning.truth_pairs(con, OBJECT, ws.truth_dir) if ws.truth_dir else None
+print(f"{len(reviewed)} labelled pairs from decisions")
+if truth is not None:
+    print(f"{len(truth)} labelled pairs from the truth ({int(truth['is_match'].sum())} matches)")
+
+# %% [markdown]
+# ## Blocking
+# Invoices block on the invoice number and on the customer's entity with the date
+# or the amount; `customer_entity_id` comes from the customer run.
+
+# %%
+tuning.blocking_report(con, rules)
+
+# %%
+tuning.blocking_chart(con, rules)
+
+# %%
+if true_pairs is not None:
+    display(tuning.rule_recall(con, rules, true_pairs))
+if reviewed["is_match"].any():
+    display(tuning.rule_recall(con, rules, reviewed))
+
+# %% [markdown]
+# ## The model
+
+# %%
+linker = tuning.linker_for(con, OBJECT, models_dir=ws.models_dir, rules_dir=ws.rules_dir)
+linker.visualisations.match_weights_chart()
+
+# %%
+linker.visualisations.m_u_parameters_chart()
+
+# %% [markdown]
+# ## Example pairs
+
+# %%
+example_labels = truth if truth is not None else reviewed
+examples = pd.concat(
+    [tuning.example_pairs(con, OBJECT, k, labels=example_labels).assign(example=k)
+     for k in tuning.EXAMPLE_KINDS],
+    ignore_index=True,
+)
+examples
+
+# %%
+linker.visualisations.waterfall_chart(
+    tuning.waterfall_records(linker, con, examples), filter_nulls=False
+)
+
+# %% [markdown]
+# ## Recurring invoices must not merge
+# `truth/hard_negatives.csv` (kind `recurring_invoice`) lists groups of invoices of
+# one customer for the same amount on different dates. Every pair of them is scored
+# here under the saved model, whether or not the run kept it (the store keeps pairs
+# scoring 0.01 or more), and checked against the run's entities.
+
+# %%
+if ws.truth_dir:
+    recurring = tuning.hard_negative_pairs(con, OBJECT, ws.truth_dir, kind="recurring_invoice")
+    scores = tuning.pair_scores(linker, con, recurring)
+    merged = int(recurring["merged"].sum())
+    print(f"{recurring['group_id'].nunique()} recurring groups, {len(recurring)} pairs; "
+          f"{int(recurring['kept'].sum())} kept by the run, {merged} merged")
+    above = (scores["match_probability"] >= rules.thresholds.auto_link).sum()
+    print(f"{above} pairs score at or above auto_link {rules.thresholds.auto_link} "
+          "(the invoice-number veto keeps those of one system apart)")
+    display(recurring.sort_values("match_probability", ascending=False).head(10))
+
+# %%
+if ws.truth_dir:
+    strip = scores.assign(
+        pair=lambda d: d["system_l"] + " / " + d["system_r"]
+    )[["pair", "record_key_l", "record_key_r", "match_probability", "match_weight"]]
+    display(charts.score_strip(strip, group="pair", threshold=rules.thresholds.auto_link))
+
+# %% [markdown]
+# The recurring pair that scores highest, explained:
+
+# %%
+if ws.truth_dir:
+    top = scores.head(1)[["record_key_l", "record_key_r"]]
+    display(linker.visualisations.waterfall_chart(
+        tuning.waterfall_records(linker, con, top), filter_nulls=False))
+
+# %% [markdown]
+# ## Thresholds from labels
+
+# %%
+pairs = con.execute(f"SELECT * FROM {OBJECT}_pairs").df()
+if len(reviewed) and reviewed["is_match"].nunique() == 2:
+    display(tuning.precision_recall_curve(pairs, reviewed).head(10))
+else:
+    print("no reviewer decisions with both outcomes yet: thresholds come from the truth")
+
+# %%
+labels_for_choice = truth if truth is not None else reviewed
+curve = tuning.precision_recall_curve(pairs, labels_for_choice)
+curve_review = tuning.precision_recall_curve(pairs, labels_for_choice, respect_vetoes=False)
+auto_merge = rules.doc["thresholds"].get("auto_merge")  # auto_link must not pass it
+auto_link = tuning.choose_threshold(curve, min_precision=MIN_PRECISION, at_most=auto_merge)
+review = tuning.choose_review_threshold(curve_review, min_recall=MIN_RECALL, at_most=auto_link)
+# labels say where the matches end; keep the review band at least as wide as it is
+review = min(review, rules.thresholds.review)
+pd.DataFrame(
+    [
+        {"band": "auto_link (now)", **tuning.at_threshold(curve, rules.thresholds.auto_link)},
+        {"band": "auto_link (chosen)", **tuning.at_threshold(curve, auto_link)},
+        {"band": "review (now)", **tuning.at_threshold(curve_review, rules.thresholds.review)},
+        {"band": "review (chosen)", **tuning.at_threshold(curve_review, review)},
+    ]
+)
+
+# %%
+charts.precision_recall_chart(curve, auto_link=auto_link, review=review)
+
+# %% [markdown]
+# ## Write the thresholds back
+
+# %%
+target = ws.rules_for_writing()
+before = (target / "invoices.yaml").read_text()
+path = write_thresholds(target, OBJECT, auto_link=auto_link, review=review)
+print(f"wrote {path}")
+print("".join(difflib.unified_diff(before.splitlines(True), path.read_text().splitlines(True),
+                                   "before", "after")))
+assert load_rules(target, OBJECT).thresholds.auto_link == auto_link
+
+# %%
+con.close()

@@ -1,0 +1,89 @@
+"""Analyst functions behind the notebooks: profile sources, analyse blocking, look at
+the model through Splink's charts, choose thresholds from labels and write them
+back to the rules, measure review outcomes.
+
+Everything reads the published store; only :func:`simulate_reviewer` and
+:func:`ensure_orphans` write (use them on ``Workspace.writable_copy()``).
+"""
+
+from resolver.tuning.blocking import blocking_chart, blocking_report, rule_hits, rule_recall
+from resolver.tuning.data import (
+    hard_negative_pairs,
+    link_input,
+    truth_entities,
+    truth_labels,
+    truth_pairs,
+)
+from resolver.tuning.model_view import (
+    EXAMPLE_KINDS,
+    example_pairs,
+    linker_for,
+    pair_scores,
+    waterfall_records,
+)
+from resolver.tuning.profile import (
+    completeness_chart,
+    load_summary,
+    profile,
+    profile_chart,
+    refused_values,
+    rejects_by_reason,
+    value_profile,
+)
+from resolver.tuning.review import (
+    acceptance_by_band,
+    all_proposals,
+    auto_merge_precision,
+    decisions_over_time,
+    ensure_orphans,
+    orphan_backlog,
+    review_analytics,
+    simulate_reviewer,
+    wilson_interval,
+)
+from resolver.tuning.thresholds import (
+    at_threshold,
+    choose_review_threshold,
+    choose_threshold,
+    precision_recall_curve,
+)
+from resolver.tuning.workspace import Workspace, workspace
+
+__all__ = [
+    "EXAMPLE_KINDS",
+    "Workspace",
+    "acceptance_by_band",
+    "all_proposals",
+    "at_threshold",
+    "auto_merge_precision",
+    "blocking_chart",
+    "blocking_report",
+    "choose_review_threshold",
+    "choose_threshold",
+    "completeness_chart",
+    "decisions_over_time",
+    "ensure_orphans",
+    "example_pairs",
+    "hard_negative_pairs",
+    "link_input",
+    "linker_for",
+    "load_summary",
+    "orphan_backlog",
+    "pair_scores",
+    "precision_recall_curve",
+    "profile",
+    "profile_chart",
+    "refused_values",
+    "rejects_by_reason",
+    "review_analytics",
+    "rule_hits",
+    "rule_recall",
+    "simulate_reviewer",
+    "truth_entities",
+    "truth_labels",
+    "truth_pairs",
+    "value_profile",
+    "waterfall_records",
+    "wilson_interval",
+    "workspace",
+]
