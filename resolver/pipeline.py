@@ -243,7 +243,7 @@ def _link_all(
             _stage_empty(con, obj, setup.survivorship)
             results[obj], numbers[obj] = ObjectResult(), store_runs.next_entity_number(con, obj)
             continue
-        table = con.sql(_input_sql(obj, rules)).to_arrow_table()
+        table = con.sql(input_sql(obj, rules)).to_arrow_table()
         if retrain:
             models[obj] = train_model(table, rules, progress=progress)
             save_model(models[obj], models_dir)
@@ -278,16 +278,22 @@ def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivo
     con.execute(f"CREATE TABLE stage_{obj}_proposals ({cols})")
 
 
-def _input_sql(obj: str, rules: LinkageRules) -> str:
+def input_sql(obj: str, rules: LinkageRules, *, prefix: str = "stage_", where: str = "") -> str:
+    """SQL for the table handed to Splink: the columns the model reads, and for invoices
+    the entity of the customer each one's ``customer_ref`` names (``customer_entity_id``).
+
+    ``prefix`` picks staged ("stage_") or published ("") tables; ``where`` filters ``r``.
+    """
     cols = [c for c in rules.input_columns() if c != "customer_entity_id"]
     select = ", ".join(f"r.{c}" for c in cols)
     if obj == "customer":
-        return f"SELECT {select} FROM stage_customers r ORDER BY r.record_key"
+        return f"SELECT {select} FROM {prefix}customers r {where} ORDER BY r.record_key"
     return f"""
         SELECT {select}, cm.entity_id AS customer_entity_id
-        FROM stage_invoices r
-        LEFT JOIN stage_customers c ON c.system = r.system AND c.source_id = r.customer_ref
-        LEFT JOIN stage_customer_members cm ON cm.record_key = c.record_key
+        FROM {prefix}invoices r
+        LEFT JOIN {prefix}customers c ON c.system = r.system AND c.source_id = r.customer_ref
+        LEFT JOIN {prefix}customer_members cm ON cm.record_key = c.record_key
+        {where}
         ORDER BY r.record_key"""
 
 

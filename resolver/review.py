@@ -191,11 +191,11 @@ def _summary(r: dict[str, Any]) -> dict[str, Any]:
 
 def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, Any]:
     """One proposal with its members' data, golden record, evidence and decision history."""
-    con = _with_decisions(con)
-    objects = _objects(con)
+    cur = _with_decisions(con, proposal_id)
+    objects = [o for o in _objects(cur) if _may_hold(o, proposal_id)]
     rows = (
         _dicts(
-            con.execute(
+            cur.execute(
                 f"SELECT * FROM ({_proposals_sql(objects)}) WHERE proposal_id = ?", [proposal_id]
             )
         )
@@ -259,9 +259,11 @@ def _changes(members: list[dict[str, Any]], history: list[dict[str, Any]]) -> di
     return out
 
 
-def _with_decisions(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+def _with_decisions(
+    con: duckdb.DuckDBPyConnection, proposal_id: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """A cursor on which the journal's decisions are visible as a table ``decisions``."""
-    d = store_decisions.load(con)
+    d = store_decisions.load(con, proposal_id=proposal_id)
     slim = pd.DataFrame(
         {
             "decision_id": d["decision_id"].astype("int64"),
@@ -276,9 +278,14 @@ def _with_decisions(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection
     return cur
 
 
+def _may_hold(obj: str, proposal_id: str) -> bool:
+    """Entity proposals name their object ("P-CUS-..." / "P-INV-..."); pair ones do not."""
+    prefix = {"customer": "P-CUS-", "invoice": "P-INV-"}[obj]
+    return not proposal_id.startswith("P-") or proposal_id.startswith(prefix)
+
+
 def decision_history(con: duckdb.DuckDBPyConnection, proposal_id: str) -> list[dict[str, Any]]:
-    d = store_decisions.load(con)
-    d = d[d["proposal_id"] == proposal_id]
+    d = store_decisions.load(con, proposal_id=proposal_id)
     rows = []
     for r in d.to_dict("records"):
         rows.append(

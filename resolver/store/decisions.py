@@ -49,9 +49,11 @@ def append(
     return journal_of(con).append_decision(row, expect=expect)
 
 
-def load(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame:
-    """Every decision (optionally of one object), oldest first."""
-    return journal_of(con).decisions(obj)
+def load(
+    con: duckdb.DuckDBPyConnection, obj: str | None = None, *, proposal_id: str | None = None
+) -> pd.DataFrame:
+    """Decisions (of one object, or of one proposal, or all), oldest first."""
+    return journal_of(con).decisions(obj, proposal_id=proposal_id)
 
 
 def record_hashes(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> dict[str, str]:

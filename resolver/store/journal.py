@@ -92,6 +92,7 @@ class Journal:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._cache: tuple[Any, pd.DataFrame] | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -141,18 +142,29 @@ class Journal:
                 raise
             return int(cur.lastrowid)
 
-    def decisions(self, obj: str | None = None) -> pd.DataFrame:
-        """Every decision (optionally of one object), oldest first; lists decoded."""
+    def decisions(self, obj: str | None = None, *, proposal_id: str | None = None) -> pd.DataFrame:
+        """Decisions (of one object, of one proposal, or all), oldest first; lists decoded.
+
+        The whole table is cached until a decision is appended (by any process).
+        """
         with self._connect() as db:
-            sql = f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions"
-            params: list[Any] = []
-            if obj:
-                sql += " WHERE object = ?"
-                params.append(obj)
-            df = pd.read_sql_query(sql + " ORDER BY decision_id", db, params=params)
-        df["record_keys"] = [json.loads(v) for v in df["record_keys"]]
-        df["undoes"] = df["undoes"].astype("Int64")
-        return df
+            stamp = db.execute("SELECT max(decision_id), count(*) FROM decisions").fetchone()
+            if proposal_id is not None:
+                df = pd.read_sql_query(
+                    f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions "
+                    "WHERE proposal_id = ? ORDER BY decision_id",
+                    db,
+                    params=[proposal_id],
+                )
+                return _decode(df)
+            if self._cache is None or self._cache[0] != stamp:
+                df = pd.read_sql_query(
+                    f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions ORDER BY decision_id",
+                    db,
+                )
+                self._cache = (stamp, _decode(df))
+        df = self._cache[1]
+        return df[df["object"] == obj].reset_index(drop=True) if obj else df.copy()
 
     # -- run log -----------------------------------------------------------------
     def start_run(self, *, after: int = 0) -> int:
@@ -196,3 +208,9 @@ class Journal:
             }
             for r in rows
         ]
+
+
+def _decode(df: pd.DataFrame) -> pd.DataFrame:
+    df["record_keys"] = [json.loads(v) for v in df["record_keys"]]
+    df["undoes"] = df["undoes"].astype("Int64")
+    return df

@@ -31,20 +31,11 @@ def link_input(
     Invoices carry ``customer_entity_id``, the entity of the customer their
     ``customer_ref`` names. ``keys`` restricts the rows to those record keys.
     """
-    cols = [c for c in rules.input_columns() if c != "customer_entity_id"]
-    select = ", ".join(f"r.{c}" for c in cols)
+    from resolver.pipeline import input_sql
+
     where = "WHERE list_contains(?, r.record_key)" if keys is not None else ""
     params = [list(keys)] if keys is not None else []
-    if obj == "customer":
-        sql = f"SELECT {select} FROM customers r {where} ORDER BY r.record_key"
-    else:
-        sql = f"""
-            SELECT {select}, cm.entity_id AS customer_entity_id
-            FROM invoices r
-            LEFT JOIN customers c ON c.system = r.system AND c.source_id = r.customer_ref
-            LEFT JOIN customer_members cm ON cm.record_key = c.record_key
-            {where}
-            ORDER BY r.record_key"""
+    sql = input_sql(obj, rules, prefix="", where=where)
     return con.execute(sql, params).df()
 
 
