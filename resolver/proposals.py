@@ -3,14 +3,16 @@
 One proposal per entity that would change something — two or more records of one
 system (``duplicate``: merge them) or records across systems not yet confirmed
 (``link``: confirm they are one) — and one per review-band pair whose records sit
-in different entities (``review_pair``). Each carries its members, the golden
-record with each value's source, per-pair evidence (every comparison's level and
-match weight), a confidence, a suggested action, and what is at stake.
+in different entities (``review_pair``). Each carries its members, per-pair
+evidence (every comparison's level and match weight), a confidence (the weakest
+auto-link inside it), a suggested action, and what is at stake (open invoice
+amounts). The golden record is read beside it from ``<object>_golden``.
 
 A proposal's id is keyed by records, never by a run's cluster number: an entity's
 proposal is "P-<entity id>", a pair's is a hash of its two record keys. Its
-version is a hash of its members, their data and the evidence, so it changes
-whenever any of them change.
+``members_key`` is a hash of its members and their data (what a decision was taken
+on); its ``version`` also covers the evidence, so it changes whenever any of them
+change. Built in SQL: a million records' proposals take seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -26,11 +27,33 @@ import pandas as pd
 from resolver.decisions import effective, pair_rules
 from resolver.linkage.model import Model
 from resolver.linkage.rules import LinkageRules
-from resolver.store import runs as store_runs
 
 # invoice statuses whose amount is still owed: what a wrong merge puts at stake
 _OPEN_STATUSES = ("open", "overdue")
 MAX_EVIDENCE_PAIRS = 25  # per proposal; the strongest first
+
+PROPOSAL_COLUMNS = [
+    "proposal_id",
+    "object",
+    "kind",
+    "entity_ids",
+    "record_keys",
+    "systems",
+    "confidence",
+    "suggested_action",
+    "stake_cents",
+    "records_affected",
+    "version",
+    "members_key",
+    "evidence",
+    "run_id",
+]
+
+
+def members_key(hashes: dict[str, str]) -> str:
+    """The hash of a set of records and their data (the same as the SQL below computes)."""
+    text = "|".join(f"{k}={hashes[k]}" for k in sorted(hashes))
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 def level_labels(model: Model) -> dict[str, dict[int, str]]:
@@ -50,6 +73,31 @@ def level_labels(model: Model) -> dict[str, dict[int, str]]:
     return out
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _evidence_struct(model: Model, pair_columns: set[str]) -> str:
+    """SQL struct of one pair's evidence: keys, score, band, veto and per-field levels."""
+    fields = []
+    for name, labels in level_labels(model).items():
+        if f"gamma_{name}" not in pair_columns:
+            continue
+        cases = " ".join(f"WHEN {g} THEN {_sql_text(lab)}" for g, lab in labels.items())
+        fields.append(
+            f"{_sql_text(name)}: {{'level': CASE p.gamma_{name} {cases} END, "
+            f"'match_weight': round(p.mw_{name}, 3)}}"
+        )
+    field_struct = "{" + ", ".join(fields) + "}" if fields else "NULL"
+    return (
+        "{'record_key_l': p.record_key_l, 'record_key_r': p.record_key_r, "
+        "'match_probability': round(p.match_probability, 6), "
+        "'match_weight': round(p.match_weight, 3), "
+        "'term_frequency_weight': round(coalesce(p.mw_term_frequency, 0), 3), "
+        f"'band': p.band, 'veto': p.veto, 'fields': {field_struct}}}"
+    )
+
+
 def stage_proposals(
     con: duckdb.DuckDBPyConnection,
     obj: str,
@@ -60,234 +108,164 @@ def stage_proposals(
 ) -> int:
     """Build this run's proposals for one object into ``stage_<obj>_proposals``."""
     records = "stage_customers" if obj == "customer" else "stage_invoices"
-    members = con.execute(
-        f"SELECT m.entity_id, r.record_key, r.system, r.row_hash FROM stage_{obj}_members m "
-        f"JOIN {records} r USING (record_key) ORDER BY m.entity_id, r.record_key"
-    ).df()
-    pairs = con.execute(
-        f"SELECT p.*, ml.entity_id AS entity_l, mr.entity_id AS entity_r "
-        f"FROM stage_{obj}_pairs p "
-        f"JOIN stage_{obj}_members ml ON ml.record_key = p.record_key_l "
-        f"JOIN stage_{obj}_members mr ON mr.record_key = p.record_key_r "
-        f"WHERE p.band <> 'none' OR ml.entity_id = mr.entity_id"
-    ).df()
-    golden = con.execute(f"SELECT * FROM stage_{obj}_golden").df().set_index("entity_id")
-    golden = golden[golden["member_count"] > 1].astype(object)
-    golden = golden.where(golden.notna(), None).to_dict("index")
-    stake = _stake(con, obj)
-    labels = level_labels(model)
-    comparisons = list(labels)
-    rule_pairs = pair_rules(con, obj)
-    confirmed = _confirmed_groups(con, obj)
+    pairs, members = f"stage_{obj}_pairs", f"stage_{obj}_members"
+    pair_columns = {r[0] for r in con.execute(f"DESCRIBE {pairs}").fetchall()}
+    evidence = _evidence_struct(model, pair_columns)
     auto_merge = rules.doc.get("thresholds", {}).get("auto_merge")
-
-    by_entity: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for e, k, sys_, h in members.itertuples(index=False):
-        by_entity[e].append((k, sys_, h))
-    entity_of = dict(zip(members["record_key"], members["entity_id"], strict=True))
-    pair_cols = list(pairs.columns)
-    inside: dict[str, list[tuple]] = defaultdict(list)
-    review: list[tuple] = []
-    band_i, el_i, er_i = (pair_cols.index(c) for c in ("band", "entity_l", "entity_r"))
-    for p in pairs.itertuples(index=False, name=None):
-        if p[el_i] == p[er_i]:
-            inside[p[el_i]].append(p)
-        elif p[band_i] == "review":
-            review.append(p)
-    groups_of: dict[str, list[frozenset[str]]] = defaultdict(list)
-    for g in confirmed:
-        for k in g:
-            groups_of[k].append(g)
-    weight_i, prob_i = pair_cols.index("match_weight"), pair_cols.index("match_probability")
-
-    rows: list[dict[str, Any]] = []
-    for entity_id in sorted(e for e, m in by_entity.items() if len(m) > 1):
-        group = by_entity[entity_id]
-        keys = [k for k, _, _ in group]
-        systems = [s_ for _, s_, _ in group]
-        kind = "duplicate" if len(set(systems)) < len(systems) else "link"
-        ev = sorted(inside.get(entity_id, []), key=lambda p: -p[weight_i])
-        linked = [p[prob_i] for p in ev if p[band_i] == "auto_link"]
-        confidence = float(min(linked)) if linked else 1.0
-        confirmed_already = any(set(keys) <= g for g in groups_of.get(keys[0], ()))
-        action = (
-            "none"
-            if confirmed_already  # a reviewer accepted these records together
-            else "auto_merge"
-            if auto_merge is not None and confidence >= float(auto_merge)
-            else "review"
-        )
-        rows.append(
-            _row(
-                obj,
-                f"P-{entity_id}",
-                kind,
-                [entity_id],
-                group,
-                ev,
-                pair_cols,
-                labels,
-                comparisons,
-                confidence,
-                action,
-                golden,
-                stake,
-                run_id,
-            )
-        )
-
-    for p in review:
-        key = (p[0], p[1])
-        if rule_pairs.get(key, ("", 0))[0] == "cannot":
-            continue  # rejected, data unchanged: never proposed again
-        group = [t for k in key for t in by_entity[entity_of[k]] if t[0] == k]
-        pid = "R-" + hashlib.sha1("|".join(key).encode()).hexdigest()[:16]
-        rows.append(
-            _row(
-                obj,
-                pid,
-                "review_pair",
-                sorted({p[el_i], p[er_i]}),
-                group,
-                [p],
-                pair_cols,
-                labels,
-                comparisons,
-                float(p[prob_i]),
-                "review",
-                golden,
-                stake,
-                run_id,
-            )
-        )
-    frame = pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
-    store_runs.write_stage(con, f"{obj}_proposals", frame)
-    return len(frame)
-
-
-PROPOSAL_COLUMNS = [
-    "proposal_id",
-    "object",
-    "kind",
-    "entity_ids",
-    "record_keys",
-    "systems",
-    "confidence",
-    "suggested_action",
-    "stake_cents",
-    "records_affected",
-    "version",
-    "members_key",
-    "evidence",
-    "golden",
-    "run_id",
-]
-
-
-def _row(
-    obj: str,
-    pid: str,
-    kind: str,
-    entity_ids: list[str],
-    group: list[tuple[str, str, str]],
-    evidence_pairs: list[tuple],
-    pair_cols: list[str],
-    labels: dict[str, dict[int, str]],
-    comparisons: list[str],
-    confidence: float,
-    action: str,
-    golden: dict[str, dict[str, Any]],
-    stake: dict[str, int],
-    run_id: int,
-) -> dict[str, Any]:
-    keys = [k for k, _, _ in group]
-    evidence = [
-        _pair_evidence(dict(zip(pair_cols, p, strict=True)), labels, comparisons)
-        for p in evidence_pairs[:MAX_EVIDENCE_PAIRS]
-    ]
-    gold = _golden(golden, entity_ids[0]) if len(entity_ids) == 1 else {}
-    version_src = json.dumps(
-        [
-            sorted((k, h) for k, _, h in group),
-            [(e["record_key_l"], e["record_key_r"], e["match_weight"]) for e in evidence],
-        ],
+    _register_decision_tables(con, obj)
+    _stage_stake(con, obj)
+    prefix = {"customer": "P-", "invoice": "P-"}[obj]
+    merge_rule = f"WHEN e.confidence >= {float(auto_merge)} THEN 'auto_merge'" if auto_merge else ""
+    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_proposals")
+    con.execute(f"""
+    CREATE TABLE stage_{obj}_proposals AS
+    WITH m AS (
+        SELECT m.entity_id, r.record_key, r.system, r.row_hash,
+               coalesce(s.stake_cents, 0) AS stake_cents
+        FROM {members} m JOIN {records} r USING (record_key)
+        LEFT JOIN _stake s USING (record_key)
+    ),
+    multi AS (SELECT entity_id FROM m GROUP BY entity_id HAVING count(*) > 1),
+    groups AS (
+        SELECT m.entity_id,
+               list(m.record_key ORDER BY m.record_key) AS record_keys,
+               list(DISTINCT m.system ORDER BY m.system) AS systems,
+               count(*) AS n, count(DISTINCT m.system) AS n_systems,
+               sum(m.stake_cents)::BIGINT AS stake_cents,
+               md5(string_agg(m.record_key || '=' || m.row_hash, '|' ORDER BY m.record_key))
+                 AS members_key
+        FROM m JOIN multi USING (entity_id) GROUP BY m.entity_id
+    ),
+    inside AS (
+        SELECT ml.entity_id, p.*,
+               row_number() OVER (PARTITION BY ml.entity_id
+                                  ORDER BY p.match_weight DESC, p.record_key_l, p.record_key_r)
+                 AS rank
+        FROM {pairs} p
+        JOIN {members} ml ON ml.record_key = p.record_key_l
+        JOIN {members} mr ON mr.record_key = p.record_key_r
+        WHERE ml.entity_id = mr.entity_id
+    ),
+    ev AS (
+        SELECT entity_id,
+               coalesce(min(match_probability) FILTER (WHERE band = 'auto_link'), 1.0)
+                 AS confidence,
+               to_json(list({evidence} ORDER BY rank) FILTER (WHERE rank <= {MAX_EVIDENCE_PAIRS}))
+                 AS evidence
+        FROM inside p GROUP BY entity_id
+    ),
+    e AS (
+        SELECT g.*, coalesce(ev.confidence, 1.0) AS confidence,
+               coalesce(ev.evidence, '[]'::JSON)::VARCHAR AS evidence
+        FROM groups g LEFT JOIN ev USING (entity_id)
+    ),
+    entity_proposals AS (
+        SELECT '{prefix}' || e.entity_id AS proposal_id, '{obj}' AS object,
+               CASE WHEN e.n > e.n_systems THEN 'duplicate' ELSE 'link' END AS kind,
+               [e.entity_id] AS entity_ids, e.record_keys, e.systems,
+               round(e.confidence, 6) AS confidence,
+               CASE WHEN c.entity_id IS NOT NULL THEN 'none' {merge_rule} ELSE 'review' END
+                 AS suggested_action,
+               e.stake_cents, e.n AS records_affected,
+               left(md5(e.members_key || e.evidence), 12) AS version,
+               e.members_key, e.evidence
+        FROM e LEFT JOIN _confirmed c USING (entity_id)
+    ),
+    review AS (
+        SELECT p.*, ml.entity_id AS entity_l, mr.entity_id AS entity_r
+        FROM {pairs} p
+        JOIN {members} ml ON ml.record_key = p.record_key_l
+        JOIN {members} mr ON mr.record_key = p.record_key_r
+        WHERE p.band = 'review' AND ml.entity_id <> mr.entity_id
+          AND NOT EXISTS (SELECT 1 FROM _rejected x WHERE x.record_key_l = p.record_key_l
+                                                   AND x.record_key_r = p.record_key_r)
+    ),
+    pair_proposals AS (
+        SELECT 'R-' || left(sha256(p.record_key_l || '|' || p.record_key_r), 16) AS proposal_id,
+               '{obj}' AS object, 'review_pair' AS kind,
+               list_sort(list_distinct([p.entity_l, p.entity_r])) AS entity_ids,
+               [p.record_key_l, p.record_key_r] AS record_keys,
+               list_sort(list_distinct([ml.system, mr.system])) AS systems,
+               round(p.match_probability, 6) AS confidence, 'review' AS suggested_action,
+               (coalesce(ml.stake_cents, 0) + coalesce(mr.stake_cents, 0))::BIGINT
+                 AS stake_cents,
+               2 AS records_affected,
+               md5(least(p.record_key_l || '=' || ml.row_hash, p.record_key_r || '=' || mr.row_hash)
+                   || '|' ||
+                   greatest(p.record_key_l || '=' || ml.row_hash, p.record_key_r || '=' || mr.row_hash))
+                 AS members_key,
+               to_json([{evidence}])::VARCHAR AS evidence
+        FROM review p
+        JOIN m ml ON ml.record_key = p.record_key_l
+        JOIN m mr ON mr.record_key = p.record_key_r
     )
-    return {
-        "proposal_id": pid,
-        "object": obj,
-        "kind": kind,
-        "entity_ids": entity_ids,
-        "record_keys": keys,
-        "systems": sorted({s for _, s, _ in group}),
-        "confidence": round(confidence, 6),
-        "suggested_action": action,
-        "stake_cents": int(sum(stake.get(k, 0) for k in keys)),
-        "records_affected": len(keys),
-        "version": hashlib.sha1(version_src.encode()).hexdigest()[:12],
-        # what a decision was taken on: the members and their data, nothing else
-        "members_key": json.dumps({k: h for k, _, h in group}, sort_keys=True),
-        "evidence": json.dumps(evidence),
-        "golden": json.dumps(gold, default=str),
-        "run_id": run_id,
-    }
+    SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence,
+           suggested_action, stake_cents, records_affected, version, members_key, evidence,
+           {int(run_id)} AS run_id
+    FROM entity_proposals
+    UNION ALL
+    SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence,
+           suggested_action, stake_cents, records_affected,
+           left(md5(members_key || evidence), 12) AS version, members_key, evidence,
+           {int(run_id)} AS run_id
+    FROM pair_proposals
+    ORDER BY proposal_id
+    """)
+    for name in ("_stake", "_confirmed", "_rejected"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return con.execute(f"SELECT count(*) FROM stage_{obj}_proposals").fetchall()[0][0]
 
 
-def _pair_evidence(
-    p: dict[str, Any], labels: dict[str, dict[int, str]], comparisons: list[str]
-) -> dict:
-    fields = {}
-    for name in comparisons:
-        gamma, weight = p.get(f"gamma_{name}"), p.get(f"mw_{name}")
-        if gamma is None or pd.isna(gamma):
-            continue
-        fields[name] = {
-            "level": labels[name].get(int(gamma), str(gamma)),
-            "match_weight": None if weight is None or pd.isna(weight) else round(float(weight), 3),
-        }
-    veto = p.get("veto")
-    return {
-        "record_key_l": p["record_key_l"],
-        "record_key_r": p["record_key_r"],
-        "match_probability": round(float(p["match_probability"]), 6),
-        "match_weight": round(float(p["match_weight"]), 3),
-        "term_frequency_weight": round(float(p.get("mw_term_frequency") or 0.0), 3),
-        "band": p["band"],
-        "veto": None if veto is None or pd.isna(veto) else veto,
-        "fields": fields,
-    }
-
-
-def _golden(golden: dict[str, dict[str, Any]], entity_id: str) -> dict:
-    row = golden.get(entity_id)
-    if row is None:
-        return {}
-    out = {}
-    for col, value in row.items():
-        if col.endswith("_source") or col in ("member_count", "systems"):
-            continue
-        if hasattr(value, "item"):
-            value = value.item()
-        out[col] = {"value": value, "source": row.get(f"{col}_source")}
-    return out
-
-
-def _stake(con: duckdb.DuckDBPyConnection, obj: str) -> dict[str, int]:
-    """record key -> money at stake: open invoice amounts (per customer, or the invoice)."""
+def _stage_stake(con: duckdb.DuckDBPyConnection, obj: str) -> None:
+    """_stake(record_key, stake_cents): open invoice amounts per customer record, or the
+    invoice's own amount while it is open."""
     statuses = list(_OPEN_STATUSES)
+    con.execute("DROP TABLE IF EXISTS _stake")
     if obj == "invoice":
-        rows = con.execute(
-            "SELECT record_key, coalesce(amount_cents, 0) FROM stage_invoices "
-            "WHERE list_contains(?, status)",
+        con.execute(
+            "CREATE TEMP TABLE _stake AS SELECT record_key, coalesce(amount_cents, 0) AS "
+            "stake_cents FROM stage_invoices WHERE list_contains(?, status)",
             [statuses],
-        ).fetchall()
+        )
     else:
-        rows = con.execute(
-            "SELECT c.record_key, sum(coalesce(i.amount_cents, 0)) FROM stage_invoices i "
+        con.execute(
+            "CREATE TEMP TABLE _stake AS SELECT c.record_key, "
+            "sum(coalesce(i.amount_cents, 0)) AS stake_cents FROM stage_invoices i "
             "JOIN stage_customers c ON c.system = i.system AND c.source_id = i.customer_ref "
             "WHERE list_contains(?, i.status) GROUP BY 1",
             [statuses],
-        ).fetchall()
-    return {k: int(v) for k, v in rows}
+        )
+
+
+def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
+    """_confirmed(entity_id): entities whose records a reviewer accepted together;
+    _rejected(record_key_l, record_key_r): pairs rejected while their data is unchanged."""
+    groups = _confirmed_groups(con, obj)
+    members = con.execute(f"SELECT record_key, entity_id FROM stage_{obj}_members").df()
+    entity_keys: dict[str, set[str]] = defaultdict(set)
+    wanted = {k for g in groups for k in g}
+    for k, e in zip(members["record_key"], members["entity_id"], strict=True):
+        if k in wanted:
+            entity_keys[e].add(k)
+    touched = members[members["entity_id"].isin(entity_keys)]
+    full_sets = touched.groupby("entity_id")["record_key"].agg(set)
+    confirmed = [e for e, full in full_sets.items() if any(full <= g for g in groups)]
+    rejected = [k for k, (kind, _) in pair_rules(con, obj).items() if kind == "cannot"]
+    for name, frame in (
+        ("_confirmed", pd.DataFrame({"entity_id": pd.Series(confirmed, dtype=object)})),
+        (
+            "_rejected",
+            pd.DataFrame(rejected, columns=["record_key_l", "record_key_r"], dtype=object),
+        ),
+    ):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.register("_frame", frame)
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _frame")
+        con.unregister("_frame")
+        if frame.empty:  # keep the column types VARCHAR
+            cols = ", ".join(f"{c} VARCHAR" for c in frame.columns)
+            con.execute(f"DROP TABLE {name}")
+            con.execute(f"CREATE TEMP TABLE {name} ({cols})")
 
 
 def _confirmed_groups(con: duckdb.DuckDBPyConnection, obj: str) -> list[frozenset[str]]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
 from resolver.errors import Conflict, InvalidDecision, NotFound
+from resolver.proposals import members_key
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
 from resolver.store.schema import canonical_columns
@@ -68,7 +69,7 @@ def _decisions_cte() -> str:
     ),
     d_last AS (
         SELECT proposal_id, arg_max(action, decision_id) AS action,
-               arg_max(record_hashes, decision_id) AS decided_members,
+               arg_max(members_key, decision_id) AS decided_members,
                max(decision_id) AS decision_id
         FROM d_live GROUP BY proposal_id
     ),
@@ -80,7 +81,7 @@ def _proposals_sql(objects: list[str]) -> str:
         f"SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence, "
         f"suggested_action, stake_cents, records_affected, version AS content_version, "
         f"members_key, "
-        f"evidence, golden, run_id FROM {o}_proposals"
+        f"evidence, run_id FROM {o}_proposals"
         for o in objects
     )
     return f"""
@@ -218,7 +219,8 @@ def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, 
     r = rows[0]
     out = _summary(r)
     out["current"] = True
-    out["golden"] = json.loads(r["golden"] or "{}")
+    ents = list(r["entity_ids"])
+    out["golden"] = _golden(con, r["object"], ents[0]) if len(ents) == 1 else {}
     out["evidence"] = json.loads(r["evidence"] or "[]")
     out["members"] = _members(con, r["object"], list(r["record_keys"]))
     out["history"] = history
@@ -270,7 +272,7 @@ def _with_decisions(
             "action": d["action"].astype(object),
             "undoes": d["undoes"].astype("Int64"),
             "proposal_id": d["proposal_id"].astype(object),
-            "record_hashes": d["record_hashes"].astype(object),
+            "members_key": [members_key(json.loads(h or "{}")) for h in d["record_hashes"]],
         }
     )
     cur = con.cursor()
@@ -424,11 +426,7 @@ def get_entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any]
         ).fetchall()
     ]
     g = gold[0]
-    golden = {
-        k: {"value": _plain(v), "source": g.get(f"{k}_source")}
-        for k, v in g.items()
-        if not k.endswith("_source") and k not in ("entity_id", "member_count", "systems")
-    }
+    golden = _golden_fields(g)
     return {
         "entity_id": entity_id,
         "object": obj,
@@ -437,6 +435,20 @@ def get_entity(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict[str, Any]
         "golden": golden,
         "members": _members(con, obj, keys),
         "history": events,
+    }
+
+
+def _golden(con: duckdb.DuckDBPyConnection, obj: str, entity_id: str) -> dict[str, Any]:
+    rows = _dicts(con.execute(f"SELECT * FROM {obj}_golden WHERE entity_id = ?", [entity_id]))
+    return _golden_fields(rows[0]) if rows else {}
+
+
+def _golden_fields(g: dict[str, Any]) -> dict[str, Any]:
+    """{field: {value, source}} of one golden row."""
+    return {
+        k: {"value": _plain(v), "source": g.get(f"{k}_source")}
+        for k, v in g.items()
+        if not k.endswith("_source") and k not in ("entity_id", "member_count", "systems")
     }
 
 
