@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import resource
 import sys
 import time
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from resolver.normalize import CUSTOMER_INPUT_COLUMNS, normalize_customer_frame
+from resolver.normalize._distinct import resolve_workers
 
 FIRST = [
     "james",
@@ -273,20 +275,26 @@ def demo_sources(world: Path, *, customers: int, seed: int) -> list[Source] | No
         if contract.object != "customer":
             continue
         raw, _bad = read_source(contract)
-        mapping = {
-            src: canon
-            for canon, src in contract.fields.items()
-            if canon in CUSTOMER_INPUT_COLUMNS
-        }
-        frame = raw[list(mapping)].rename(columns=mapping)
-        for col in CUSTOMER_INPUT_COLUMNS:
-            if col not in frame.columns:
-                frame[col] = None
-        frame["country"] = frame["country"].fillna(contract.country)
-        sources.append(
-            Source(contract.name, frame, contract.phone_region, contract.country)
+        frame = pd.DataFrame(
+            {canon: _mapped(raw, contract.fields.get(canon)) for canon in CUSTOMER_INPUT_COLUMNS},
+            index=raw.index,
         )
+        frame["country"] = frame["country"].fillna(contract.country)
+        sources.append(Source(contract.name, frame, contract.phone_region, contract.country))
     return sources
+
+
+def _mapped(raw: pd.DataFrame, mapped: str | tuple[str, ...] | None) -> pd.Series:
+    """One canonical field as the ingest stage maps it (several columns joined by a space)."""
+    try:
+        from resolver.ingest import _mapped_values
+    except ImportError:  # an ingest without multi-column fields
+        _mapped_values = None
+    if _mapped_values is not None:
+        return _mapped_values(raw, mapped)
+    if mapped is None:
+        return pd.Series(None, index=raw.index, dtype=object)
+    return raw[mapped]
 
 
 def trim(sources: list[Source], rows: int) -> list[Source]:
@@ -329,6 +337,11 @@ def naive(df: pd.DataFrame) -> float:
             with contextlib.suppress(usaddress.RepeatedLabelError):
                 usaddress.tag(text)
     return time.perf_counter() - start
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> tuple[float, float]:
@@ -376,9 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     for col in CUSTOMER_INPUT_COLUMNS:
         print(f"  {col:<12} {df[col].nunique(dropna=True):>10,}")
 
-    wall = 0.0
+    load_before = os.getloadavg()
+    wall = cpu = 0.0
+    kids_before = _children_cpu()
     for s in sources:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = normalize_customer_frame(
             s.frame,
             phone_region=s.phone_region,
@@ -387,11 +402,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         took = time.perf_counter() - start
         wall += took
+        cpu += time.process_time() - start_cpu
         assert len(out) == len(s.frame)
         print(f"  {s.name:<18} {took:6.2f} s")
         del out
+    kids = _children_cpu() - kids_before
     rate = len(df) / wall
-    print(f"normalize_customer_frame: {wall:.2f} s wall, {rate:,.0f} rows/s")
+    print(
+        f"normalize_customer_frame: {wall:.2f} s wall, {rate:,.0f} rows/s "
+        f"(workers={resolve_workers(args.workers)}; CPU {cpu:.1f} s here + {kids:.1f} s in workers)"
+    )
+    load_after = os.getloadavg()
+    print(
+        f"load average (1 min) before/after: {load_before[0]:.2f}/{load_after[0]:.2f} "
+        f"on {os.cpu_count()} CPUs (other work on the machine slows the wall time)"
+    )
 
     sample = df.sample(n=min(args.sample, len(df)), random_state=0)
     naive_s = naive(sample)
@@ -406,7 +431,10 @@ def main(argv: list[str] | None = None) -> int:
         "(which does less: no email, name, company, or standardization)"
     )
     own, kids = peak_rss_mb()
-    print(f"peak RSS: {own:,.0f} MB (largest worker process: {kids:,.0f} MB)")
+    print(
+        f"peak RSS: {own:,.0f} MB (largest worker process: {kids:,.0f} MB, most of it pages "
+        "shared copy-on-write with this process)"
+    )
     return 0
 
 

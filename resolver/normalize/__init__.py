@@ -8,11 +8,17 @@ The frame entry points below are what the ingest stage calls.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from resolver.normalize._distinct import MIN_PARALLEL, WorkerPool, over_distinct
+from resolver.normalize._distinct import (
+    MIN_PARALLEL,
+    WorkerPool,
+    over_distinct,
+    over_distinct_later,
+)
 from resolver.normalize.address import (
     ADDRESS_COLUMNS,
     AddressResult,
@@ -181,9 +187,16 @@ def _customer_frame(
 
     col = {name: _column(df, name) for name in CUSTOMER_INPUT_COLUMNS}
 
+    # email and phone go to the workers first; this process does names and
+    # companies meanwhile (with a serial pool they simply run when collected)
+    emails_later = over_distinct_later(col["email"], normalize_email, EMAIL_COLUMNS, pool=pool)
+    phones_later = over_distinct_later(
+        col["phone"], partial(normalize_phone, region=phone_region), PHONE_COLUMNS, pool=pool
+    )
+
     # names: split fields where given, else the single line
     split = _present(col["first_name"]) | _present(col["last_name"])
-    names = normalize_name_column(col["name"].where(~split, None), pool=pool)
+    names = normalize_name_column(col["name"].where(~split, None))
     if split.any():
         parts = normalize_name_parts_columns(col["first_name"][split], col["last_name"][split])
         names.loc[split, list(NAME_COLUMNS)] = parts.to_numpy()
@@ -203,9 +216,9 @@ def _customer_frame(
     companies = normalize_company_column(company_src)
     tick(1)
 
-    emails = normalize_email_column(col["email"], pool=pool)
+    emails = emails_later()
     tick(2)
-    phones = normalize_phone_column(col["phone"], region=phone_region, pool=pool)
+    phones = phones_later()
     tick(3)
 
     split_addr = np.zeros(n, dtype=bool)

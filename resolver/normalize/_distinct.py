@@ -8,6 +8,7 @@ not rows (phonenumbers and address parsing cost tens of microseconds a call).
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import math
 import multiprocessing
 import os
@@ -22,6 +23,8 @@ import pandas as pd
 
 def is_missing(value: object) -> bool:
     """True for None, NaN/NA, and strings that are empty or only whitespace."""
+    if type(value) is str:  # the common case first
+        return not value.strip()
     if value is None:
         return True
     if isinstance(value, str):
@@ -36,6 +39,8 @@ def is_missing(value: object) -> bool:
 
 def as_text(value: object) -> str | None:
     """The value as a stripped string, or None when missing."""
+    if type(value) is str:  # the common case, without the checks below
+        return value.strip() or None
     if is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -85,9 +90,14 @@ def resolve_workers(workers: int | None = None) -> int:
     return max(1, min(int(workers), os.cpu_count() or 1))
 
 
-def _map_chunk(fn: Callable[[Any], tuple[Any, ...]], chunk: list[Any]) -> list[tuple[Any, ...]]:
-    # plain tuples pickle smaller and faster than NamedTuples
-    return [tuple(fn(v)) for v in chunk]
+def _map_chunk(
+    fn: Callable[[Any], tuple[Any, ...]], chunk: Sequence[Any], n_cols: int
+) -> list[tuple[Any, ...]]:
+    """``fn`` over ``chunk``, returned column by column (one tuple per result column):
+    fewer, larger objects to pickle back from a worker than one tuple per value."""
+    if not chunk:
+        return [()] * n_cols
+    return list(zip(*[fn(v) for v in chunk], strict=True))
 
 
 class WorkerPool:
@@ -116,30 +126,24 @@ class WorkerPool:
         return self._executor
 
     def submit_map(
-        self, fn: Callable[[Any], tuple[Any, ...]], values: Sequence[Any]
-    ) -> Callable[[], list[tuple[Any, ...]]]:
-        """Start mapping ``fn`` over ``values`` (fn must pickle: a module-level function
-        or a ``functools.partial`` of one); returns a callable giving the results in order.
+        self, fn: Callable[[Any], tuple[Any, ...]], values: Sequence[Any], n_cols: int
+    ) -> Callable[[], list[np.ndarray]]:
+        """Start mapping ``fn`` (value -> ``n_cols``-tuple) over ``values``; returns a
+        callable giving the results in order, as one object array per result column.
 
+        ``fn`` must pickle (a module-level function or a ``functools.partial`` of one).
         Runs in-process when the pool is serial or the values are few.
         """
         if not self.parallel or len(values) < MIN_PARALLEL:
-            return lambda: _map_chunk(fn, list(values))
+            return lambda: _columns([_map_chunk(fn, values, n_cols)], len(values), n_cols)
         values = list(values)
         n_chunks = self.workers * _CHUNKS_PER_WORKER
         size = -(-len(values) // n_chunks)
         futures = [
-            self.executor().submit(_map_chunk, fn, values[i : i + size])
+            self.executor().submit(_map_chunk, fn, values[i : i + size], n_cols)
             for i in range(0, len(values), size)
         ]
-
-        def gather() -> list[tuple[Any, ...]]:
-            out: list[tuple[Any, ...]] = []
-            for fut in futures:
-                out.extend(fut.result())
-            return out
-
-        return gather
+        return lambda: _columns([f.result() for f in futures], len(values), n_cols)
 
     def close(self) -> None:
         if self._executor is not None:
@@ -167,21 +171,21 @@ class Distinct:
         self.values = list(uniques)
         self.codes = np.where(codes < 0, len(self.values), codes)
 
-    def frame(self, results: list[tuple[Any, ...]], columns: Sequence[str]) -> pd.DataFrame:
-        """Results for ``values`` plus one for missing, taken back to one row per code."""
-        return _table_frame(results, columns, self.codes, self.index)
+
+def _columns(chunks: list[list[tuple[Any, ...]]], total: int, n_cols: int) -> list[np.ndarray]:
+    """Column-wise chunks -> one object array per column, with a spare last slot (None)."""
+    out = []
+    for j in range(n_cols):
+        col = np.empty(total + 1, dtype=object)
+        col[:total] = list(itertools.chain.from_iterable(chunk[j] for chunk in chunks))
+        out.append(col)
+    return out
 
 
 def _table_frame(
-    results: list[tuple[Any, ...]], columns: Sequence[str], codes: np.ndarray, index: pd.Index
+    tables: list[np.ndarray], columns: Sequence[str], codes: np.ndarray, index: pd.Index
 ) -> pd.DataFrame:
-    n_cols = len(columns)
-    data = {}
-    cols = list(zip(*results, strict=True)) if results else [()] * n_cols
-    for name, col in zip(columns, cols, strict=True):
-        table = np.empty(len(col), dtype=object)
-        table[:] = col
-        data[name] = table[codes]
+    data = {name: table[codes] for name, table in zip(columns, tables, strict=True)}
     return pd.DataFrame(data, index=index, dtype=object, copy=False)
 
 
@@ -200,10 +204,31 @@ def over_distinct(
     With a parallel ``pool`` (and ``fn`` picklable) many distinct values are
     spread over its worker processes; the result is the same.
     """
+    return over_distinct_later(series, fn, columns, index=index, pool=pool)()
+
+
+def over_distinct_later(
+    series: pd.Series | Sequence[Any],
+    fn: Callable[[Any], tuple[Any, ...]],
+    columns: Sequence[str],
+    *,
+    index: pd.Index | None = None,
+    pool: WorkerPool | None = None,
+) -> Callable[[], pd.DataFrame]:
+    """``over_distinct`` started now (on a parallel pool), finished by the returned call.
+
+    The caller can do other work in this process while the workers map the values.
+    """
     dist = Distinct(series, index)
-    results = (pool or _SERIAL).submit_map(fn, dist.values)()
-    results.append(tuple(fn(None)))  # code -1 (missing) takes the last slot
-    return dist.frame(results, columns)
+    pending = (pool or _SERIAL).submit_map(fn, dist.values, len(columns))
+
+    def finish() -> pd.DataFrame:
+        tables = pending()
+        for table, value in zip(tables, fn(None), strict=True):
+            table[-1] = value  # code -1 (missing) takes the last slot
+        return _table_frame(tables, columns, dist.codes, dist.index)
+
+    return finish
 
 
 def over_distinct_rows(
@@ -223,11 +248,16 @@ def over_distinct_rows(
     index = columns_in[0].index
     n = len(index)
     key = np.zeros(n, dtype=np.int64)
+    span = 1  # key < span
     parts = []
     for series in columns_in:
         dist = Distinct(series)
         width = len(dist.values) + 1
+        if span * width >= 2**62:  # renumber the combinations so far before they overflow
+            key, seen = pd.factorize(key)
+            span = len(seen)
         key = key * width + dist.codes
+        span *= width
         parts.append((dist.values, dist.codes))
     codes, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)
@@ -239,5 +269,5 @@ def over_distinct_rows(
         table[-1] = None
         cols.append(table[part_codes[first]])
     keys = list(zip(*cols, strict=True)) if cols else []
-    results = (pool or _SERIAL).submit_map(fn, keys)()
-    return _table_frame(results, columns, codes, index)
+    tables = (pool or _SERIAL).submit_map(fn, keys, len(columns))()
+    return _table_frame(tables, columns, codes, index)

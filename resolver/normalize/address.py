@@ -21,7 +21,6 @@ for a line whose street and city are not separated by a comma.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from functools import partial
 from typing import NamedTuple
 
@@ -70,6 +69,7 @@ _PO_BOX = re.compile(
 )
 _HOUSE = re.compile(r"^(?:\d+[A-Z]?(?:-\d*[A-Z]?)?|\d+/\d+|[A-Z]\d+)$")
 _CONTENT = re.compile(r"[A-Za-z0-9#/-]")
+_HALF = re.compile(r"\d/\d")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _ZIP_SHORT = re.compile(r"^\d{3,4}$")  # '2134' lost its leading zero in a spreadsheet
 _ORDINAL_FLOOR = re.compile(r"^(\d+)(?:ST|ND|RD|TH)$")
@@ -97,7 +97,13 @@ class AddressResult(NamedTuple):
 _MISSING = AddressResult(None, None, None, None, None, None, None, None, None, None)
 
 
+# words of ASCII letters and digits split by single spaces or ', ': _clean only upper-cases
+_PLAIN = re.compile(r"[A-Za-z0-9]+(?:,? [A-Za-z0-9]+)*", re.ASCII)
+
+
 def _clean(text: str) -> str:
+    if _PLAIN.fullmatch(text):
+        return text.upper()  # the common case; the substitutions below change nothing
     text = fold_accents(text).upper()
     text = _DROP.sub("", text)
     text = _HASH.sub("# ", text)
@@ -157,7 +163,7 @@ def _parse_street(piece: str) -> tuple[str | None, str | None, str | None]:
     house = None
     if _HOUSE.match(tokens[0]) and any(ch.isdigit() for ch in tokens[0]):
         house = tokens.pop(0)
-        if tokens and re.fullmatch(r"\d/\d", tokens[0]):
+        if tokens and _HALF.fullmatch(tokens[0]):
             house += " " + tokens.pop(0)  # '123 1/2 MAIN ST'
     elif tokens[0] in NUMBER_WORDS and len(tokens) > 1:
         house = NUMBER_WORDS[tokens.pop(0)]  # 'ONE MAIN STREET' -> '1 MAIN ST'
@@ -424,26 +430,6 @@ def _country_suffix(country: object) -> tuple[str]:
     return ("",)
 
 
-_truthy = np.frompyfunc(bool, 1, 1)
-_po_box = np.frompyfunc(lambda s: s.startswith("PO BOX"), 1, 1)
-
-
-def _filled(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(values with falsy ones as '', truthy mask) of an object array."""
-    mask = _truthy(values).astype(bool)
-    return np.where(mask, values, ""), mask
-
-
-def _vjoin(arrays: Sequence[np.ndarray], sep: str) -> np.ndarray:
-    """Row-wise ``sep.join(p for p in parts if p)`` of object arrays ('' when none is)."""
-    out, has = _filled(arrays[0])
-    for values in arrays[1:]:
-        text, mask = _filled(values)
-        out = np.where(has & mask, out + sep + text, np.where(mask, text, out))
-        has |= mask
-    return out
-
-
 def _finish_columns(
     house: np.ndarray,
     street: np.ndarray,
@@ -454,22 +440,16 @@ def _finish_columns(
     suffix: np.ndarray,
     index: pd.Index,
 ) -> pd.DataFrame:
-    """``_finish`` (with no reason yet) over whole columns, without a Python call per row."""
-    first = _vjoin([house, street, unit], " ")
-    line = _vjoin([first, city, region["region"].to_numpy()], ", ")
-    present = line != ""
-    line = np.where(present, line + suffix, None)
-    reason = region["reason"].to_numpy()
+    """``_finish`` (with no reason yet) over whole columns: plain joins, no call per row."""
+    first = [" ".join(filter(None, t)) for t in zip(house, street, unit, strict=True)]
+    line = [", ".join(filter(None, t)) for t in zip(first, city, region["region"], strict=True)]
+    present = np.fromiter(map(bool, line), dtype=bool, count=len(line))
     zip5 = region["zip5"].to_numpy()
     other = region["other"].to_numpy()
-    located = (
-        _truthy(house).astype(bool)
-        | _truthy(city).astype(bool)
-        | _truthy(zip5).astype(bool)
-        | _truthy(other).astype(bool)
-        | _po_box(_filled(street)[0]).astype(bool)
-    )
-    reason = np.where(_truthy(reason).astype(bool) | located, reason, "unparsed")
+    reason = [
+        r if r or h or c or z or o or (s or "").startswith("PO BOX") else "unparsed"
+        for r, h, c, z, o, s in zip(region["reason"], house, city, zip5, other, street, strict=True)
+    ]
     fields = {
         "addr_house_number": house,
         "addr_street": street,
@@ -479,8 +459,10 @@ def _finish_columns(
         "zip5": zip5,
         "zip4": region["zip4"].to_numpy(),
         "country_norm": country,
-        "address_line": line,
-        "address_reason": reason,
+        "address_line": np.array(
+            [ln + sx if ln else None for ln, sx in zip(line, suffix, strict=True)], dtype=object
+        ),
+        "address_reason": np.array(reason, dtype=object),
     }
     return pd.DataFrame(
         {k: np.where(present, v, None) for k, v in fields.items()},
@@ -518,8 +500,7 @@ def normalize_split_address_columns(
         ("state", "zip5", "zip4", "other", "reason", "region"),
     )
     suffix = over_distinct(cc, _country_suffix, ("s",))["s"].to_numpy()
-    unit_std = un["u"].to_numpy()
-    unit_std = np.where(_truthy(unit_std).astype(bool), unit_std, st["u"].to_numpy())
+    unit_std = np.array([u2 or u for u2, u in zip(un["u"], st["u"], strict=True)], dtype=object)
     return _finish_columns(
         st["h"].to_numpy(),
         st["s"].to_numpy(),

@@ -190,7 +190,13 @@ class EmailResult(NamedTuple):
 _MISSING = EmailResult(None, None, None)
 
 
+# a bare address: no 'mailto:', display name, brackets, quotes, spaces or trailing dot
+_PLAIN = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9.-]*[A-Za-z]", re.ASCII)
+
+
 def _clean(text: str) -> str:
+    if _PLAIN.fullmatch(text):
+        return text.lower()  # the common case; the substitutions below change nothing
     text = _MAILTO.sub("", text.strip())
     angle = _ANGLE.search(text)
     if angle:

@@ -236,8 +236,15 @@ def _phonetic(value: str | None) -> str | None:
     return jellyfish.metaphone(flat) or None if flat else None
 
 
+# words of a-z/0-9 split by single spaces, ', ' or '-': a fixed point of _clean_once
+_SETTLED = re.compile(r"[a-z0-9]+(?:(?:,? |,|-)[a-z0-9]+)*", re.ASCII)
+
+
 def _clean(text: str) -> str:
-    return fixpoint(_clean_once, text)
+    once = _clean_once(text)
+    if once == text or _SETTLED.fullmatch(once):
+        return once  # fixpoint would only confirm it with a second pass
+    return fixpoint(_clean_once, once, limit=4)  # fixpoint(_clean_once, text) in all
 
 
 def _clean_once(text: str) -> str:
@@ -334,13 +341,20 @@ def _parse(text: str) -> NameResult:
         else:
             kept.append(p)
     if not kept:
-        return _result(None, None, None, title, suffix)
+        # nothing but affixes: 'Jr' alone is a name, as it is after 'Dr Jr' -> 'jr'
+        title = suffix = None
+        kept = [[t for p in parts for t in p]]
     if len(kept) >= 2:
         # 'smith, john a jr' -> last 'smith', given 'john a'
         last_tokens, last_title, last_suffix = _strip_affixes(
             _join_prefixes(kept[0], surname_only=True)
         )
         given = [t for p in kept[1:] for t in p]
+        if all(t in _SUFFIXES for t in last_tokens):
+            # 'Dr Jr, A': the "surname" is only a suffix -> read the rest as the name
+            first, middle, last = _split_natural(_join_prefixes(given))
+            suffix = suffix or _SUFFIXES[last_tokens[0]]
+            return _result(first, middle, last, title or last_title, suffix)
         given, t2, s2 = _strip_affixes(given)
         given = _join_prefixes(given)  # as a re-read of 'first middle last' would
         title, suffix = title or t2 or last_title, suffix or s2 or last_suffix
@@ -364,7 +378,20 @@ def normalize_name(raw: object) -> NameResult:
     if looks_like_company(text):
         return _COMPANY
     try:
-        return _parse(text)
+        result = _parse(text)
+        # the normalized name is a fixed point: re-reading it gives itself, even for
+        # degenerate inputs such as 'Dr Jr, A Sr' where affixes stand in for names
+        for _ in range(3):
+            if result.full_name_norm is None:
+                break
+            again = _parse(result.full_name_norm)
+            if again.full_name_norm == result.full_name_norm:
+                break
+            result = again._replace(
+                name_title=result.name_title or again.name_title,
+                name_suffix=result.name_suffix or again.name_suffix,
+            )
+        return result
     except Exception:  # pragma: no cover - a last guard: names never raise
         return _MISSING
 

@@ -35,6 +35,7 @@ _NANP_SHAPE = re.compile(
     r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})$", re.ASCII
 )
 _NON_DIGIT = re.compile(r"\D")
+_EXT_CHARS = frozenset("xX#tTnN")
 _SEQUENTIAL = frozenset(
     ["1234567890", "0123456789", "9876543210", "0987654321", "1234567", "123456"]
 )
@@ -119,7 +120,7 @@ def _is_placeholder(digits: str, nanp: bool) -> bool:
 
 
 def _split_ext(text: str) -> tuple[str, str | None]:
-    if not any(ch in text for ch in "xX#tTnN"):
+    if _EXT_CHARS.isdisjoint(text):
         return text, None  # no 'x', 'ext', 'extension' or '#': skip the regex
     match = _EXT.search(text)
     if match and match.start() > 0:
