@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         choices=("reject", "blank"),
         default="reject",
         help="FEBRL dates of birth that are not dates (19551192): 'reject' feeds them as "
-        "they are (ingest rejects the row; it is scored as an unlinked singleton), "
-        "'blank' empties them first (%(default)s)",
+        "they are (the FEBRL contracts say on_bad_value: blank, so ingest loads the row "
+        "without the date and notes why), 'blank' empties them before ingest (%(default)s)",
     )
     ap.add_argument(
         "--febrl-people",

@@ -30,7 +30,8 @@ from resolver.errors import ContractError, Problem
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"system", "object", "file", "csv", "id", "fields", "enums", "required", "parse"}
-_PARSE_KEYS = {"date_format", "amount_locale", "phone_region", "country"}
+_PARSE_KEYS = {"date_format", "amount_locale", "phone_region", "country", "on_bad_value"}
+_ON_BAD = ("reject", "blank")
 _CSV_KEYS = {"delimiter", "encoding", "quotechar"}
 _AMOUNT_LOCALES = ("en_US", "eu")
 _BOOL_HINT = 'YAML read this value as true/false; quote it (e.g. "No", "Y", "off")'
@@ -53,6 +54,9 @@ class Contract:
     amount_locale: str = "en_US"
     phone_region: str = "US"
     country: str = "US"
+    on_bad_value: str = (
+        "reject"  # an unreadable optional date or amount: reject the row, or blank it
+    )
     csv_options: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -237,6 +241,11 @@ def _parse_contract(
         problems.append(
             Problem(where, "parse.amount_locale", f"{locale!r} is not one of {_AMOUNT_LOCALES}")
         )
+    on_bad = parse_doc.get("on_bad_value", "reject")
+    if on_bad not in _ON_BAD:
+        problems.append(
+            Problem(where, "parse.on_bad_value", f"{on_bad!r} is not one of {', '.join(_ON_BAD)}")
+        )
     csv_doc = doc.get("csv") or {}
     if not isinstance(csv_doc, Mapping) or set(csv_doc) - _CSV_KEYS:
         problems.append(Problem(where, "csv", f"allowed keys: {', '.join(sorted(_CSV_KEYS))}"))
@@ -259,6 +268,7 @@ def _parse_contract(
         required=tuple(required_doc),
         date_formats=date_formats,
         amount_locale=str(locale),
+        on_bad_value=str(on_bad),
         phone_region=str(parse_doc.get("phone_region", "US")),
         country=str(parse_doc.get("country", "US")),
         csv_options={str(k): str(v) for k, v in csv_doc.items()},

@@ -196,6 +196,7 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     out["source_file"] = str(contract.file)
     out["source_row"] = raw["_row"]
     problems: list[pd.Series] = []
+    issues: list[pd.Series] = []
 
     def problem(mask: pd.Series, column: str, message: str | pd.Series) -> None:
         if mask.any():
@@ -232,15 +233,29 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
             else:
                 parsed = parse_amount_column(values, locale=contract.amount_locale)
                 name = f"{name}_cents"
-            problem(
-                parsed["reason"].notna() & values.notna(),
-                col,
+            unreadable = parsed["reason"].notna() & values.notna()
+            message = (
                 f"cannot read {kind} "
                 + values.astype(str)
                 + ": "
                 + parsed["reason"].astype(str)
-                + f" [bad_{kind}]",
+                + f" [bad_{kind}]"
             )
+            if (
+                contract.on_bad_value == "blank"
+                and name.removesuffix("_cents") not in contract.required
+            ):
+                # kept as missing; the record says why, its raw row keeps the value
+                if unreadable.any():
+                    issues.append(
+                        pd.Series(
+                            np.where(unreadable, f"column {col!r}: " + message, None),
+                            index=raw.index,
+                            dtype=object,
+                        )
+                    )
+            else:
+                problem(unreadable, col, message)
             values = parsed["value"]
         out[name] = values
     if "country" in kinds:
@@ -254,11 +269,8 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     )
     source_cols = [c for c in raw.columns if c != "_row"]
     out["raw"] = _rows_as_json(raw[source_cols])
-    if problems:
-        joined = pd.concat(problems, axis=1)
-        text = joined.apply(lambda r: "; ".join(v for v in r if v is not None) or None, axis=1)
-    else:
-        text = pd.Series(None, index=raw.index, dtype=object)
+    out["issues"] = _joined(issues, raw.index)
+    text = _joined(problems, raw.index)
     return out, text
 
 
@@ -305,6 +317,14 @@ def _repeated_ids(raw: pd.DataFrame, contract: Contract, problem) -> None:
     )
     problem(same.reindex(raw.index, fill_value=False), col, msg_same.reindex(raw.index))
     problem(clash.reindex(raw.index, fill_value=False), col, msg_clash.reindex(raw.index))
+
+
+def _joined(parts: list[pd.Series], index: pd.Index) -> pd.Series:
+    """One "; "-joined text per row from several columns of messages (None where none)."""
+    if not parts:
+        return pd.Series(None, index=index, dtype=object)
+    joined = pd.concat(parts, axis=1)
+    return joined.apply(lambda r: "; ".join(v for v in r if v is not None) or None, axis=1)
 
 
 def _strptime(fmt: str) -> str | None:

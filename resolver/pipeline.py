@@ -252,9 +252,10 @@ def _link_all(
         )
         results[obj], numbers[obj] = result, number
         events.append(ev.assign(object=obj))
-        with progress.stage(f"proposals {obj}", total=None, unit="steps"):
-            stage_proposals(con, obj, rules=rules, model=models[obj], run_id=run_id)
-            result.proposals = proposal_counts(con, obj)
+        if not retrain or run_id:  # training alone (run_id 0) proposes nothing
+            with progress.stage(f"proposals {obj}", total=None, unit="steps"):
+                stage_proposals(con, obj, rules=rules, model=models[obj], run_id=run_id)
+                result.proposals = proposal_counts(con, obj)
     return results, events, numbers
 
 

@@ -91,7 +91,7 @@ def _address(o: Options) -> list[Level]:
     street, post = o["street_column"], o["postal_column"]
     return [
         _null(line),
-        _level(f"{line}_l = {line}_r", "same address"),
+        _level(f"{line}_l = {line}_r", "same address", line if o.get("tf") else None),
         _level(
             f"{num}_l = {num}_r AND jaro_winkler_similarity({street}_l, {street}_r) >= 0.9",
             "same number and street",

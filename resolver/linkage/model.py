@@ -22,6 +22,7 @@ import pyarrow as pa
 from resolver.errors import ModelError
 from resolver.linkage.rules import LinkageRules
 from resolver.progress import Progress
+from resolver.resources import duckdb_config
 
 MODEL_FORMAT = 1
 MODEL_FILES = {"customer": "customers.json", "invoice": "invoices.json"}
@@ -76,7 +77,10 @@ def work_linker(
     """A Splink Linker over ``table`` on a private in-memory DuckDB (nothing leaks into the store)."""
     from splink import DuckDBAPI, Linker
 
-    con = duckdb.connect(config={"memory_limit": memory_limit} if memory_limit else {})
+    config = duckdb_config()
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(config=config)
     db_api = DuckDBAPI(con)
     sdf = db_api.register(table, table_name="link_input")
     linker = Linker(sdf, settings, log_level=_SPLINK_LOG, validate_settings=True)

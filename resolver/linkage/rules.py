@@ -235,9 +235,7 @@ def load_all_rules(rules_dir: Path | str) -> dict[str, LinkageRules]:
     return out
 
 
-def write_thresholds(
-    rules_dir: Path | str, obj: str, *, auto_link: float, review: float
-) -> Path:
+def write_thresholds(rules_dir: Path | str, obj: str, *, auto_link: float, review: float) -> Path:
     """Write chosen thresholds back to the rules file, keeping its comments and layout.
 
     The new file is validated before it replaces the old one: an invalid choice

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from resolver.errors import StoreError
+from resolver.resources import duckdb_config
 from resolver.store import schema
 
 STAGE_PREFIX = "stage_"
@@ -39,10 +40,9 @@ def connect(
         )
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
-    config = {}
+    config: dict[str, str] = {}
     if not read_only:
-        config["temp_directory"] = str(path.with_name(path.name + ".tmp"))
-        config["max_temp_directory_size"] = "40GB"
+        config = duckdb_config(path.with_name(path.name + ".tmp"))
     if memory_limit:
         config["memory_limit"] = memory_limit
     try:

@@ -76,6 +76,7 @@ CUSTOMER_COLUMNS: dict[str, str] = {
     **RECORD_BASE_COLUMNS,
     **_canonical_columns(CUSTOMER_FIELDS),
     **CUSTOMER_NORM_COLUMNS,
+    "issues": "VARCHAR",  # values read as missing (contract on_bad_value: blank), and why
     "raw": "VARCHAR",  # the source row as JSON, every column, for traceability
 }
 
@@ -83,6 +84,7 @@ INVOICE_COLUMNS: dict[str, str] = {
     **RECORD_BASE_COLUMNS,
     **_canonical_columns(INVOICE_FIELDS),
     **INVOICE_NORM_COLUMNS,
+    "issues": "VARCHAR",
     "raw": "VARCHAR",
 }
 

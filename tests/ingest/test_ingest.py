@@ -148,3 +148,20 @@ def test_demo_world_ingests_and_rejects_match_the_truth(demo_world: Path, tmp_pa
         t = pd.read_csv(demo_world / "truth" / name, dtype=str)
         truth_keys |= set(t["system"] + ":" + t["source_id"])
     assert keys == truth_keys
+
+
+def test_an_unreadable_optional_value_can_be_nulled_instead(shop) -> None:
+    folder, db = shop
+    contract = folder / "sources" / "shop.yaml"
+    contract.write_text(
+        CONTRACT.replace(
+            "  amount_locale: eu", "  amount_locale: eu\n  on_bad_value: blank"
+        ).replace("required: [invoice_number, amount]", "required: [invoice_number]")
+    )
+    (load,), records, rejects = _ingest(folder, db)
+    assert load.rows_loaded + load.rows_rejected == load.rows_read
+    lots = records.set_index("source_row").loc[5]
+    assert pd.isna(lots["amount_cents"])
+    assert "column 'Total': cannot read amount lots" in lots["issues"]
+    assert 5 not in set(rejects["source_row"])  # loaded, with the reason on the record
+    assert 6 not in set(rejects["source_row"])

@@ -249,11 +249,20 @@ def test_the_committed_model_loads_and_scores(obj: str) -> None:
         }
     twin = {**base, "system": "ledger"}
     rows = [{**base, "record_key": "a"}, {**twin, "record_key": "b"}, {**other, "record_key": "c"}]
+    # term frequencies come from the table scored: pad it with distinct records, as a
+    # real store is, so a value shared by the twins is rare, not one in three
+    rows += [
+        {k: (f"{v}{i}" if isinstance(v, str) and k != "system" else v) for k, v in other.items()}
+        | {"record_key": f"z{i:03d}"}
+        for i in range(200)
+    ]
     table = pd.DataFrame(rows)
     for col in rules.input_columns():
         if col not in table:
             table[col] = None
-    scored = score_table(table, model)
+    scored = score_table(
+        table, model, blocking_rules=["l.record_key <= 'c' AND r.record_key <= 'c'"]
+    )
     p = {(r.record_key_l, r.record_key_r): r.match_probability for r in scored.itertuples()}
     assert p[("a", "b")] > 0.99
     assert p[("a", "c")] < 0.01
