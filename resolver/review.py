@@ -57,43 +57,46 @@ class Page:
 
 
 def _objects(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
+    names = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND table_name IN ('customer_proposals', 'invoice_proposals')"
+        ).fetchall()
+    }
+    return [o for o in OBJECTS if f"{o}_proposals" in names]
 
 
-def _decisions_cte() -> str:
-    return """
-    d_live AS (
-        SELECT * FROM decisions
-        WHERE action IN ('accept', 'reject', 'split')
-          AND decision_id NOT IN (SELECT undoes FROM decisions WHERE undoes IS NOT NULL)
-    ),
-    d_last AS (
-        SELECT proposal_id, arg_max(action, decision_id) AS action,
-               arg_max(members_key, decision_id) AS decided_members,
-               max(decision_id) AS decision_id
-        FROM d_live GROUP BY proposal_id
-    ),
-    d_count AS (SELECT proposal_id, count(*) AS n FROM decisions GROUP BY proposal_id)"""
+_SUMMARY_COLUMNS = (
+    "proposal_id, object, kind, entity_ids, record_keys, systems, confidence, "
+    "suggested_action, stake_cents, records_affected, version AS content_version, "
+    "members_key, run_id"
+)
 
 
-def _proposals_sql(objects: list[str]) -> str:
-    union = " UNION ALL ".join(
-        f"SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence, "
-        f"suggested_action, stake_cents, records_affected, version AS content_version, "
-        f"members_key, "
-        f"evidence, run_id FROM {o}_proposals"
-        for o in objects
+def _decision_state(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Per proposal: how many decisions it has had, and the last one still in force
+    (its action, the members it was taken on, its id)."""
+    cols = ["proposal_id", "n", "action", "decided_members", "decision_id"]
+    d = decisions[decisions["proposal_id"].notna()]
+    if d.empty:
+        types = {"n": "int64", "decision_id": "int64"}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in cols})
+    counts = d.groupby("proposal_id").size().rename("n")
+    undone = set(d["undoes"].dropna().astype(int))
+    live = d[d["action"].isin(["accept", "reject", "split"]) & ~d["decision_id"].isin(undone)]
+    last = live.sort_values("decision_id").groupby("proposal_id").tail(1).set_index("proposal_id")
+    out = pd.DataFrame({"n": counts}).join(
+        pd.DataFrame(
+            {
+                "action": last["action"],
+                "decided_members": last["members_key"],
+                "decision_id": last["decision_id"].astype("int64"),
+            }
+        )
     )
-    return f"""
-    WITH {_decisions_cte()},
-    p AS ({union})
-    SELECT p.*,
-           p.content_version || '.' || coalesce(c.n, 0) AS version,
-           CASE WHEN l.decided_members = p.members_key THEN l.action END AS decided_action,
-           l.decision_id AS decision_id
-    FROM p
-    LEFT JOIN d_last l USING (proposal_id)
-    LEFT JOIN d_count c USING (proposal_id)"""
+    out.index.name = "proposal_id"
+    return out.reset_index()[cols]
 
 
 def _status(decided_action: str | None) -> str:
@@ -117,7 +120,7 @@ def list_proposals(
     """Filter, sort and page proposals. ``cursor`` is the offset token a page returned."""
     if sort not in _SORTS:
         raise InvalidDecision(f"sort must be one of {', '.join(_SORTS)}")
-    con = _with_decisions(con)
+    con, state = _with_decisions(con)
     objects = _objects(con)
     if object is not None:
         objects = [o for o in objects if o == object]
@@ -149,11 +152,21 @@ def list_proposals(
             where.append("decided_action = ?")
             params.append(inverse[status])
     offset = _offset(cursor)
-    sql = (
-        f"SELECT * FROM ({_proposals_sql(objects)}) WHERE {' AND '.join(where)} "
-        f"ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?"
+    # late materialization: pick the page's ids from the narrow sort and filter
+    # columns first, then read the wide columns (lists) of those rows only
+    narrow = " UNION ALL ".join(
+        f"SELECT proposal_id, kind, confidence, suggested_action, stake_cents, "
+        f"records_affected, members_key{', systems' if system else ''} FROM {o}_proposals"
+        for o in objects
     )
-    rows = _dicts(con.execute(sql, [*params, limit + 1, offset]))
+    page_sql = (
+        f"SELECT p.proposal_id FROM (SELECT p.*, "
+        f"CASE WHEN d.decided_members = p.members_key THEN d.action END AS decided_action "
+        f"FROM ({narrow}) p LEFT JOIN dstate d USING (proposal_id)) p "
+        f"WHERE {' AND '.join(where)} ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?"
+    )
+    ids = [r[0] for r in con.execute(page_sql, [*params, limit + 1, offset]).fetchall()]
+    rows = _fetch(con, objects, ids, state)
     more = len(rows) > limit
     items = [_summary(r) for r in rows[:limit]]
     return Page(items, str(offset + limit) if more else None)
@@ -192,17 +205,9 @@ def _summary(r: dict[str, Any]) -> dict[str, Any]:
 
 def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, Any]:
     """One proposal with its members' data, golden record, evidence and decision history."""
-    cur = _with_decisions(con, proposal_id)
+    cur, state = _with_decisions(con, proposal_id)
     objects = [o for o in _objects(cur) if _may_hold(o, proposal_id)]
-    rows = (
-        _dicts(
-            cur.execute(
-                f"SELECT * FROM ({_proposals_sql(objects)}) WHERE proposal_id = ?", [proposal_id]
-            )
-        )
-        if objects
-        else []
-    )
+    rows = _fetch(cur, objects, [proposal_id], state, evidence=True)
     history = decision_history(con, proposal_id)
     if not rows:
         if not history:
@@ -230,11 +235,12 @@ def get_proposal(con: duckdb.DuckDBPyConnection, proposal_id: str) -> dict[str, 
 
 def _members(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> list[dict[str, Any]]:
     cols = ", ".join(["record_key", "system", "source_id", "row_hash", *_SHOWN[obj]])
+    marks = ", ".join("?" for _ in keys) or "NULL"
     rows = _dicts(
         con.execute(
-            f"SELECT {cols} FROM {_RECORD_TABLE[obj]} WHERE list_contains(?, record_key) "
+            f"SELECT {cols} FROM {_RECORD_TABLE[obj]} WHERE record_key IN ({marks}) "
             "ORDER BY record_key",
-            [keys],
+            list(keys),
         )
     )
     return [{k: (str(v) if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
@@ -263,21 +269,53 @@ def _changes(members: list[dict[str, Any]], history: list[dict[str, Any]]) -> di
 
 def _with_decisions(
     con: duckdb.DuckDBPyConnection, proposal_id: str | None = None
-) -> duckdb.DuckDBPyConnection:
-    """A cursor on which the journal's decisions are visible as a table ``decisions``."""
+) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
+    """A cursor on which the decision state of proposals is visible as ``dstate``,
+    and that state (one row per decided proposal)."""
     d = store_decisions.load(con, proposal_id=proposal_id)
-    slim = pd.DataFrame(
-        {
-            "decision_id": d["decision_id"].astype("int64"),
-            "action": d["action"].astype(object),
-            "undoes": d["undoes"].astype("Int64"),
-            "proposal_id": d["proposal_id"].astype(object),
-            "members_key": [members_key(json.loads(h or "{}")) for h in d["record_hashes"]],
-        }
-    )
+    d = d.assign(members_key=[members_key(json.loads(h or "{}")) for h in d["record_hashes"]])
+    state = _decision_state(d)
     cur = con.cursor()
-    cur.register("decisions", slim)
-    return cur
+    cur.register("dstate", state)
+    return cur, state
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection,
+    objects: list[str],
+    ids: list[str],
+    state: pd.DataFrame,
+    *,
+    evidence: bool = False,
+) -> list[dict[str, Any]]:
+    """Proposals by id, in the order given, with version and live status."""
+    if not ids:
+        return []
+    cols = _SUMMARY_COLUMNS + (", evidence" if evidence else "")
+    found: dict[str, dict[str, Any]] = {}
+    for o in objects:
+        mine = [i for i in ids if _may_hold(o, i)]
+        if not mine:
+            continue
+        marks = ", ".join("?" for _ in mine)
+        for r in _dicts(
+            con.execute(f"SELECT {cols} FROM {o}_proposals WHERE proposal_id IN ({marks})", mine)
+        ):
+            found[r["proposal_id"]] = r
+    st = state.set_index("proposal_id").to_dict("index") if len(state) else {}
+    rows = []
+    for pid in ids:
+        r = found.get(pid)
+        if r is None:
+            continue
+        d = st.get(pid, {})
+        n = int(d["n"]) if d.get("n") is not None else 0
+        decided = d.get("action") if d.get("decided_members") == r["members_key"] else None
+        r["version"] = f"{r['content_version']}.{n}"
+        r["decided_action"] = decided if isinstance(decided, str) else None
+        r["decision_id"] = d.get("decision_id")
+        rows.append(r)
+    return rows
 
 
 def _may_hold(obj: str, proposal_id: str) -> bool:
