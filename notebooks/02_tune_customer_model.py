@@ -23,13 +23,13 @@
 # `RESOLVER_RULES_OUT=rules` is set: then to the repository's rules file.
 
 # %%
-import difflib
+
 
 import pandas as pd
 
 from resolver import tuning
 from resolver.decisions import labels as decision_labels
-from resolver.linkage.rules import load_rules, write_thresholds
+from resolver.linkage.rules import load_rules
 from resolver.tuning import charts
 
 OBJECT = "customer"
@@ -142,21 +142,10 @@ else:
 
 # %%
 labels_for_choice = truth if truth is not None else reviewed
-curve = tuning.precision_recall_curve(pairs, labels_for_choice)
-curve_review = tuning.precision_recall_curve(pairs, labels_for_choice, respect_vetoes=False)
-auto_merge = rules.doc["thresholds"].get("auto_merge")  # auto_link must not pass it
-auto_link = tuning.choose_threshold(curve, min_precision=MIN_PRECISION, at_most=auto_merge)
-review = tuning.choose_review_threshold(curve_review, min_recall=MIN_RECALL, at_most=auto_link)
-# labels say where the matches end; keep the review band at least as wide as it is
-review = min(review, rules.thresholds.review)
-pd.DataFrame(
-    [
-        {"band": "auto_link (now)", **tuning.at_threshold(curve, rules.thresholds.auto_link)},
-        {"band": "auto_link (chosen)", **tuning.at_threshold(curve, auto_link)},
-        {"band": "review (now)", **tuning.at_threshold(curve_review, rules.thresholds.review)},
-        {"band": "review (chosen)", **tuning.at_threshold(curve_review, review)},
-    ]
-)
+bands = tuning.choose_bands(pairs, labels_for_choice, rules,
+                            min_precision=MIN_PRECISION, min_recall=MIN_RECALL)
+auto_link, review, curve = bands.auto_link, bands.review, bands.curve
+bands.table
 
 # %%
 charts.precision_recall_chart(curve, auto_link=auto_link, review=review)
@@ -169,12 +158,7 @@ charts.precision_recall_chart(curve, auto_link=auto_link, review=review)
 
 # %%
 target = ws.rules_for_writing()
-before = (target / "customers.yaml").read_text()
-path = write_thresholds(target, OBJECT, auto_link=auto_link, review=review)
-print(f"wrote {path}")
-print("".join(difflib.unified_diff(before.splitlines(True), path.read_text().splitlines(True),
-                                   "before", "after")))
-assert load_rules(target, OBJECT).thresholds.auto_link == auto_link
+print(tuning.write_bands(target, OBJECT, bands))
 
 # %%
 con.close()

@@ -42,15 +42,19 @@ from resolver.tuning.review import (
     wilson_interval,
 )
 from resolver.tuning.thresholds import (
+    Bands,
     at_threshold,
+    choose_bands,
     choose_review_threshold,
     choose_threshold,
     precision_recall_curve,
+    write_bands,
 )
 from resolver.tuning.workspace import Workspace, workspace
 
 __all__ = [
     "EXAMPLE_KINDS",
+    "Bands",
     "Workspace",
     "acceptance_by_band",
     "all_proposals",
@@ -58,6 +62,7 @@ __all__ = [
     "auto_merge_precision",
     "blocking_chart",
     "blocking_report",
+    "choose_bands",
     "choose_review_threshold",
     "choose_threshold",
     "completeness_chart",
@@ -86,4 +91,5 @@ __all__ = [
     "waterfall_records",
     "wilson_interval",
     "workspace",
+    "write_bands",
 ]

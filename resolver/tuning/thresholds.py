@@ -135,3 +135,65 @@ def at_threshold(curve: pd.DataFrame, threshold: float) -> dict[str, Any]:
     row = rows.iloc[-1].to_dict()
     row["threshold"], row["match_weight"] = threshold, _weight(threshold)
     return row
+
+
+class Bands:
+    """Thresholds chosen from labels, with the curves and a before/after table."""
+
+    def __init__(
+        self,
+        *,
+        auto_link: float,
+        review: float,
+        curve: pd.DataFrame,
+        curve_review: pd.DataFrame,
+        table: pd.DataFrame,
+    ) -> None:
+        self.auto_link, self.review = auto_link, review
+        self.curve, self.curve_review, self.table = curve, curve_review, table
+
+
+def choose_bands(
+    pairs: pd.DataFrame,
+    labels: pd.DataFrame,
+    rules: Any,
+    *,
+    min_precision: float,
+    min_recall: float,
+) -> Bands:
+    """Pick auto_link (the lowest threshold keeping ``min_precision``, never above the
+    rules' auto_merge) and review (reaching ``min_recall``, never narrower than now)."""
+    curve = precision_recall_curve(pairs, labels)
+    curve_review = precision_recall_curve(pairs, labels, respect_vetoes=False)
+    auto_merge = rules.doc["thresholds"].get("auto_merge")
+    auto_link = choose_threshold(curve, min_precision=min_precision, at_most=auto_merge)
+    review = choose_review_threshold(curve_review, min_recall=min_recall, at_most=auto_link)
+    # labels say where the matches end; keep the review band at least as wide as it is
+    review = min(review, rules.thresholds.review)
+    table = pd.DataFrame(
+        [
+            {"band": "auto_link (now)", **at_threshold(curve, rules.thresholds.auto_link)},
+            {"band": "auto_link (chosen)", **at_threshold(curve, auto_link)},
+            {"band": "review (now)", **at_threshold(curve_review, rules.thresholds.review)},
+            {"band": "review (chosen)", **at_threshold(curve_review, review)},
+        ]
+    )
+    return Bands(
+        auto_link=auto_link, review=review, curve=curve, curve_review=curve_review, table=table
+    )
+
+
+def write_bands(rules_dir: Any, obj: str, bands: Bands) -> str:
+    """Write the chosen thresholds into ``rules_dir`` and return the diff of the file."""
+    import difflib
+
+    from resolver.linkage.rules import RULE_FILES, load_rules, write_thresholds
+
+    path = rules_dir / RULE_FILES[obj]
+    before = path.read_text(encoding="utf-8")
+    write_thresholds(rules_dir, obj, auto_link=bands.auto_link, review=bands.review)
+    after = path.read_text(encoding="utf-8")
+    assert load_rules(rules_dir, obj).thresholds.auto_link == bands.auto_link
+    return "".join(
+        difflib.unified_diff(before.splitlines(True), after.splitlines(True), "before", "after")
+    )
