@@ -121,26 +121,47 @@ def constrained_clusters(
         return plain
 
     labels = plain.copy()
-    for comp in np.flatnonzero(suspect):
-        nodes = np.flatnonzero(plain == comp)
-        node_set = set(nodes.tolist())
+    comps = np.flatnonzero(suspect)
+    # group nodes and edges by suspect component once (not one scan per component)
+    node_groups = _group(np.flatnonzero(suspect[plain]), plain, comps)
+    link_groups = _group(np.flatnonzero(suspect[plain[l_link]]), plain[l_link], comps)
+    cant_in = np.flatnonzero((plain[l_cant] == plain[r_cant]) & suspect[plain[l_cant]])
+    cant_groups = _group(cant_in, plain[l_cant], comps)
+    must_groups = _group(np.flatnonzero(suspect[plain[l_must]]), plain[l_must], comps)
+    for comp in comps.tolist():
+        nodes = node_groups.get(comp, _NONE)
         sys_of = {int(v): (str(systems[v]) if systems is not None else "") for v in nodes}
         uf = _Clusters(nodes.tolist(), sys_of, free)
-        for a, b in zip(l_cant.tolist(), r_cant.tolist(), strict=True):
-            if a in node_set and b in node_set:
-                uf.forbid(a, b)
-        for a, b in zip(l_must.tolist(), r_must.tolist(), strict=True):
-            if a in node_set:
-                ra, rb = uf.find(a), uf.find(b)
-                if ra != rb:
-                    uf.union(ra, rb)
-        sel = np.isin(l_link, nodes)
-        order = np.lexsort((r_link[sel], l_link[sel], -w_link[sel].astype(float)))
-        for a, b in zip(l_link[sel][order].tolist(), r_link[sel][order].tolist(), strict=True):
+        sel = cant_groups.get(comp, _NONE)
+        for a, b in zip(l_cant[sel].tolist(), r_cant[sel].tolist(), strict=True):
+            uf.forbid(a, b)
+        sel = must_groups.get(comp, _NONE)
+        for a, b in zip(l_must[sel].tolist(), r_must[sel].tolist(), strict=True):
+            ra, rb = uf.find(a), uf.find(b)
+            if ra != rb:
+                uf.union(ra, rb)
+        sel = link_groups.get(comp, _NONE)
+        ls, rs, ws = l_link[sel], r_link[sel], w_link[sel].astype(float)
+        order = np.lexsort((rs, ls, -ws))
+        for a, b in zip(ls[order].tolist(), rs[order].tolist(), strict=True):
             ra, rb = uf.find(a), uf.find(b)
             if ra != rb and not uf.conflict(ra, rb):
                 uf.union(ra, rb)
-        for root, members in uf.members.items():
-            del root
+        for members in uf.members.values():
             labels[members] = min(members)
     return labels
+
+
+_NONE = np.array([], dtype=np.int64)  # no positions (an empty tuple would index everything)
+
+
+def _group(positions: np.ndarray, comp_of: np.ndarray, comps: np.ndarray) -> dict[int, np.ndarray]:
+    """{component: the positions (indexes into the arrays) that belong to it}."""
+    if len(positions) == 0:
+        return {}
+    keys = comp_of[positions]
+    order = np.argsort(keys, kind="stable")
+    keys, positions = keys[order], positions[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {int(keys[a]): positions[a:b] for a, b in zip(starts, ends, strict=True)}
