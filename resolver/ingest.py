@@ -261,12 +261,7 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     if "country" in kinds:
         out["country"] = out["country"].fillna(contract.country)
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
-    mapped_cols = [c for c in contract.source_columns() if c != contract.id_column]
-    out["row_hash"] = (
-        pd.util.hash_pandas_object(raw[mapped_cols].fillna("\x00"), index=False)
-        .map(lambda h: f"{h:016x}")
-        .to_numpy()
-    )
+    out["row_hash"] = None  # computed by DuckDB at insert, over the canonical values
     source_cols = [c for c in raw.columns if c != "_row"]
     out["raw"] = _rows_as_json(raw[source_cols])
     out["issues"] = _joined(issues, raw.index)
@@ -299,8 +294,11 @@ def _repeated_ids(raw: pd.DataFrame, contract: Contract, problem) -> None:
     if not repeated.any():
         return
     cols = [c for c in raw.columns if c != "_row"]
-    content = pd.util.hash_pandas_object(raw[cols].fillna("\x00"), index=False)
-    sub = pd.DataFrame({"id": ids, "h": content, "row": raw["_row"]})[repeated]
+    rep = raw[repeated]  # hash only the rows that share an id
+    content = pd.util.hash_pandas_object(rep[cols].fillna("\x00"), index=False)
+    sub = pd.DataFrame(
+        {"id": ids[repeated], "h": content.to_numpy(), "row": rep["_row"]}, index=rep.index
+    )
     variants = sub.groupby("id")["h"].transform("nunique")
     first_row = sub.groupby("id")["row"].transform("min")
     rows_of = sub.groupby("id")["row"].transform(lambda r: ", ".join(map(str, sorted(r))))
@@ -324,7 +322,14 @@ def _joined(parts: list[pd.Series], index: pd.Index) -> pd.Series:
     if not parts:
         return pd.Series(None, index=index, dtype=object)
     joined = pd.concat(parts, axis=1)
-    return joined.apply(lambda r: "; ".join(v for v in r if v is not None) or None, axis=1)
+    out = pd.Series(None, index=index, dtype=object)
+    some = joined.notna().any(axis=1).to_numpy()
+    if some.any():  # most rows have no message: join only where there is one
+        out[some] = [
+            "; ".join(v for v in row if v is not None)
+            for row in joined[some].itertuples(index=False, name=None)
+        ]
+    return out
 
 
 def _strptime(fmt: str) -> str | None:
@@ -387,11 +392,23 @@ def _insert(
     if df.empty:
         return
     frame = df.reindex(columns=list(columns)).reset_index(drop=True)
+    select = "*"
+    if "row_hash" in columns:
+        # a record's data fingerprint: its canonical values (parsed, so "$1,234.50" and
+        # "1234.5" agree); decisions compare it to notice that a record changed
+        fields = [c for c in schema.canonical_columns(_fields_of(columns))]
+        parts = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in fields)
+        select = f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash)"
     con.register("_ingest_frame", frame)
     try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM _ingest_frame")
+        con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")
     finally:
         con.unregister("_ingest_frame")
+
+
+def _fields_of(columns: dict[str, str]) -> dict[str, str]:
+    """The canonical fields of a record table's columns (customer or invoice)."""
+    return FIELDS["invoice"] if "invoice_number" in columns else FIELDS["customer"]
 
 
 def _sha256(path: Path) -> str:
