@@ -227,19 +227,7 @@ class Matcher:
         """
         index = self._index(obj)
         _check_record(obj, record)
-        contract = index.contracts.get(system) if system else None
-        if system and contract is None:
-            raise ValidationProblems(
-                "the record",
-                [
-                    Problem(
-                        "record",
-                        "system",
-                        f"no {obj} contract for system {system!r}; "
-                        f"known: {', '.join(sorted(index.contracts)) or 'none'}",
-                    )
-                ],
-            )
+        contract = _contract_for(index, obj, system) if system else None
         frame = pd.DataFrame([{k: record.get(k) for k in FIELDS[obj]}], dtype=object)
         if obj == "invoice":
             frame = _invoice_canonical(frame, record)
@@ -253,19 +241,7 @@ class Matcher:
         from resolver.ingest import _map_and_check
 
         index = self._index(obj)
-        contract = index.contracts.get(system)
-        if contract is None:
-            raise ValidationProblems(
-                "the record",
-                [
-                    Problem(
-                        "record",
-                        "system",
-                        f"no {obj} contract for system {system!r}; "
-                        f"known: {', '.join(sorted(index.contracts)) or 'none'}",
-                    )
-                ],
-            )
+        contract = _contract_for(index, obj, system)
         columns = contract.source_columns()
         unknown = sorted(set(source_record) - set(columns))
         problems = [
@@ -803,3 +779,21 @@ def pc_equal(column: pa.ChunkedArray, value: str) -> np.ndarray:
     import pyarrow.compute as pc
 
     return np.asarray(pc.fill_null(pc.equal(column, value), False))
+
+
+def _contract_for(index: Any, obj: str, system: str) -> Any:
+    """The contract of ``system``'s ``obj`` source, or a 4xx-worthy problem naming the known ones."""
+    contract = index.contracts.get(system)
+    if contract is None:
+        raise ValidationProblems(
+            "the record",
+            [
+                Problem(
+                    "record",
+                    "system",
+                    f"no {obj} contract for system {system!r}; "
+                    f"known: {', '.join(sorted(index.contracts)) or 'none'}",
+                )
+            ],
+        )
+    return contract
