@@ -241,15 +241,16 @@ def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
     """_confirmed(entity_id): entities whose records a reviewer accepted together;
     _rejected(record_key_l, record_key_r): pairs rejected while their data is unchanged."""
     groups = _confirmed_groups(con, obj)
-    members = con.execute(f"SELECT record_key, entity_id FROM stage_{obj}_members").df()
-    entity_keys: dict[str, set[str]] = defaultdict(set)
-    wanted = {k for g in groups for k in g}
-    for k, e in zip(members["record_key"], members["entity_id"], strict=True):
-        if k in wanted:
-            entity_keys[e].add(k)
-    touched = members[members["entity_id"].isin(entity_keys)]
-    full_sets = touched.groupby("entity_id")["record_key"].agg(set)
-    confirmed = [e for e, full in full_sets.items() if any(full <= g for g in groups)]
+    wanted = sorted({k for g in groups for k in g})
+    confirmed = []
+    if wanted:  # the entities holding a reviewed record, and all their records
+        touched = con.execute(
+            f"SELECT entity_id, list(record_key) AS keys FROM stage_{obj}_members "
+            f"WHERE entity_id IN (SELECT entity_id FROM stage_{obj}_members "
+            f"WHERE list_contains(?, record_key)) GROUP BY entity_id",
+            [wanted],
+        ).fetchall()
+        confirmed = [e for e, keys in touched if any(set(keys) <= g for g in groups)]
     rejected = [k for k, (kind, _) in pair_rules(con, obj).items() if kind == "cannot"]
     for name, frame in (
         ("_confirmed", pd.DataFrame({"entity_id": pd.Series(confirmed, dtype=object)})),
