@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from resolver import store
 from resolver.clustering import constrained_clusters
@@ -327,25 +328,36 @@ def _link_object(
     with progress.stage(f"cluster {obj}", total=None, unit="steps"):
         keys = table.column("record_key").to_numpy(zero_copy_only=False)
         systems = table.column("system").to_numpy(zero_copy_only=False).astype(str)
-        index = pd.Index(keys)
+        # node numbers are positions in record-key order (the order of ``table``),
+        # mapped in SQL: a million string look-ups in pandas cost seconds
+        con.register("_link_keys", pa.table({"record_key": table.column("record_key")}))
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _node AS SELECT record_key, "
+            "(row_number() OVER (ORDER BY record_key) - 1)::BIGINT AS i FROM _link_keys"
+        )
+        con.unregister("_link_keys")
         links = con.execute(
-            f"SELECT record_key_l, record_key_r, match_weight FROM stage_{obj}_pairs "
-            f"WHERE band = 'auto_link'"
-        ).df()
+            f"SELECT a.i AS l, b.i AS r, p.match_weight AS w FROM stage_{obj}_pairs p "
+            f"JOIN _node a ON a.record_key = p.record_key_l "
+            f"JOIN _node b ON b.record_key = p.record_key_r WHERE p.band = 'auto_link'"
+        ).fetchnumpy()
         vetoed = con.execute(
-            f"SELECT record_key_l, record_key_r FROM stage_{obj}_pairs WHERE veto IS NOT NULL"
-        ).df()
+            f"SELECT a.i AS l, b.i AS r FROM stage_{obj}_pairs p "
+            f"JOIN _node a ON a.record_key = p.record_key_l "
+            f"JOIN _node b ON b.record_key = p.record_key_r WHERE p.veto IS NOT NULL"
+        ).fetchnumpy()
         must, cannot = _decision_constraints(con, obj)
-        cannot = pd.concat([vetoed, cannot], ignore_index=True)
+        must_l, must_r = _indexed(con, must)
+        cant_l, cant_r = _indexed(con, cannot)
+        con.execute("DROP TABLE _node")
         labels = constrained_clusters(
             len(keys),
-            links=(
-                index.get_indexer(links["record_key_l"]),
-                index.get_indexer(links["record_key_r"]),
-                links["match_weight"].to_numpy(dtype=float),
+            links=(np.asarray(links["l"]), np.asarray(links["r"]), np.asarray(links["w"])),
+            must_link=(must_l, must_r),
+            cannot_link=(
+                np.concatenate([np.asarray(vetoed["l"], dtype=np.int64), cant_l]),
+                np.concatenate([np.asarray(vetoed["r"], dtype=np.int64), cant_r]),
             ),
-            must_link=_indexed(index, must),
-            cannot_link=_indexed(index, cannot),
             systems=systems,
             duplicate_free_systems=rules.duplicate_free_systems,
         )
@@ -384,13 +396,20 @@ def _members_sql(obj: str) -> str:
     )
 
 
-def _indexed(index: pd.Index, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _indexed(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Node numbers of decision pairs (records no longer loaded drop out: their
+    decisions are moot)."""
     if pairs.empty:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    left = index.get_indexer(pairs["record_key_l"])
-    right = index.get_indexer(pairs["record_key_r"])
-    known = (left >= 0) & (right >= 0)  # decisions about records no longer loaded are moot
-    return left[known], right[known]
+    con.register("_pairs", pairs[["record_key_l", "record_key_r"]].astype(object))
+    try:
+        out = con.execute(
+            "SELECT a.i AS l, b.i AS r FROM _pairs p JOIN _node a ON a.record_key = p.record_key_l "
+            "JOIN _node b ON b.record_key = p.record_key_r"
+        ).fetchnumpy()
+    finally:
+        con.unregister("_pairs")
+    return np.asarray(out["l"], dtype=np.int64), np.asarray(out["r"], dtype=np.int64)
 
 
 def _decision_constraints(
