@@ -75,15 +75,7 @@ def constraints(con: duckdb.DuckDBPyConnection, obj: str) -> tuple[pd.DataFrame,
 
 def _current_hashes(con: duckdb.DuckDBPyConnection, obj: str, d: pd.DataFrame) -> dict[str, str]:
     keys = sorted({k for ks in d["record_keys"] for k in ks})
-    table = "stage_customers" if obj == "customer" else "stage_invoices"
-    from resolver.store import table_exists
-
-    if not table_exists(con, table):
-        table = table.removeprefix("stage_")
-    rows = con.execute(
-        f"SELECT record_key, row_hash FROM {table} WHERE list_contains(?, record_key)", [keys]
-    ).fetchall()
-    return dict(rows)
+    return store_decisions.record_hashes(con, obj, keys)
 
 
 def labels(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame:

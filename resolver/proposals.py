@@ -10,14 +10,13 @@ amounts). The golden record is read beside it from ``<object>_golden``.
 
 A proposal's id is keyed by records, never by a run's cluster number: an entity's
 proposal is "P-<entity id>", a pair's is a hash of its two record keys. Its
-``members_key`` is a hash of its members and their data (what a decision was taken
+``members_key`` (:func:`resolver.store.journal.members_key`, computed here in SQL) is a hash of its members and their data (what a decision was taken
 on); its ``version`` also covers the evidence, so it changes whenever any of them
 change. Built in SQL: a million records' proposals take seconds, not minutes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 
@@ -48,12 +47,6 @@ PROPOSAL_COLUMNS = [
     "evidence",
     "run_id",
 ]
-
-
-def members_key(hashes: dict[str, str]) -> str:
-    """The hash of a set of records and their data (the same as the SQL below computes)."""
-    text = "|".join(f"{k}={hashes[k]}" for k in sorted(hashes))
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 def level_labels(model: Model) -> dict[str, dict[int, str]]:

@@ -18,7 +18,6 @@ import pandas as pd
 
 from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
 from resolver.errors import Conflict, InvalidDecision, NotFound
-from resolver.proposals import members_key
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
 from resolver.store.schema import canonical_columns
@@ -273,7 +272,6 @@ def _with_decisions(
     """A cursor on which the decision state of proposals is visible as ``dstate``,
     and that state (one row per decided proposal)."""
     d = store_decisions.load(con, proposal_id=proposal_id)
-    d = d.assign(members_key=[members_key(json.loads(h or "{}")) for h in d["record_hashes"]])
     state = _decision_state(d)
     cur = con.cursor()
     cur.register("dstate", state)

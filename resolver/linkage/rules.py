@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +39,6 @@ LINK_COLUMNS: dict[str, set[str]] = {
 class Thresholds:
     auto_link: float
     review: float
-
-    @staticmethod
-    def weight(p: float) -> float:
-        """Match weight (log2 odds) of a probability."""
-        return math.log2(p / (1 - p))
 
 
 @dataclass(frozen=True)

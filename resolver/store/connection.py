@@ -88,15 +88,6 @@ def create_stage(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, s
     return stage
 
 
-def drop_stages(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove staging tables a killed run left behind."""
-    for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_name LIKE 'stage\\_%' ESCAPE '\\'"
-    ).fetchall():
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
 def publish(
     con: duckdb.DuckDBPyConnection,
     names: Sequence[str],

@@ -37,11 +37,6 @@ def journal_of(con: duckdb.DuckDBPyConnection) -> Journal:
     return _journal(journal_path(store_path(con)))
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    """Make sure the store's journal exists."""
-    journal_of(con)
-
-
 def append(
     con: duckdb.DuckDBPyConnection, row: dict[str, Any], *, expect: tuple[str, int] | None = None
 ) -> int:
@@ -57,8 +52,13 @@ def load(
 
 
 def record_hashes(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> dict[str, str]:
-    """The current row hash of each record (from the last published run)."""
+    """The current row hash of each record: the run being built's (its staged table),
+    else the last published run's."""
+    from resolver.store.connection import table_exists
+
     table = {"customer": "customers", "invoice": "invoices"}[obj]
+    if table_exists(con, f"stage_{table}"):
+        table = f"stage_{table}"
     rows = con.execute(
         f"SELECT record_key, row_hash FROM {table} WHERE list_contains(?, record_key)", [keys]
     ).fetchall()

@@ -210,7 +210,21 @@ class Journal:
         ]
 
 
+def members_key(hashes: dict[str, str]) -> str:
+    """The hash of a set of records and their data: what a decision was taken on.
+
+    Proposals carry the same hash (computed in SQL), so a decision applies to a
+    proposal exactly while its members and their data are unchanged.
+    """
+    import hashlib
+
+    text = "|".join(f"{k}={hashes[k]}" for k in sorted(hashes))
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
 def _decode(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists decoded, and each decision's members_key computed once (not per request)."""
     df["record_keys"] = [json.loads(v) for v in df["record_keys"]]
     df["undoes"] = df["undoes"].astype("Int64")
+    df["members_key"] = [members_key(json.loads(h or "{}")) for h in df["record_hashes"]]
     return df
