@@ -1,13 +1,18 @@
 """Request dependencies: the store cursor, the matcher, the caller and their role.
 
 Signatures read like prose: ``def route(con: Store, who: Reviewer) -> ...``.
+
+The dependencies are ``async def``: they do no blocking work (a key lookup, a
+cursor, one indexed SQLite read), and FastAPI would otherwise hop to a worker
+thread for each of them on every request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 import duckdb
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -16,20 +21,29 @@ from api.errors import Forbidden, Unauthorized
 from api.keys import Principal, Role
 from api.state import AppState
 from resolver.matching import Matcher
+from resolver.review import ReviewView
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="or `X-API-Key: <key>`")
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:
     return request.app.state.resolver
 
 
 State = Annotated[AppState, Depends(app_state)]
 
 
-def store_cursor(state: State) -> Iterator[duckdb.DuckDBPyConnection]:
+async def _current_store(state: AppState) -> None:
+    """Reopen the store file (and build its review view) off the event loop, when a
+    run has replaced it: that takes seconds on a large store."""
+    if state.store.stale():
+        await anyio.to_thread.run_sync(state.store.connection)
+
+
+async def store_cursor(state: State) -> AsyncIterator[duckdb.DuckDBPyConnection]:
     """A cursor on the store for this request only (closed after it)."""
+    await _current_store(state)
     cur = state.store.cursor()
     try:
         yield cur
@@ -40,14 +54,23 @@ def store_cursor(state: State) -> Iterator[duckdb.DuckDBPyConnection]:
 Store = Annotated[duckdb.DuckDBPyConnection, Depends(store_cursor)]
 
 
-def matcher(state: State) -> Matcher:
+async def review_view(state: State) -> ReviewView:
+    """The review view of the current store file (proposals, records, decisions)."""
+    await _current_store(state)
+    return state.store.view()
+
+
+View = Annotated[ReviewView, Depends(review_view)]
+
+
+async def matcher(state: State) -> Matcher:
     return state.get_matcher()
 
 
 MatcherDep = Annotated[Matcher, Depends(matcher)]
 
 
-def current_principal(
+async def current_principal(
     state: State,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
@@ -65,7 +88,7 @@ def current_principal(
 
 
 def require(role: Role):
-    def check(who: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(who: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not who.can(role):
             raise Forbidden(f"this needs the {role} role; key {who.name!r} has {who.role}")
         return who

@@ -16,6 +16,7 @@ from api.settings import Settings
 from resolver import store
 from resolver.errors import NotFound, StoreError
 from resolver.matching import Matcher
+from resolver.review import ReviewView
 
 log = logging.getLogger("resolver.api")
 
@@ -26,7 +27,8 @@ class StoreHandle:
     A batch run builds a new file and renames it over the live one; the handle
     notices (inode / mtime / size change) on the next request and reopens. Each
     request reads through its own ``cursor()`` (DuckDB cursors are thread-safe to
-    use one per thread). Decisions go to the journal beside the file (SQLite).
+    use one per thread), or through the :class:`ReviewView` of the file, built
+    once per file. Decisions go to the journal beside the file (SQLite).
     """
 
     def __init__(self, path: Path) -> None:
@@ -36,6 +38,7 @@ class StoreHandle:
         self._stamp: tuple[int, int, int] | None = None
         self._marker: tuple | None = None
         self._retry = 0.0
+        self._view: ReviewView | None = None
         self.generation = 0
 
     def _current_stamp(self) -> tuple[int, int, int]:
@@ -44,6 +47,10 @@ class StoreHandle:
         except OSError as exc:
             raise StoreError(f"store {self.path} is not readable: {exc}") from exc
         return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def stale(self) -> bool:
+        """Has the file been replaced since it was opened (or was it never opened)?"""
+        return self._con is None or self._current_stamp() != self._stamp
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         stamp = self._current_stamp()
@@ -55,7 +62,7 @@ class StoreHandle:
             # Drop our reference without closing (requests in flight keep their cursors);
             # DuckDB frees the old file's instance once its last cursor is gone, and only
             # then does a new connect see the new file.
-            self._con = None
+            self._con, self._view = None, None
             gc.collect()
             con = store.connect(self.path, read_only=True)
             marker = _marker(con)
@@ -65,8 +72,21 @@ class StoreHandle:
                 self._stamp, self._marker = stamp, marker
                 self.generation += 1
                 log.info("opened store %s (generation %d)", self.path, self.generation)
+            self._view = ReviewView(con)
             self._con = con
             return con
+
+    def view(self) -> ReviewView:
+        """The review view of the current file, up to date with the journal."""
+        self.connection()
+        view = self._view
+        if view is None:  # replaced between the two lines above: once more
+            self.connection()
+            view = self._view
+        if view is None:
+            raise StoreError(f"store {self.path} was replaced during the request")
+        view.sync()
+        return view
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         con = self.connection()
@@ -79,7 +99,7 @@ class StoreHandle:
         with self._lock:
             if self._con is not None:
                 self._con.close()
-                self._con = None
+                self._con, self._view = None, None
 
 
 def _marker(con: duckdb.DuckDBPyConnection) -> tuple:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
-from api.deps import Reviewer, Store, Viewer
+from api.deps import Reviewer, View, Viewer
 from api.schemas import ERRORS, DecisionRequest, ErrorBody, ProposalDetail, ProposalPage
 from resolver import review
 
@@ -24,8 +24,8 @@ Confidence = Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)]
     response_model=ProposalPage,
     responses=ERRORS,
 )
-def list_proposals(
-    con: Store,
+async def list_proposals(
+    view: View,
     who: Viewer,
     object: Literal["customer", "invoice"] | None = None,
     system: Annotated[str | None, Query(max_length=100, examples=["crm"])] = None,
@@ -47,7 +47,7 @@ def list_proposals(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ProposalPage:
     page = review.list_proposals(
-        con,
+        view,
         object=object,
         system=system,
         status=None if status == "any" else status,
@@ -70,8 +70,8 @@ def list_proposals(
     response_model=ProposalDetail,
     responses=ERRORS,
 )
-def get_proposal(proposal_id: ProposalId, con: Store, who: Viewer) -> ProposalDetail:
-    return review.get_proposal(con, proposal_id)
+async def get_proposal(proposal_id: ProposalId, view: View, who: Viewer) -> ProposalDetail:
+    return review.get_proposal(view, proposal_id)
 
 
 @router.post(
@@ -85,10 +85,10 @@ def get_proposal(proposal_id: ProposalId, con: Store, who: Viewer) -> ProposalDe
     responses={**ERRORS, 409: {"model": ErrorBody, "description": "stale version"}},
 )
 def decide(
-    proposal_id: ProposalId, body: DecisionRequest, con: Store, who: Reviewer
+    proposal_id: ProposalId, body: DecisionRequest, view: View, who: Reviewer
 ) -> ProposalDetail:
     return review.decide(
-        con,
+        view,
         proposal_id,
         action=body.action,
         version=body.version,

@@ -93,6 +93,7 @@ class Journal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._cache: tuple[Any, pd.DataFrame] | None = None
+        self._readers = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -107,7 +108,30 @@ class Journal:
         finally:
             db.close()
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's own read connection, kept open (WAL: readers see every commit,
+        of any process, made before their statement starts)."""
+        db = getattr(self._readers, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._readers.db = db
+        return db
+
     # -- decisions ---------------------------------------------------------------
+    def last_decision_id(self) -> int:
+        """The newest decision's id (0 with none): decisions are numbered in order."""
+        row = self._reader().execute("SELECT max(decision_id) FROM decisions").fetchone()
+        return int(row[0] or 0)
+
+    def decision_rows(self, *, after: int = 0) -> list[dict[str, Any]]:
+        """Decisions numbered above ``after``, oldest first, as stored (JSON text)."""
+        cur = self._reader().execute(
+            f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions WHERE decision_id > ? "
+            "ORDER BY decision_id",
+            [after],
+        )
+        return [dict(zip(DECISION_COLUMNS, r, strict=True)) for r in cur.fetchall()]
+
     def append_decision(self, row: dict[str, Any], *, expect: tuple[str, int] | None = None) -> int:
         """Append one decision; with ``expect=(proposal_id, n)`` only if that proposal
         still has exactly n decisions (optimistic concurrency), else Conflict."""

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from resolver.review import decide, list_proposals
+from resolver.review import ReviewView, decide, list_proposals
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
 from resolver.tuning.data import truth_entities
@@ -24,7 +24,9 @@ AGE_BUCKETS = (-math.inf, 7, 30, 90, 365, math.inf)
 AGE_LABELS = ("0-7 days", "8-30 days", "31-90 days", "91-365 days", "over a year")
 
 
-def all_proposals(con: duckdb.DuckDBPyConnection, *, status: str | None = None) -> pd.DataFrame:
+def all_proposals(
+    con: duckdb.DuckDBPyConnection | ReviewView, *, status: str | None = None
+) -> pd.DataFrame:
     """Every proposal of the last run with its live status (open, accepted, ...)."""
     page = list_proposals(con, status=status, sort="id", limit=10**9)
     cols = [
@@ -71,7 +73,8 @@ def simulate_reviewer(
     Returns one row per decision: proposal_id, object, confidence, action.
     """
     entities = {o: truth_entities(truth_dir, o) for o in OBJECTS}
-    open_ = all_proposals(con, status="open")
+    view = ReviewView(con)  # built once: every decision reads through it
+    open_ = all_proposals(view, status="open")
     order = _round_robin_by_band(open_, seed)
     rows = []
     for i in order:
@@ -84,7 +87,7 @@ def simulate_reviewer(
             continue
         action = "accept" if verdict else "reject"
         decide(
-            con,
+            view,
             p["proposal_id"],
             action=action,
             version=p["version"],

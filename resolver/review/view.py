@@ -1,0 +1,117 @@
+"""``ReviewView``: what reviewers read of one published run, held in memory.
+
+Built once per store file (a run replaces the file whole, so nothing in it changes
+until the next run): the proposals index, the records reviewers see beside each
+member, and the golden records. Decisions are the one live part: they come from
+the journal through a :class:`DecisionLog` shared by every view of that journal,
+and :meth:`ReviewView.sync` brings the proposals' status up to date with them.
+At a million customers a view holds about 2 GB, built in some seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
+from resolver.review.decision_log import DecisionLog
+from resolver.review.keyed_rows import KeyedRows
+from resolver.review.proposal_index import OBJECTS, ProposalIndex
+from resolver.store import decisions as store_decisions
+from resolver.store import table_exists
+from resolver.store.schema import canonical_columns
+
+RECORD_TABLE = {"customer": "customers", "invoice": "invoices"}
+# Record fields shown to reviewers beside each member: the canonical values, and
+# for customers the cleaned values the model compared.
+SHOWN = {
+    "customer": [
+        *canonical_columns(CUSTOMER_FIELDS),
+        "full_name_norm",
+        "company_norm",
+        "email_norm",
+        "phone_e164",
+        "address_line",
+    ],
+    "invoice": [*canonical_columns(INVOICE_FIELDS), "invoice_number_norm"],
+}
+MEMBER_COLUMNS = ["record_key", "system", "source_id", "row_hash"]
+
+_logs: dict[Path, DecisionLog] = {}
+_logs_lock = threading.Lock()
+
+
+def decision_log(con: duckdb.DuckDBPyConnection) -> DecisionLog:
+    """The one decision log of the journal beside this store (shared by its views)."""
+    journal = store_decisions.journal_of(con)
+    with _logs_lock:
+        log = _logs.get(journal.path)
+        if log is None or log.journal is not journal:
+            log = _logs[journal.path] = DecisionLog(journal)
+    return log
+
+
+class ReviewView:
+    """Proposals, member records and golden records of the run ``con`` has open."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.objects = [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
+        self.proposals = ProposalIndex(con, self.objects)
+        self.records = {
+            o: KeyedRows(con, RECORD_TABLE[o], "record_key", MEMBER_COLUMNS + SHOWN[o])
+            for o in OBJECTS
+            if table_exists(con, RECORD_TABLE[o])
+        }
+        self.golden = {
+            o: KeyedRows(con, f"{o}_golden", "entity_id", None)
+            for o in OBJECTS
+            if table_exists(con, f"{o}_golden")
+        }
+        self.log = decision_log(con)
+        self._applied = (-1, 0)  # (log epoch, last decision id) the statuses reflect
+        self._lock = threading.Lock()
+        self.sync()
+
+    def sync(self) -> None:
+        """Bring proposal statuses up to date with the journal (any process's writes)."""
+        top = self.log.refresh()
+        if (self.log.epoch, top) == self._applied:
+            return
+        with self._lock:
+            epoch, applied = self._applied
+            if (self.log.epoch, top) == self._applied:
+                return
+            if epoch != self.log.epoch:  # first sync, or the log started over
+                self.proposals.status[:] = 0
+                changed: Any = self.log.decided()
+            else:
+                changed = self.log.changed(applied, top)
+            self.proposals.apply_decisions(self.log, changed)
+            self._applied = (self.log.epoch, top)
+
+    def evidence(self, proposal_id: str) -> str | None:
+        """A proposal's evidence JSON."""
+        i = self.proposals.pos.get(proposal_id)
+        return None if i is None else self.proposals.evidence(i)
+
+    def members(self, obj: str, keys: list[str]) -> list[dict[str, Any]]:
+        rows = self.records.get(obj)
+        return rows.many(keys) if rows is not None else []
+
+    def golden_record(self, obj: str, entity_id: str) -> dict[str, Any]:
+        rows = self.golden.get(obj)
+        row = rows.get(entity_id) if rows is not None else None
+        return golden_fields(row) if row else {}
+
+
+def golden_fields(g: dict[str, Any]) -> dict[str, Any]:
+    """{field: {value, source}} of one golden row."""
+    return {
+        k: {"value": str(v) if hasattr(v, "isoformat") else v, "source": g.get(f"{k}_source")}
+        for k, v in g.items()
+        if not k.endswith("_source") and k not in ("entity_id", "member_count", "systems")
+    }
