@@ -29,10 +29,11 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,12 @@ from resolver.canonical import FIELDS, OBJECTS, TABLES
 from resolver.contracts import Contract
 from resolver.errors import NotFound, Problem, ValidationProblems
 from resolver.linkage.model import Model, load_model
+from resolver.linkage.pair_levels import PairLevels
 from resolver.linkage.rules import LinkageRules, load_rules
+from resolver.linkage.sql_eval import Unsupported
 from resolver.store import table_exists
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOP = 5
 MAX_TOP = 50
@@ -144,6 +149,7 @@ class _ObjectIndex:
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]]  # (columns, sorted hashes, rows)
     tf: dict[str, dict[Any, float]]  # tf column -> value -> term frequency
     score_sql: str
+    levels: PairLevels | None  # the levels in Python (None: some SQL only DuckDB runs)
     prior: float
     prior_source: str
     run_id: int | None
@@ -228,10 +234,10 @@ class Matcher:
         index = self._index(obj)
         _check_record(obj, record)
         contract = _contract_for(index, obj, system) if system else None
-        frame = pd.DataFrame([{k: record.get(k) for k in FIELDS[obj]}], dtype=object)
+        canonical = {k: record.get(k) for k in FIELDS[obj]}
         if obj == "invoice":
-            frame = _invoice_canonical(frame, record)
-        normalized = self._normalize(index, frame, contract, system)
+            canonical = _invoice_canonical(canonical, record)
+        normalized = self._normalize(index, canonical, contract, system)
         return self._score(index, normalized, top=top)
 
     def match_source(
@@ -266,7 +272,8 @@ class Matcher:
                 "the record",
                 [Problem("source_record", "", part.strip()) for part in text.iloc[0].split(";")],
             )
-        normalized = self._normalize(index, canonical.reset_index(drop=True), contract, system)
+        row = {k: _plain(v) for k, v in canonical.iloc[0].to_dict().items()}
+        normalized = self._normalize(index, row, contract, system)
         return self._score(index, normalized, top=top)
 
     def _index(self, obj: str) -> _ObjectIndex:
@@ -277,29 +284,33 @@ class Matcher:
     def _normalize(
         self,
         index: _ObjectIndex,
-        frame: pd.DataFrame,
+        record: dict[str, Any],
         contract: Contract | None,
         system: str | None,
     ) -> dict[str, Any]:
-        from resolver.normalize import normalize_customer_frame, normalize_invoice_frame
-        from resolver.normalize.tax_id import normalize_tax_id_column
+        """The model's columns of one canonical record, normalized as ingest does
+        (one record at a time: the frame normalizers' pandas overhead would be most
+        of a request's cost)."""
+        from resolver.normalize import normalize_customer_record, normalize_invoice_number
+        from resolver.normalize.tax_id import normalize_tax_id
 
+        row = dict(record)
         if index.object == "customer":
-            norm = normalize_customer_frame(
-                frame,
-                phone_region=contract.phone_region if contract else "US",
-                default_country=contract.country if contract else "US",
-                workers=1,
+            row.update(
+                normalize_customer_record(
+                    record,
+                    phone_region=contract.phone_region if contract else "US",
+                    default_country=contract.country if contract else "US",
+                )
             )
-            out = pd.concat([frame, norm], axis=1)
-            out["tax_id_norm"] = normalize_tax_id_column(out["tax_id"])
+            row["tax_id_norm"] = normalize_tax_id(record.get("tax_id"))
             if "first_name_variants" in index.columns:  # as ingest adds it
-                from resolver.normalize.nickname_variants import first_name_variants_column
+                from resolver.normalize.nickname_variants import first_name_variants
 
-                out["first_name_variants"] = first_name_variants_column(out["first_name_norm"])
+                row["first_name_variants"] = first_name_variants(row["first_name_norm"])
         else:
-            out = pd.concat([frame, normalize_invoice_frame(frame)], axis=1)
-        row = {k: _plain(v) for k, v in out.iloc[0].to_dict().items()}
+            row["invoice_number_norm"] = normalize_invoice_number(record.get("invoice_number"))
+        row = {k: _plain(v) for k, v in row.items()}
         row["system"] = system
         if index.object == "invoice":
             row["customer_entity_id"] = self._customer_entity(system, row.get("customer_ref"))
@@ -330,12 +341,8 @@ class Matcher:
         )
         if not len(rows):
             return result
-        scored = self.score_rows(index.object, values, rows, evidence_for=[])
-        order = np.argsort(-scored["match_weight"], kind="stable")[:top]
-        scored["evidence"] = self.score_rows(
-            index.object, values, rows[order], evidence_for=range(len(order))
-        )["evidence"]
-        scored["evidence"] = {int(i): scored["evidence"][k] for k, i in enumerate(order)}
+        scored = self.score_rows(index.object, values, rows, evidence_for=lambda w: top_of(w, top))
+        order = top_of(scored["match_weight"], top)
         cands = []
         data = index.data
         for i in order:
@@ -371,6 +378,7 @@ class Matcher:
         finally:
             cur.close()
         for (_, hashes, rows), h in zip(usable, key_hashes, strict=True):
+            h = np.uint64(h)  # a Python int would make numpy compare the array as objects
             lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
             if hi - lo > MAX_PER_BLOCK:
                 truncated = True
@@ -391,7 +399,8 @@ class Matcher:
         rows: np.ndarray,
         *,
         tf: Mapping[str, Mapping[Any, float]] | None = None,
-        evidence_for: Sequence[int] | None = None,
+        evidence_for: Sequence[int] | Callable[[np.ndarray], Sequence[int]] | None = None,
+        engine: str = "auto",
     ) -> dict[str, Any]:
         """Score the record ``values`` against resolved rows ``rows`` (positions in the
         index): match weight, probability, veto and evidence per row, in ``rows`` order.
@@ -399,25 +408,18 @@ class Matcher:
         ``tf`` replaces the term frequencies (column -> value -> frequency) of the
         resolved records, e.g. to reproduce Splink scoring a small table on its own.
         ``evidence`` maps a position in ``rows`` to its per-comparison evidence, for
-        ``evidence_for`` positions (default: all).
+        ``evidence_for`` positions (default: all; a function of the weights picks them
+        once they are known). ``engine``: "python" evaluates the levels in Python,
+        "sql" in DuckDB, "auto" in Python when every level compiled.
         """
         index = self._index(obj)
         tf = index.tf if tf is None else tf
-        r_table = index.data.take(pa.array(rows, type=pa.int64()))
-        if tf is not index.tf:
-            for c in index.tf:
-                i = r_table.schema.get_field_index(f"tf_{c}")
-                vals = [tf[c].get(v) for v in r_table.column(c).to_pylist()]
-                r_table = r_table.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
-        r_table = r_table.append_column("_pos", pa.array(np.arange(len(rows), dtype=np.int64)))
-        cur = self._cursor()
-        try:
-            cur.register("r_input", r_table)
-            l_values = [values.get(c) for c in index.columns]
-            l_values += [tf[c].get(values.get(c)) for c in index.tf]
-            res = cur.execute(index.score_sql, l_values).fetchnumpy()
-        finally:
-            cur.close()
+        if engine == "python" and index.levels is None:
+            raise ValueError(f"the {obj} model has SQL the Python evaluator does not run")
+        if index.levels is not None and engine != "sql":
+            res = self._levels_python(index, values, rows, tf)
+        else:
+            res = self._levels_sql(index, values, rows, tf)
         n = len(rows)
         weight = np.full(n, _logit2(index.prior))
         parts = []
@@ -441,7 +443,12 @@ class Matcher:
             parts.append((comp, g, w, tf_adj))
         prob = np.exp2(weight) / (1.0 + np.exp2(weight))
         vetoes = [None if v is None or v is pd.NA else str(v) for v in _objects(res["veto"])]
-        wanted = range(n) if evidence_for is None else evidence_for
+        if evidence_for is None:
+            wanted: Sequence[int] = range(n)
+        elif callable(evidence_for):
+            wanted = evidence_for(weight)
+        else:
+            wanted = evidence_for
         evidence = {
             int(i): [
                 Evidence(
@@ -457,6 +464,45 @@ class Matcher:
             "veto": vetoes,
             "evidence": evidence,
         }
+
+    def _levels_python(
+        self,
+        index: _ObjectIndex,
+        values: dict[str, Any],
+        rows: np.ndarray,
+        tf: Mapping[str, Mapping[Any, float]],
+    ) -> dict[str, Any]:
+        assert index.levels is not None
+        rights = index.data.take(pa.array(rows, type=pa.int64())).to_pylist()
+        if tf is index.tf:
+            tf_rights = {c: [r[f"tf_{c}"] for r in rights] for c in index.tf}
+        else:
+            tf_rights = {c: [tf[c].get(r[c]) for r in rights] for c in index.tf}
+        tf_left = {c: tf[c].get(values.get(c)) for c in index.tf}
+        return index.levels.evaluate(values, rights, tf_left, tf_rights)
+
+    def _levels_sql(
+        self,
+        index: _ObjectIndex,
+        values: dict[str, Any],
+        rows: np.ndarray,
+        tf: Mapping[str, Mapping[Any, float]],
+    ) -> dict[str, Any]:
+        r_table = index.data.take(pa.array(rows, type=pa.int64()))
+        if tf is not index.tf:
+            for c in index.tf:
+                i = r_table.schema.get_field_index(f"tf_{c}")
+                vals = [tf[c].get(v) for v in r_table.column(c).to_pylist()]
+                r_table = r_table.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
+        r_table = r_table.append_column("_pos", pa.array(np.arange(len(rows), dtype=np.int64)))
+        cur = self._cursor()
+        try:
+            cur.register("r_input", r_table)
+            l_values = [values.get(c) for c in index.columns]
+            l_values += [tf[c].get(values.get(c)) for c in index.tf]
+            return cur.execute(index.score_sql, l_values).fetchnumpy()
+        finally:
+            cur.close()
 
     def row_of(self, obj: str, record_key: str) -> int:
         """Position of a resolved record in the index (for tests and tools)."""
@@ -548,6 +594,16 @@ def _build_index(
             f"tf_{col}", pa.array([tf[col].get(v) for v in values], type=pa.float64())
         )
     score_sql = _score_sql(columns, types, comparisons, list(tf), rules)
+    try:
+        levels: PairLevels | None = PairLevels(
+            [(c.name, [(lv.gamma, lv.sql) for lv in c.levels]) for c in comparisons],
+            rules.vetoes,
+            columns,
+            types,
+        )
+    except Unsupported as exc:
+        log.info("%s matching scores in DuckDB: %s", obj, exc)
+        levels = None
     return _ObjectIndex(
         object=obj,
         model=model,
@@ -559,6 +615,7 @@ def _build_index(
         blocks=blocks,
         tf=tf,
         score_sql=score_sql,
+        levels=levels,
         prior=prior,
         prior_source=prior_source,
         run_id=None,
@@ -707,12 +764,12 @@ def _value_problems(where: str, record: Mapping[str, Any]) -> list[Problem]:
     return out
 
 
-def _invoice_canonical(frame: pd.DataFrame, record: Mapping[str, Any]) -> pd.DataFrame:
+def _invoice_canonical(canonical: dict[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
     """Parse an invoice's amounts (to cents) and dates the way ingest does."""
-    from resolver.normalize import parse_amount_column, parse_date_column
+    from resolver.normalize import parse_amount, parse_date
 
     problems = []
-    out = frame.copy()
+    out = dict(canonical)
     for name in ("amount", "tax"):
         cents = record.get(f"{name}_cents")
         if cents is not None:
@@ -720,19 +777,15 @@ def _invoice_canonical(frame: pd.DataFrame, record: Mapping[str, Any]) -> pd.Dat
                 problems.append(Problem("record", f"{name}_cents", "must be an integer"))
             out[f"{name}_cents"] = cents
             continue
-        parsed = parse_amount_column(out[name].map(_text), locale="en_US")
-        if parsed["reason"].iloc[0] is not None and out[name].iloc[0] is not None:
-            problems.append(
-                Problem("record", name, f"cannot read amount: {parsed['reason'].iloc[0]}")
-            )
-        out[f"{name}_cents"] = parsed["value"].astype(object).iloc[0]
+        value, reason = parse_amount(_text(out.get(name)), locale="en_US")
+        if reason is not None and out.get(name) is not None:
+            problems.append(Problem("record", name, f"cannot read amount: {reason}"))
+        out[f"{name}_cents"] = value
     for name in ("invoice_date", "due_date", "updated_at"):
-        parsed = parse_date_column(out[name].map(_text), fmt=None)
-        if parsed["reason"].iloc[0] is not None and out[name].iloc[0] is not None:
-            problems.append(
-                Problem("record", name, f"cannot read date: {parsed['reason'].iloc[0]}")
-            )
-        out[name] = parsed["value"].astype(object).iloc[0]
+        value, reason = parse_date(_text(out.get(name)), fmt=None)
+        if reason is not None and out.get(name) is not None:
+            problems.append(Problem("record", name, f"cannot read date: {reason}"))
+        out[name] = value
     if problems:
         raise ValidationProblems("the record", problems)
     return out
@@ -769,6 +822,11 @@ def _objects(arr: Any) -> list[Any]:
     if isinstance(arr, np.ma.MaskedArray):
         return [None if m else v for v, m in zip(arr.data, np.ma.getmaskarray(arr), strict=True)]
     return list(arr)
+
+
+def top_of(weights: np.ndarray, top: int) -> np.ndarray:
+    """Positions of the ``top`` highest weights, highest first (ties: first seen)."""
+    return np.argsort(-weights, kind="stable")[:top]
 
 
 def _logit2(p: float) -> float:

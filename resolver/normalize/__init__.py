@@ -56,6 +56,7 @@ from resolver.normalize.name import (
     normalize_name_parts,
     normalize_name_parts_columns,
 )
+from resolver.normalize.one_record import normalize_customer_record
 from resolver.normalize.phone import (
     PHONE_COLUMNS,
     PhoneResult,
@@ -120,6 +121,7 @@ __all__ = [
     "normalize_name_column",
     "normalize_name_parts",
     "normalize_name_parts_columns",
+    "normalize_customer_record",
     "normalize_phone",
     "normalize_phone_column",
     "normalize_split_address_columns",
