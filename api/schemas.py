@@ -50,6 +50,27 @@ class ProposalSummary(BaseModel):
     run_id: int | None = None
 
 
+class ProposalQuery(BaseModel):
+    """The filters, order and page of ``GET /proposals`` (query parameters)."""
+
+    object: Obj | None = None
+    system: str | None = Field(None, max_length=100, examples=["crm"])
+    status: Literal["open", "accepted", "rejected", "split", "any"] = Field(
+        "open", description="`any` lists every status"
+    )
+    action: Literal["auto_merge", "review", "none"] | None = Field(
+        None, description="suggested action"
+    )
+    kind: Literal["duplicate", "link", "review_pair"] | None = None
+    min_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    max_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    sort: Literal["stake", "confidence", "-confidence", "records", "id"] = Field(
+        "stake", description="stake: money at stake first; confidence: weakest first"
+    )
+    cursor: str | None = Field(None, pattern=r"^[0-9]{1,12}$")
+    limit: int = Field(50, ge=1, le=500)
+
+
 class ProposalPage(BaseModel):
     items: list[ProposalSummary]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page")

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import Reviewer, View, Viewer
-from api.schemas import ERRORS, DecisionRequest, ErrorBody, ProposalDetail, ProposalPage
+from api.schemas import (
+    ERRORS,
+    DecisionRequest,
+    ErrorBody,
+    ProposalDetail,
+    ProposalPage,
+    ProposalQuery,
+)
 from resolver import review
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
 ProposalId = Annotated[str, Path(min_length=1, max_length=200, examples=["P-CUS-0000012"])]
-Confidence = Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)]
 
 
 @router.get(
@@ -25,39 +31,20 @@ Confidence = Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)]
     responses=ERRORS,
 )
 async def list_proposals(
-    view: View,
-    who: Viewer,
-    object: Literal["customer", "invoice"] | None = None,
-    system: Annotated[str | None, Query(max_length=100, examples=["crm"])] = None,
-    status: Annotated[
-        Literal["open", "accepted", "rejected", "split", "any"],
-        Query(description="`any` lists every status"),
-    ] = "open",
-    action: Annotated[
-        Literal["auto_merge", "review", "none"] | None, Query(description="suggested action")
-    ] = None,
-    kind: Literal["duplicate", "link", "review_pair"] | None = None,
-    min_confidence: Confidence = None,
-    max_confidence: Confidence = None,
-    sort: Annotated[
-        Literal["stake", "confidence", "-confidence", "records", "id"],
-        Query(description="stake: money at stake first; confidence: weakest first"),
-    ] = "stake",
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    query: Annotated[ProposalQuery, Query()], view: View, who: Viewer
 ) -> ProposalPage:
     page = review.list_proposals(
         view,
-        object=object,
-        system=system,
-        status=None if status == "any" else status,
-        action=action,
-        kind=kind,
-        min_confidence=min_confidence,
-        max_confidence=max_confidence,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
+        object=query.object,
+        system=query.system,
+        status=None if query.status == "any" else query.status,
+        action=query.action,
+        kind=query.kind,
+        min_confidence=query.min_confidence,
+        max_confidence=query.max_confidence,
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=query.limit,
     )
     return ProposalPage(items=page.items, next_cursor=page.next_cursor)
 

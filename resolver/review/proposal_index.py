@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from resolver.review.decision_log import DecisionLog
 
@@ -159,21 +160,49 @@ class ProposalIndex:
 
     def summary(self, i: int, decisions: int) -> dict[str, Any]:
         """The row at position ``i`` as a list item; ``decisions``: how many it has had."""
-        return {
-            "proposal_id": self.ids[i],
-            "object": OBJECTS[self.object[i]],
-            "kind": KINDS[self.kind[i]],
-            "status": STATUSES[self.status[i]],
-            "version": f"{self.content_version[i]}.{decisions}",
-            "entity_ids": self.entity_ids[i].as_py(),
-            "record_keys": self.record_keys[i].as_py(),
-            "systems": self.systems[i].as_py(),
-            "confidence": _plain_float(self.confidence[i]),
-            "suggested_action": ACTIONS[self.action[i]],
-            "stake_cents": _plain_int(self.stake[i]),
-            "records_affected": _plain_int(self.records[i]),
-            "run_id": self.run_id[i],
-        }
+        return self.summaries([i], [decisions])[0]
+
+    def summaries(self, rows: list[int], decisions: list[int]) -> list[dict[str, Any]]:
+        """List items of the rows at these positions (a column at a time)."""
+        if not rows:
+            return []
+        at = np.asarray(rows, dtype=np.int64)
+        taken = pa.array(at)
+        confidence = self.confidence[at]
+        stake, records = self.stake[at], self.records[at]
+        columns = zip(
+            at.tolist(),
+            self.object[at].tolist(),
+            self.kind[at].tolist(),
+            self.status[at].tolist(),
+            decisions,
+            self.entity_ids.take(taken).to_pylist(),
+            self.record_keys.take(taken).to_pylist(),
+            self.systems.take(taken).to_pylist(),
+            np.where(np.isnan(confidence), None, confidence).tolist(),
+            self.action[at].tolist(),
+            _ints(stake),
+            _ints(records),
+            strict=True,
+        )
+        return [
+            {
+                "proposal_id": self.ids[i],
+                "object": OBJECTS[o],
+                "kind": KINDS[k],
+                "status": STATUSES[st],
+                "version": f"{self.content_version[i]}.{n}",
+                "entity_ids": ents,
+                "record_keys": keys,
+                "systems": systems,
+                "confidence": conf,
+                "suggested_action": ACTIONS[a],
+                "stake_cents": stake_i,
+                "records_affected": rec_i,
+                "run_id": self.run_id[i],
+            }
+            for i, o, k, st, n, ents, keys, systems, conf, a, stake_i, rec_i in columns
+        ]
 
 
 def _codes(values: list[str | None], vocabulary: tuple[str, ...]) -> np.ndarray:
@@ -191,7 +220,6 @@ def _floats(column: Any) -> np.ndarray:
 
 def _system_masks(systems: Any) -> dict[str, np.ndarray]:
     """One boolean array per system: does the proposal involve it."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     flat = systems.flatten()
@@ -224,9 +252,6 @@ def _orders(confidence: np.ndarray, stake: np.ndarray, records: np.ndarray) -> d
     }
 
 
-def _plain_float(v: float) -> float | None:
-    return None if np.isnan(v) else float(v)
-
-
-def _plain_int(v: float) -> int | None:
-    return None if np.isnan(v) else int(v)
+def _ints(values: np.ndarray) -> list[int | None]:
+    """Whole numbers held as floats (NaN for missing) back to ints and None."""
+    return [None if v != v else int(v) for v in values.tolist()]

@@ -66,7 +66,9 @@ def list_proposals(
     filters = Filters(object, system, status, action, kind, min_confidence, max_confidence)
     rows = view.proposals.page(filters, sort, offset, limit)
     index, log = view.proposals, view.log
-    items = [index.summary(i, log.count(index.ids[i])) for i in rows[:limit]]
+    rows = rows[: limit + 1]
+    shown = rows[:limit]
+    items = index.summaries(shown, [log.count(index.ids[i]) for i in shown])
     return Page(items, str(offset + limit) if len(rows) > limit else None)
 
 
