@@ -64,6 +64,7 @@ View = Annotated[ReviewView, Depends(review_view)]
 
 
 async def matcher(state: State) -> Matcher:
+    await _current_store(state)
     return state.get_matcher()
 
 

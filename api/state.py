@@ -121,29 +121,55 @@ class AppState:
     store: StoreHandle
     matcher: Matcher | None = None
     matcher_error: str | None = None
+    matcher_generation: int = -1  # the store generation the matcher was built from
     _matcher_lock: threading.Lock = field(default_factory=threading.Lock)
+    _rebuilding: bool = False
 
     def build_matcher(self) -> None:
-        """Load the matcher from the store (at start-up; again when the run changes)."""
+        """Load the matcher from the store (at start-up, and after a run replaced it)."""
+        generation = self.store.generation
         cur = self.store.cursor()
         try:
-            self.matcher = Matcher.from_store(
+            matcher = Matcher.from_store(
                 cur,
                 rules_dir=self.settings.rules_dir,
                 models_dir=self.settings.models_dir,
                 objects=self.settings.match_objects,
             )
-            self.matcher_error = None
+            self.matcher, self.matcher_error = matcher, None
+            self.matcher_generation = generation
         except Exception as exc:  # the API still serves everything else; /match says why
             log.exception("matcher could not be built")
-            self.matcher, self.matcher_error = None, f"{type(exc).__name__}: {exc}"
+            self.matcher_error = f"{type(exc).__name__}: {exc}"
+            if self.matcher is None or self.matcher_generation != generation:
+                self.matcher = None
         finally:
             cur.close()
 
     def get_matcher(self) -> Matcher:
+        """The matcher; when a run has replaced the store, a new one is built in the
+        background and this one answers (from the run before) until it is ready."""
+        if self.settings.match and self.store.generation != self.matcher_generation:
+            self._rebuild_in_background()
         if self.matcher is None:
             raise NotFound(
                 "matching is not available on this server"
                 + (f": {self.matcher_error}" if self.matcher_error else "")
             )
         return self.matcher
+
+    def _rebuild_in_background(self) -> None:
+        with self._matcher_lock:
+            if self._rebuilding:
+                return
+            self._rebuilding = True
+
+        def rebuild() -> None:
+            try:
+                self.build_matcher()
+                if self.matcher_generation != self.store.generation:
+                    self.matcher_generation = self.store.generation  # tried; don't loop
+            finally:
+                self._rebuilding = False
+
+        threading.Thread(target=rebuild, name="matcher-rebuild", daemon=True).start()

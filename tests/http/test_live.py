@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pandas as pd
@@ -96,9 +97,17 @@ def test_a_new_run_replacing_the_file_is_seen(demo_store, tmp_path) -> None:
         data_dir=demo_store.data_dir,
         models_dir=demo_store.models_dir,
     )
-    with LiveServer(make_app(db, match=False), db) as server, server.client("viewer") as c:
+    record = {"object": "customer", "record": {"first_name": "Ann", "last_name": "Lee"}}
+    with LiveServer(make_app(db), db) as server, server.client("viewer") as c:
         assert c.get("/healthz").json()["run_id"] == 1
         assert c.get("/proposals", params={"limit": 1}).status_code == 200
+        assert c.post("/match", json=record).json()["run_id"] == 1
         os.replace(newer, db)
         assert c.get("/healthz").json()["run_id"] == 2
         assert c.get("/proposals", params={"limit": 1}).json()["items"][0]["run_id"] == 2
+        # the matcher is rebuilt in the background; the old one answers meanwhile
+        deadline = time.monotonic() + 60
+        while (got := c.post("/match", json=record)).json()["run_id"] != 2:
+            assert got.status_code == 200
+            assert time.monotonic() < deadline, "the matcher never moved to the new run"
+            time.sleep(0.2)
