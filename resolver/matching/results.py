@@ -1,0 +1,44 @@
+"""What a match returns: candidates with their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One comparison's outcome for a pair: its level and the weight it adds."""
+
+    comparison: str
+    level: str
+    gamma: int
+    match_weight: float  # log2(m/u) of the level, plus its term-frequency adjustment
+    tf_adjustment: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A resolved record the new record may be, with the model's evidence."""
+
+    record_key: str
+    entity_id: str | None
+    system: str
+    source_id: str
+    match_probability: float
+    match_weight: float
+    veto: str | None
+    evidence: list[Evidence]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    object: str
+    normalized: dict[str, Any]
+    candidates: list[Candidate]
+    candidates_considered: int
+    truncated: bool  # a blocking key had more than MAX_PER_BLOCK records; some were not scored
+    prior: float
+    prior_source: str  # "run" (the last run's estimate) or "model" (the trained prior)
+    model_version: str
+    run_id: int | None
