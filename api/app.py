@@ -16,6 +16,8 @@ from api.state import AppState, StoreHandle
 
 log = logging.getLogger("resolver.api")
 
+SERVE_ENV = "RESOLVER_SERVE_SETTINGS"  # `resolver serve --workers N` passes its arguments here
+
 DESCRIPTION = """
 The merge-review API of resolver: proposals to review and decide, orphans to
 resolve, entities and the crosswalk, and `POST /match` for another system to find
@@ -58,3 +60,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of ``resolver serve --workers N`` (a uvicorn
+    factory): the settings come from ``$RESOLVER_SERVE_SETTINGS``."""
+    import json
+    import os
+
+    args = json.loads(os.environ[SERVE_ENV])
+    return create_app(Settings.load(**args))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -134,6 +136,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         import uvicorn
 
         from api import Settings, SettingsError, create_app
+        from api.app import SERVE_ENV
 
         if args.insecure_dev and args.host not in ("127.0.0.1", "localhost", "::1"):
             raise ResolverError("--insecure-dev serves every caller as admin: localhost only")
@@ -147,7 +150,29 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
             )
         except SettingsError as exc:
             raise ResolverError(str(exc)) from exc
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+        if args.workers < 1:
+            raise ResolverError("--workers must be at least 1")
+        if args.workers == 1:
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+            return 0
+        # several processes: each builds its app from the same (validated) arguments
+        os.environ[SERVE_ENV] = json.dumps(
+            {
+                "db": str(args.db),
+                "keys_file": args.keys,
+                "rules_dir": str(args.rules),
+                "models_dir": str(args.models),
+                "insecure_dev": args.insecure_dev,
+            }
+        )
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            access_log=False,
+        )
         return 0
 
     p = sub.add_parser("serve", help="serve the review API (proposals, orphans, match)")
@@ -161,6 +186,13 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--rules", default="rules", help="rules folder (default: rules)")
     p.add_argument("--models", default="models", help="models folder (default: models)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1); each holds its own copy of the review view "
+        "and matcher in memory",
+    )
     p.add_argument(
         "--insecure-dev",
         action="store_true",

@@ -1,0 +1,74 @@
+"""`resolver serve --workers 2`: two server processes over one store and journal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from api_helpers import KEYS, _free_port, copy_store, headers
+
+
+def test_two_worker_processes_lose_no_decision(demo_store, tmp_path) -> None:
+    """Reviewers race on the same proposals through two worker processes: each
+    proposal is accepted once (201), every other attempt gets 409, and the journal
+    holds exactly the accepted decisions."""
+    from api.keys import hash_key
+
+    db = copy_store(demo_store, tmp_path / "served")
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(
+        "keys:\n"
+        + "".join(
+            f"  - name: {role}-key\n    role: {role}\n    sha256: {hash_key(k)}\n"
+            for role, k in KEYS.items()
+        )
+    )
+    port = _free_port()
+    command = [sys.executable, "-m", "resolver", "serve", "--db", str(db), "--keys", str(keys)]
+    command += ["--port", str(port), "--workers", "2"]
+    log = tmp_path / "server.log"
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, log.read_text()[-2000:]
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).json()["matcher"] == "ready":
+                    break
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+        with httpx.Client(base_url=url, headers=headers("reviewer"), timeout=30) as c:
+            items = c.get("/proposals", params={"limit": 12, "sort": "id"}).json()["items"]
+        assert len(items) == 12
+
+        def decide(item: dict) -> int:
+            with httpx.Client(base_url=url, headers=headers("reviewer"), timeout=30) as c:
+                r = c.post(
+                    f"/proposals/{item['proposal_id']}/decisions",
+                    json={"action": "accept", "version": item["version"]},
+                )
+                return r.status_code
+
+        attempts = [it for it in items for _ in range(4)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            codes = list(pool.map(decide, attempts))
+        assert Counter(codes) == {201: 12, 409: 36}
+        with httpx.Client(base_url=url, headers=headers("viewer"), timeout=30) as c:
+            for it in items:  # every worker sees every decision
+                for _ in range(3):
+                    p = c.get(f"/proposals/{it['proposal_id']}").json()
+                    assert p["status"] == "accepted" and len(p["history"]) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    from resolver.store.journal import Journal, journal_path
+
+    rows = Journal(journal_path(db)).decision_rows()
+    assert Counter(r["proposal_id"] for r in rows) == {it["proposal_id"]: 1 for it in items}
