@@ -114,29 +114,26 @@ def _literal(lit: dict[str, Any]) -> Any:
 
 
 def _and(parts: list[Expr]) -> Expr:
-    def f(env: Env) -> Any:
-        unknown = False
-        for p in parts:
-            v = p(env)
-            if v is False:
-                return False
-            if v is None:
-                unknown = True
-        return None if unknown else True
-
-    return f
+    return _conjunction(parts, decisive=False)
 
 
 def _or(parts: list[Expr]) -> Expr:
+    return _conjunction(parts, decisive=True)
+
+
+def _conjunction(parts: list[Expr], *, decisive: bool) -> Expr:
+    """AND (``decisive=False``: one FALSE decides) or OR (one TRUE decides); else NULL
+    if any part is NULL."""
+
     def f(env: Env) -> Any:
         unknown = False
         for p in parts:
             v = p(env)
-            if v is True:
-                return True
+            if v is decisive:
+                return decisive
             if v is None:
                 unknown = True
-        return None if unknown else False
+        return None if unknown else not decisive
 
     return f
 

@@ -135,24 +135,26 @@ def _row(name, first, last, company, email, phone, address, street, city):
 VALUES = st.one_of(st.none(), st.text(max_size=8))
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    st.lists(
-        st.builds(
-            _row,
-            st.one_of(VALUES, st.sampled_from(["Smith, John", "ACME LLC", "Dr. Jane Doe"])),
-            st.one_of(VALUES, st.sampled_from(["JOHN", "Bob"])),
-            st.one_of(VALUES, st.sampled_from(["Smith Jr.", "Roofing Co"])),
-            VALUES,
-            st.one_of(VALUES, st.sampled_from(["J@GMIAL.COM", "n/a"])),
-            st.one_of(VALUES, st.sampled_from(["(312) 555-1234 x2", "+44 20 7946 0958"])),
-            st.one_of(VALUES, st.sampled_from(["123 Main St, Springfield, IL 62704", "PO Box 1"])),
-            st.one_of(VALUES, st.sampled_from(["9 Elm Drive Apt 2"])),
-            st.one_of(VALUES, st.sampled_from(["Denver"])),
-        ),
-        max_size=15,
-    )
+ROWS = st.lists(
+    st.builds(
+        _row,
+        st.one_of(VALUES, st.sampled_from(["Smith, John", "ACME LLC", "Dr. Jane Doe"])),
+        st.one_of(VALUES, st.sampled_from(["JOHN", "Bob", "  "])),
+        st.one_of(VALUES, st.sampled_from(["Smith Jr.", "Roofing Co"])),
+        VALUES,
+        st.one_of(VALUES, st.sampled_from(["J@GMIAL.COM", "n/a"])),
+        st.one_of(VALUES, st.sampled_from(["(312) 555-1234 x2", "+44 20 7946 0958"])),
+        st.one_of(VALUES, st.sampled_from(["123 Main St, Springfield, IL 62704", "PO Box 1"])),
+        st.one_of(VALUES, st.sampled_from(["9 Elm Drive Apt 2", ":"])),
+        st.one_of(VALUES, st.sampled_from(["Denver"])),
+    ),
+    min_size=1,
+    max_size=15,
 )
+
+
+@settings(max_examples=25, deadline=None)
+@given(ROWS)
 def test_frame_equals_scalars(rows):
     df = pd.DataFrame(
         rows,
@@ -206,24 +208,7 @@ def _frame_rows(df: pd.DataFrame) -> list[dict]:
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    st.lists(
-        st.builds(
-            _row,
-            st.one_of(VALUES, st.sampled_from(["Smith, John", "ACME LLC", "Dr. Jane Doe"])),
-            st.one_of(VALUES, st.sampled_from(["JOHN", "Bob", "  "])),
-            st.one_of(VALUES, st.sampled_from(["Smith Jr.", "Roofing Co"])),
-            VALUES,
-            st.one_of(VALUES, st.sampled_from(["J@GMIAL.COM", "n/a"])),
-            st.one_of(VALUES, st.sampled_from(["(312) 555-1234 x2", "+44 20 7946 0958"])),
-            st.one_of(VALUES, st.sampled_from(["123 Main St, Springfield, IL 62704", "PO Box 1"])),
-            st.one_of(VALUES, st.sampled_from(["9 Elm Drive Apt 2", ":"])),
-            st.one_of(VALUES, st.sampled_from(["Denver"])),
-        ),
-        min_size=1,
-        max_size=15,
-    )
-)
+@given(ROWS)
 def test_one_record_equals_the_frame(rows):
     df = pd.DataFrame(rows)
     for r, expected in zip(rows, _frame_rows(df), strict=True):
