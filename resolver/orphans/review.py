@@ -1,0 +1,184 @@
+"""The orphan list reviewers page through, and their resolutions (decisions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import duckdb
+
+from resolver.canonical import TABLES
+from resolver.errors import InvalidDecision, NotFound
+from resolver.orphans.compute import orphan_decisions
+from resolver.orphans.rules import (
+    RESOLUTIONS,
+)
+from resolver.store import decisions as store_decisions
+from resolver.store.connection import table_exists
+
+MAX_PAGE = 500
+
+
+def get_orphan(con: duckdb.DuckDBPyConnection, orphan_id: str) -> dict[str, Any]:
+    """One orphan of the last published run; NotFound if there is none by that id."""
+    if not table_exists(con, "orphans"):
+        raise NotFound(f"orphan {orphan_id} not found: no run has computed orphans yet")
+    cur = con.execute("SELECT * FROM orphans WHERE orphan_id = ?", [orphan_id])
+    rows = cur.fetchall()
+    if not rows:
+        raise NotFound(f"orphan {orphan_id} not found in the last run; list orphans for ids")
+    names = [c[0] for c in cur.description]
+    return dict(zip(names, rows[0], strict=True))
+
+
+def resolve_orphan(
+    con: duckdb.DuckDBPyConnection,
+    orphan_id: str,
+    *,
+    action: Literal["link", "expected"],
+    reviewer: str,
+    reason: str,
+    record_key: str | None = None,
+) -> int:
+    """Record a reviewer's resolution of an orphan as a decision; return its decision id.
+
+    ``link`` names the record that satisfies the expectation (a record of the
+    orphan's target object and system); ``expected`` says the orphan is fine as it
+    is (``reason`` required). :func:`list_orphans` shows the resolution at once
+    (it overlays decisions on the run's rows); the next run honours the decision
+    (link = must-link for clustering) and records it in the orphans table.
+    """
+    orphan = get_orphan(con, orphan_id)
+    if action not in ("link", "expected"):
+        raise InvalidDecision(f"action must be link or expected, got {action!r}")
+    if not (reviewer or "").strip():
+        raise InvalidDecision("reviewer is required: who resolved the orphan")
+    if action == "expected" and not (reason or "").strip():
+        raise InvalidDecision("reason is required to mark an orphan expected")
+    keys = [orphan["record_key"]]
+    if action == "link":
+        keys.append(_check_link_target(con, orphan, record_key))
+    elif record_key is not None:
+        raise InvalidDecision("expected takes no record_key; use action link to name a record")
+    hashes = _hashes(con, orphan["object"], orphan["target_object"], keys)
+    return store_decisions.append(
+        con,
+        {
+            "object": orphan["object"],
+            "action": action,
+            "record_keys": keys,
+            "record_hashes": hashes,
+            "expectation": orphan["expectation"],
+            "reviewer": reviewer.strip(),
+            "reason": reason,
+        },
+    )
+
+
+def _check_link_target(
+    con: duckdb.DuckDBPyConnection, orphan: Mapping[str, Any], record_key: str | None
+) -> str:
+    if not record_key:
+        raise InvalidDecision(
+            f"link needs record_key: a {orphan['target_object']} of {orphan['target_system']}"
+        )
+    if record_key == orphan["record_key"]:
+        raise InvalidDecision("link needs another record than the orphan itself")
+    table = TABLES[orphan["target_object"]]
+    rows = con.execute(f"SELECT system FROM {table} WHERE record_key = ?", [record_key]).fetchall()
+    if not rows:
+        raise InvalidDecision(
+            f"record {record_key} is not a loaded {orphan['target_object']}; "
+            f"link needs a {orphan['target_object']} of {orphan['target_system']}"
+        )
+    if rows[0][0] != orphan["target_system"]:
+        raise InvalidDecision(
+            f"record {record_key} is in {rows[0][0]}; expectation {orphan['expectation']} "
+            f"needs a {orphan['target_object']} of {orphan['target_system']}"
+        )
+    return record_key
+
+
+def _hashes(
+    con: duckdb.DuckDBPyConnection, obj: str, target_obj: str, keys: list[str]
+) -> dict[str, str]:
+    out = store_decisions.record_hashes(con, obj, keys[:1])
+    if len(keys) > 1:
+        out.update(store_decisions.record_hashes(con, target_obj, keys[1:]))
+    return out
+
+
+def list_orphans(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    object: str | None = None,
+    system: str | None = None,
+    expectation: str | None = None,
+    include_resolved: bool = False,
+    after: str | None = None,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Orphans of the last run by orphan_id, a page at a time: (rows, next cursor or None).
+
+    Pass the returned cursor as ``after`` for the next page; ``limit`` is capped at 500.
+    """
+    if not table_exists(con, "orphans"):
+        return [], None
+    limit = max(1, min(int(limit), MAX_PAGE))
+    con.register("_orphan_decided", orphan_decisions(con))
+    try:
+        cur = con.execute(
+            """
+            WITH o AS (
+                SELECT o.* REPLACE (
+                    CASE d.action WHEN 'expected' THEN 'expected' WHEN 'link' THEN 'linked'
+                         ELSE o.resolution END AS resolution,
+                    coalesce(d.decision_id, o.decision_id) AS decision_id,
+                    coalesce(d.reviewer, o.resolved_by) AS resolved_by,
+                    coalesce(d.reason, o.resolution_reason) AS resolution_reason)
+                FROM orphans o
+                LEFT JOIN _orphan_decided d
+                  ON d.record_key = o.record_key AND d.expectation = o.expectation
+            )
+            SELECT * FROM o
+            WHERE (?::VARCHAR IS NULL OR object = ?)
+              AND (?::VARCHAR IS NULL OR system = ?)
+              AND (?::VARCHAR IS NULL OR expectation = ?)
+              AND (? OR resolution = 'open')
+              AND (?::VARCHAR IS NULL OR orphan_id > ?)
+            ORDER BY orphan_id
+            LIMIT ?
+            """,
+            [
+                object,
+                object,
+                system,
+                system,
+                expectation,
+                expectation,
+                include_resolved,
+                after,
+                after,
+                limit + 1,
+            ],
+        )
+        names = [c[0] for c in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.unregister("_orphan_decided")
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, rows[-1]["orphan_id"]
+    return rows, None
+
+
+def orphan_counts(con: duckdb.DuckDBPyConnection, *, prefix: str = "") -> dict[str, dict[str, int]]:
+    """expectation -> {open, expected, linked} counts of ``{prefix}orphans``."""
+    if not table_exists(con, f"{prefix}orphans"):
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for exp, res, n in con.execute(
+        f"SELECT expectation, resolution, count(*) FROM {prefix}orphans GROUP BY ALL ORDER BY ALL"
+    ).fetchall():
+        out.setdefault(exp, dict.fromkeys(RESOLUTIONS, 0))[res] = int(n)
+    return out
