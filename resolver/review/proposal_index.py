@@ -46,16 +46,15 @@ class ProposalIndex:
             "proposal_id, object, kind, entity_ids, record_keys, systems, confidence, "
             "suggested_action, stake_cents, records_affected, version, members_key, run_id"
         )
-        union = " UNION ALL ".join(f"SELECT {cols} FROM {o}_proposals" for o in objects)
-        t = con.sql(f"SELECT * FROM ({union or 'SELECT NULL WHERE FALSE'}) ORDER BY proposal_id")
-        t = t.to_arrow_table() if objects else None
-        n = t.num_rows if t is not None else 0
-        self.size = n
-        if t is None:
+        if not objects:  # no run has proposed anything yet
+            self.size = 0
             self.ids: list[str] = []
             self.pos: dict[str, int] = {}
             self._empty_arrays()
             return
+        union = " UNION ALL ".join(f"SELECT {cols} FROM {o}_proposals" for o in objects)
+        t = con.sql(f"SELECT * FROM ({union}) ORDER BY proposal_id").to_arrow_table()
+        n = self.size = t.num_rows
         self.ids = t.column("proposal_id").to_pylist()
         self.pos = dict(zip(self.ids, range(n), strict=True))
         self.object = _codes(t.column("object").to_pylist(), OBJECTS)
