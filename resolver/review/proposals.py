@@ -21,7 +21,6 @@ import duckdb
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
 from resolver.review.view import ReviewView
-from resolver.store import decisions as store_decisions
 
 Action = Literal["accept", "reject", "split", "undo"]
 Source = ReviewView | duckdb.DuckDBPyConnection
@@ -169,9 +168,7 @@ def decide(
         row = _decision_row(current, action, reviewer, reason, groups)
         row["proposal_id"] = proposal_id
         try:
-            store_decisions.journal_of(view.con).append_decision(
-                row, expect=(proposal_id, len(current["history"]))
-            )
+            view.log.journal.append_decision(row, expect=(proposal_id, len(current["history"])))
         except Conflict as exc:  # another process decided between our read and our write
             raise Conflict(str(exc), get_proposal(view, proposal_id)) from exc
         return get_proposal(view, proposal_id)
