@@ -61,8 +61,8 @@ class StoreHandle:
                 return self._con
             # Drop our reference without closing (requests in flight keep their cursors);
             # DuckDB frees the old file's instance once its last cursor is gone, and only
-            # then does a new connect see the new file.
-            self._con, self._view = None, None
+            # then does a new connect see the new file. (The view holds no connection.)
+            self._con = None
             gc.collect()
             con = store.connect(self.path, read_only=True)
             marker = _marker(con)
@@ -72,7 +72,8 @@ class StoreHandle:
                 self._stamp, self._marker = stamp, marker
                 self.generation += 1
                 log.info("opened store %s (generation %d)", self.path, self.generation)
-            self._view = ReviewView(con)
+                self._view = None
+                self._view = ReviewView(con)  # seconds on a large store, once per file
             self._con = con
             return con
 
@@ -80,11 +81,8 @@ class StoreHandle:
         """The review view of the current file, up to date with the journal."""
         self.connection()
         view = self._view
-        if view is None:  # replaced between the two lines above: once more
-            self.connection()
-            view = self._view
         if view is None:
-            raise StoreError(f"store {self.path} was replaced during the request")
+            raise StoreError(f"store {self.path} could not be read; retry")
         view.sync()
         return view
 

@@ -58,7 +58,7 @@ class ReviewView:
     """Proposals, member records and golden records of the run ``con`` has open."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
+        # everything is read now: the view keeps no hold on the connection or its file
         self.objects = [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
         self.proposals = ProposalIndex(con, self.objects)
         self.records = {
