@@ -41,23 +41,33 @@ def _assert_same(got, want) -> None:
     pd.testing.assert_frame_equal(got[1], want[1], check_dtype=False)
 
 
-# every character that changes how a CSV line splits or strips, and some that do not
-_CELLS = st.text(alphabet='ab ,"\n\r\t\u00a0\u2028é;', max_size=8)
+# every character that changes how a CSV line splits or strips, and some that do not;
+# plain cells too, so that most files keep their shape and take the fast path
+_CELLS = st.text(alphabet="ab ,;|'\"\n\r\t\u00a0\u2028é", max_size=6) | st.text(
+    alphabet="ab \u00a0é", max_size=4
+)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    body=st.lists(_CELLS, max_size=12),
+    rows=st.lists(
+        st.lists(_CELLS, min_size=3, max_size=3) | st.lists(_CELLS, max_size=4), max_size=6
+    ),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    quotechar=st.sampled_from(['"', "'"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
     bom=st.booleans(),
     encoding=st.sampled_from(["utf-8", "utf-8-sig"]),
 )
-def test_fast_csv_reading_matches_the_csv_module(body, bom, encoding) -> None:
-    text = "id,name,city\n" + ",".join(body)
-    raw = ("\ufeff" if bom else "") + text
+def test_fast_csv_reading_matches_the_csv_module(
+    rows, delimiter, quotechar, newline, bom, encoding
+) -> None:
+    lines = [delimiter.join(["id", "name", "city"])] + [delimiter.join(r) for r in rows]
+    raw = ("\ufeff" if bom else "") + newline.join(lines)
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / "s.csv"
         file.write_bytes(raw.encode("utf-8"))
-        contract = _contract(file, encoding=encoding)
+        contract = _contract(file, encoding=encoding, delimiter=delimiter, quotechar=quotechar)
         with pytest.MonkeyPatch.context() as mp:
             want = _reference(contract, mp)
         _assert_same(read_source(contract), want)
