@@ -90,8 +90,9 @@ def _ingest_one(
     stages: dict[str, str],
     progress: Progress,
 ) -> SourceLoad:
-    with progress.stage(f"read {contract.system}/{contract.object}", total=None, unit="files"):
+    with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
         raw, bad_shape = read_source(contract)
+        done(1)
     n = len(raw) + len(bad_shape)
     with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
         canonical, problems = _map_and_check(contract, raw)
