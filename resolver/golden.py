@@ -50,6 +50,10 @@ GOLDEN_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+# a member's position in tie-break order sits in the low bits of its key (2^40 records)
+_POSITION_BITS = 40
+
+
 @dataclass(frozen=True)
 class Survivorship:
     prefer: dict[str, tuple[str, ...]]  # object -> default system order
@@ -105,6 +109,11 @@ def golden_sql(obj: str, members_sql: str, rules: Survivorship) -> str:
     """SQL for one golden row per entity from ``members_sql`` (record columns + entity_id).
 
     Every chosen value has a ``<field>_source`` column: the record key it came from.
+
+    The tie-break after the system rank (most recent, most complete, smallest record
+    key) is the same for every field: one sort numbers the members in that order
+    (``_pos``), and each field's key is its system rank in the high bits above it, so
+    every choice is an ``arg_min`` over one BIGINT rather than over a struct.
     """
     fields = GOLDEN_FIELDS[obj]
     completeness = " + ".join(f"({expr} IS NOT NULL)::INT" for expr in fields.values())
@@ -118,10 +127,7 @@ def golden_sql(obj: str, members_sql: str, rules: Survivorship) -> str:
             if order
             else "0"
         )
-        key = (
-            f"struct_pack(r := {rank}, t := -coalesce(epoch(m.updated_at), 0), "
-            f"c := -({completeness}), k := m.record_key)"
-        )
+        key = f"(({rank})::BIGINT << {_POSITION_BITS}) + m._pos"
         parts.append(f"arg_min({expr}, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}")
         parts.append(
             f"arg_min(m.record_key, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}_source"
@@ -132,6 +138,11 @@ SELECT m.entity_id,
        count(*) AS member_count,
        list(DISTINCT m.system ORDER BY m.system) AS systems,
        {cols}
-FROM ({members_sql}) m
+FROM (
+    SELECT m.*,
+           row_number() OVER (ORDER BY coalesce(epoch(m.updated_at), 0) DESC,
+                                       ({completeness}) DESC, m.record_key) AS _pos
+    FROM ({members_sql}) m
+) m
 GROUP BY m.entity_id
 """

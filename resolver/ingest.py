@@ -7,7 +7,6 @@ reason naming file, row and column: rows read = rows loaded + rows rejected.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from resolver.normalize import (
 from resolver.normalize.nickname_variants import first_name_variants_column
 from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.progress import Progress
+from resolver.source_files import read_source, rows_as_json
 from resolver.store import schema
 
 
@@ -90,7 +90,9 @@ def _ingest_one(
     stages: dict[str, str],
     progress: Progress,
 ) -> SourceLoad:
-    raw, bad_shape = read_source(contract)
+    with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
+        raw, bad_shape = read_source(contract)
+        done(1)
     n = len(raw) + len(bad_shape)
     with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
         canonical, problems = _map_and_check(contract, raw)
@@ -142,49 +144,6 @@ def _ingest_one(
         ],
     )
     return load
-
-
-def read_source(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read a source as text: (rows, rows whose field count does not match the header).
-
-    Both frames carry ``_row`` (1-based data row). Values are stripped strings or None.
-    """
-    if contract.is_parquet:
-        df = pd.read_parquet(contract.file)
-        df = df.astype(object).where(df.notna(), None)
-        df = df.map(lambda v: v if v is None or isinstance(v, str) else str(v))
-        bad = pd.DataFrame(columns=["_row", "_line", "_fields"])
-    else:
-        df, bad = _read_csv(contract)
-    df.insert(0, "_row", np.arange(1, len(df) + 1, dtype=np.int64))
-    if len(bad):
-        # bad-shape rows keep their own position; renumber good rows around them
-        all_rows = np.arange(1, len(df) + len(bad) + 1, dtype=np.int64)
-        good_rows = np.setdiff1d(all_rows, bad["_row"].to_numpy())
-        df["_row"] = good_rows
-    for col in df.columns[1:]:
-        s = df[col]
-        df[col] = s.where(s.isna(), s.astype(str).str.strip()).replace("", None)
-    return df, bad
-
-
-def _read_csv(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
-    opts = contract.csv_options
-    rows: list[list[str]] = []
-    bad: list[tuple[int, int, int]] = []
-    with contract.file.open(encoding=opts.get("encoding", "utf-8-sig"), newline="") as fh:
-        reader = csv.reader(
-            fh, delimiter=opts.get("delimiter", ","), quotechar=opts.get("quotechar", '"')
-        )
-        header = next(reader, [])
-        width = len(header)
-        for i, rec in enumerate(reader, start=1):
-            if len(rec) == width:
-                rows.append(rec)
-            elif rec:  # blank lines are not rows
-                bad.append((i, reader.line_num, len(rec)))
-    df = pd.DataFrame(rows, columns=header, dtype=object)
-    return df, pd.DataFrame(bad, columns=["_row", "_line", "_fields"])
 
 
 def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -263,7 +222,7 @@ def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame,
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
     out["row_hash"] = None  # computed by DuckDB at insert, over the canonical values
     source_cols = [c for c in raw.columns if c != "_row"]
-    out["raw"] = _rows_as_json(raw[source_cols])
+    out["raw"] = rows_as_json(raw[source_cols])
     out["issues"] = _joined(issues, raw.index)
     text = _joined(problems, raw.index)
     return out, text
@@ -336,12 +295,6 @@ def _strptime(fmt: str) -> str | None:
     return None if fmt.lower() in ("iso", "auto", "") else fmt
 
 
-def _rows_as_json(df: pd.DataFrame) -> list[str]:
-    if df.empty:
-        return []
-    return df.to_json(orient="records", lines=True, force_ascii=False).splitlines()
-
-
 def _rejects_frame(
     contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_shape: pd.DataFrame
 ) -> pd.DataFrame:
@@ -357,7 +310,7 @@ def _rejects_frame(
             "source_id": raw[contract.id_column],
             "column_name": first_col,
             "reason": f"{file}: row " + raw["_row"].astype(str) + ": " + problems,
-            "raw": _rows_as_json(raw[[c for c in raw.columns if c != "_row"]]),
+            "raw": rows_as_json(raw[[c for c in raw.columns if c != "_row"]]),
             "reason_kind": kind,
         }
     )

@@ -191,9 +191,11 @@ def run_batch(
         tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
         extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
         extra.append(store_runs.complete_run_sql(run_id, started_at, summary.as_dict()))
-        store.publish(con, tables, extra_sql=extra)
-        store.finish_building(con, db_path)
-        con = None
+        # timed, though after the summary stored with the run was written
+        with progress.stage("publish", total=None, unit="steps"):
+            store.publish(con, tables, extra_sql=extra)
+            store.finish_building(con, db_path)
+            con = None
     except BaseException as exc:
         store.abandon_building(con, db_path)
         journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
@@ -244,7 +246,8 @@ def _link_all(
             _stage_empty(con, obj, setup.survivorship)
             results[obj], numbers[obj] = ObjectResult(), store_runs.next_entity_number(con, obj)
             continue
-        table = con.sql(input_sql(obj, rules)).to_arrow_table()
+        with progress.stage(f"input {obj}", total=None, unit="steps"):
+            table = con.sql(input_sql(obj, rules)).to_arrow_table()
         if retrain:
             models[obj] = train_model(table, rules, progress=progress)
             save_model(models[obj], models_dir)
@@ -311,18 +314,22 @@ def _link_object(
     result = ObjectResult(records=table.num_rows, model=model.version)
     scored = score_pairs(table, model, rules, progress=progress)
     result.prior, result.pairs_scored = scored.prior, scored.comparisons_scored
-    store_runs.write_stage(con, f"{obj}_pairs_raw", scored.pairs)
-    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
-    con.execute(
-        f"CREATE TABLE stage_{obj}_pairs AS SELECT *, {band_sql(rules)} AS band "
-        f"FROM stage_{obj}_pairs_raw"
-    )
-    con.execute(f"DROP TABLE stage_{obj}_pairs_raw")
-    counts = con.execute(
-        f"SELECT count(*), count(*) FILTER (band = 'auto_link'), "
-        f"count(*) FILTER (band = 'review'), count(*) FILTER (veto IS NOT NULL) "
-        f"FROM stage_{obj}_pairs"
-    ).fetchall()[0]
+    with progress.stage(f"pairs {obj}", total=None, unit="steps"):
+        con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
+        con.register("_scored_pairs", scored.pairs)
+        try:  # written once, banded on the way in
+            con.execute(
+                f"CREATE TABLE stage_{obj}_pairs AS SELECT *, {band_sql(rules)} AS band "
+                "FROM _scored_pairs"
+            )
+        finally:
+            con.unregister("_scored_pairs")
+        del scored
+        counts = con.execute(
+            f"SELECT count(*), count(*) FILTER (band = 'auto_link'), "
+            f"count(*) FILTER (band = 'review'), count(*) FILTER (veto IS NOT NULL) "
+            f"FROM stage_{obj}_pairs"
+        ).fetchall()[0]
     result.pairs_kept, result.auto_links, result.review_pairs, result.vetoed_pairs = counts
 
     with progress.stage(f"cluster {obj}", total=None, unit="steps"):

@@ -46,6 +46,13 @@ AGREEMENT_FIELDS = {
     "invoice": {"status": "high"},
 }
 STALE_FIELDS = ("email_norm", "phone_e164", "address_line", "status")
+# the record columns the checks over linked pairs read (agreement, amounts, branch, stale)
+_PAIR_CHECK_COLUMNS = {
+    "customer": tuple(dict.fromkeys([*AGREEMENT_FIELDS["customer"], *STALE_FIELDS, "updated_at"])),
+    "invoice": tuple(
+        dict.fromkeys([*AGREEMENT_FIELDS["invoice"], "amount_cents", "tax_cents", "branch"])
+    ),
+}
 
 
 def check(
@@ -163,15 +170,12 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
 def _cross_pairs_sql(con: duckdb.DuckDBPyConnection, p: str, obj: str) -> str:
     """Every pair of records of one entity in two systems, system a < system b.
 
-    Columns: entity_id, sys_a, sys_b, key_a, key_b, then each record column of a
-    as is and of b prefixed ``b_``.
+    Columns: entity_id, sys_a, sys_b, key_a, key_b, then each column the pair checks
+    read (``_PAIR_CHECK_COLUMNS``) of a as is and of b prefixed ``b_``.
     """
     table = f"{p}{TABLES[obj]}"
-    cols = [
-        r[0]
-        for r in con.execute(f"DESCRIBE {table}").fetchall()
-        if r[0] not in ("record_key", "system", "raw")
-    ]
+    present = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    cols = [c for c in _PAIR_CHECK_COLUMNS[obj] if c in present]
     a_cols = ", ".join(f"a.{c}" for c in cols)
     b_cols = ", ".join(f"b.{c} AS b_{c}" for c in cols)
     return f"""
@@ -305,7 +309,7 @@ def _branch_dropped(
         ex = _rows(
             con,
             f"SELECT key_a, branch AS value_a, key_b, b_branch AS value_b FROM _xp "
-            f"WHERE sys_a = ? AND sys_b = ? AND {dropped} ORDER BY key_a LIMIT {MAX_EXAMPLES}",
+            f"WHERE sys_a = ? AND sys_b = ? AND {dropped} ORDER BY key_a, key_b LIMIT {MAX_EXAMPLES}",
             [a, b],
         )
         out.append(
@@ -353,7 +357,7 @@ def _stale(
                 ex = _rows(
                     con,
                     "SELECT older_key, newer_key FROM _stale WHERE older = ? AND newer = ? "
-                    f"ORDER BY older_key LIMIT {MAX_EXAMPLES}",
+                    f"ORDER BY older_key, newer_key LIMIT {MAX_EXAMPLES}",
                     [older, newer],
                 )
                 out.append(
