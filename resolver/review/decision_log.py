@@ -38,25 +38,32 @@ class DecisionLog:
         self.epoch = 0  # counts restarts from an empty mirror
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._in_force: dict[str, InForce | None] = {}
-        self._changes: list[tuple[int, str]] = []  # (decision_id, proposal_id), in order
+        self._change_ids: list[int] = []  # decision ids on proposals, in order
+        self._change_pids: list[str] = []  # and the proposal each concerns
 
     def refresh(self) -> int:
         """Catch up with the journal; return the id of the newest decision seen."""
-        top = self.journal.last_decision_id()
-        if top == self.last_id:
-            return top
+        if self.journal.last_decision_id() == self.last_id:
+            return self.last_id
         with self._lock:
+            # read again under the lock: a value read before another thread caught up
+            # is older than last_id, and must not pass for a replaced journal
+            top = self.journal.last_decision_id()
             if top < self.last_id:  # a journal replaced by an older one: start over
-                self._history, self._in_force, self._changes = {}, {}, []
+                self._history, self._in_force = {}, {}
+                self._change_ids, self._change_pids = [], []
                 self.last_id = 0
                 self.epoch += 1
+            if top == self.last_id:
+                return top
             for row in self.journal.decision_rows(after=self.last_id):
                 entry = history_entry(row)
                 pid = row["proposal_id"]
                 if pid:
                     self._history.setdefault(pid, []).append(entry)
                     self._in_force[pid] = _in_force(self._history[pid])
-                    self._changes.append((entry["decision_id"], pid))
+                    self._change_ids.append(entry["decision_id"])
+                    self._change_pids.append(pid)
                 self.last_id = max(self.last_id, entry["decision_id"])
             return self.last_id
 
@@ -79,9 +86,9 @@ class DecisionLog:
 
     def changed(self, after: int, upto: int) -> set[str]:
         """Proposal ids with a decision numbered in ``(after, upto]``."""
-        ids = [d for d, _ in self._changes]
+        ids = self._change_ids
         lo, hi = bisect.bisect_right(ids, after), bisect.bisect_right(ids, upto)
-        return {pid for _, pid in self._changes[lo:hi]}
+        return set(self._change_pids[lo:hi])
 
 
 def history_entry(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ store file) or a store connection (a view is then built for the call).
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,10 +20,11 @@ import duckdb
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
 from resolver.review.view import ReviewView
+from resolver.store.fair_lock import FairLock
 
 Action = Literal["accept", "reject", "split", "undo"]
 Source = ReviewView | duckdb.DuckDBPyConnection
-_WRITE_LOCK = threading.Lock()  # one writer path: decisions are checked and appended under it
+_WRITE_LOCK = FairLock()  # one writer path, first come first served: check, then append
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,9 @@ class ReviewView:
             return
         with self._lock:
             epoch, applied = self._applied
-            if (self.log.epoch, top) == self._applied:
-                return
+            top = max(top, self.log.last_id)  # what the log holds now, never older
+            if epoch == self.log.epoch and applied >= top:
+                return  # another thread got here first
             if epoch != self.log.epoch:  # first sync, or the log started over
                 self.proposals.status[:] = 0
                 changed: Any = self.log.decided()

@@ -131,3 +131,45 @@ def test_a_store_without_proposals(tmp_path: Path) -> None:
             get_proposal(view, "P-CUS-0000001")
     finally:
         con.close()
+
+
+def test_concurrent_readers_catch_up_without_starting_over(tmp_path: Path) -> None:
+    """Threads refreshing while another appends: no refresh mistakes a value read
+    before another thread caught up for a replaced journal (which would reread
+    everything), and the mirror ends equal to the journal."""
+    import threading
+
+    from resolver.review.decision_log import DecisionLog
+
+    journal = Journal(tmp_path / "j.sqlite")
+    log = DecisionLog(journal)
+    done = threading.Event()
+
+    def write() -> None:
+        for i in range(300):
+            journal.append_decision(
+                {
+                    "object": "customer",
+                    "action": "accept",
+                    "record_keys": ["a", "b"],
+                    "proposal_id": f"P-{i % 40}",
+                    "reviewer": "w",
+                }
+            )
+        done.set()
+
+    def read() -> None:
+        while not done.is_set():
+            log.refresh()
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    writer = threading.Thread(target=write)
+    for t in [*readers, writer]:
+        t.start()
+    for t in [writer, *readers]:
+        t.join(timeout=60)
+    log.refresh()
+    assert log.epoch == 0
+    assert log.last_id == 300
+    assert sum(log.count(f"P-{i}") for i in range(40)) == 300
+    assert log.changed(0, 300) == {f"P-{i}" for i in range(40)}
