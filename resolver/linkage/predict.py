@@ -111,7 +111,8 @@ def score_table(
     try:
         for col in tf_columns(model):
             if tf_tables and col in tf_tables:
-                linker.table_management.register_term_frequency_lookup(tf_tables[col], col)
+                lookup = sdf.db_api.register(tf_tables[col], table_name=f"tf_lookup_{col}")
+                linker.table_management.register_term_frequency_lookup(lookup, col)
             else:
                 linker.table_management.compute_tf_table(col)
         return linker.inference.predict_within(

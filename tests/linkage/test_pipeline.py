@@ -19,7 +19,7 @@ from resolver import store
 from resolver.evaluate import evaluate
 from resolver.fixtures import DemoStore
 from resolver.linkage.model import load_model
-from resolver.linkage.predict import score_table
+from resolver.linkage.predict import score_table, tf_columns
 from resolver.linkage.rules import load_rules
 from resolver.pipeline import run_batch
 from resolver.store import runs
@@ -266,3 +266,30 @@ def test_the_committed_model_loads_and_scores(obj: str) -> None:
     p = {(r.record_key_l, r.record_key_r): r.match_probability for r in scored.itertuples()}
     assert p[("a", "b")] > 0.99
     assert p[("a", "c")] < 0.01
+
+
+def test_score_table_takes_term_frequency_lookups() -> None:
+    """``tf_tables``: the table's own frequencies give Splink's own answer; a value
+    declared common weighs less when two records share it."""
+    rules = load_rules("rules", "customer")
+    model = load_model("models", rules)
+    col = "email_norm"
+    assert col in tf_columns(model)
+    base = {"first_name_norm": "ann", "last_name_norm": "lee", "email_norm": "ann@x.com"}
+    rows = [{**base, "record_key": "a"}, {**base, "record_key": "b"}]
+    rows += [{"email_norm": f"p{i}@y.com", "record_key": f"z{i:03d}"} for i in range(50)]
+    table = pd.DataFrame(rows)
+    for c in rules.input_columns():
+        if c not in table:
+            table[c] = None
+    own = table[col].value_counts() / table[col].notna().sum()
+    lookup = own.rename(f"tf_{col}").rename_axis(col).reset_index()
+    pair = ["l.record_key = 'a' AND r.record_key = 'b'"]
+    plain = score_table(table, model, blocking_rules=pair)
+    same = score_table(table, model, blocking_rules=pair, tf_tables={col: lookup})
+    assert same.match_weight.iloc[0] == pytest.approx(plain.match_weight.iloc[0], abs=1e-9)
+    common = lookup.assign(
+        **{f"tf_{col}": lambda d: d[f"tf_{col}"].where(d[col] != "ann@x.com", 0.5)}
+    )
+    weaker = score_table(table, model, blocking_rules=pair, tf_tables={col: common})
+    assert weaker.match_weight.iloc[0] < plain.match_weight.iloc[0] - 1
