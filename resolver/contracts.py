@@ -89,9 +89,7 @@ def load_contracts(rules_dir: Path | str, *, data_dir: Path | str | None = None)
     the contract's folder. Checks that each file exists and has the mapped columns.
     Raises ContractError with every problem at once.
     """
-    rules_dir = Path(rules_dir)
-    folder = rules_dir / "sources" if (rules_dir / "sources").is_dir() else rules_dir
-    paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    folder, paths = contract_paths(rules_dir)
     if not paths:
         raise ContractError(
             [
@@ -103,7 +101,7 @@ def load_contracts(rules_dir: Path | str, *, data_dir: Path | str | None = None)
     problems: list[Problem] = []
     contracts = []
     for path in paths:
-        contract = _parse_contract(path, data_dir=data_dir, problems=problems)
+        contract = parse_contract(path, data_dir=data_dir, problems=problems)
         if contract is not None:
             contracts.append(contract)
     seen: dict[tuple[str, str], Path] = {}
@@ -126,9 +124,18 @@ def load_contracts(rules_dir: Path | str, *, data_dir: Path | str | None = None)
     return contracts
 
 
-def _parse_contract(
+def contract_paths(rules_dir: Path | str) -> tuple[Path, list[Path]]:
+    """The contracts' folder (``rules_dir/sources``, else ``rules_dir``) and its files."""
+    rules_dir = Path(rules_dir)
+    folder = rules_dir / "sources" if (rules_dir / "sources").is_dir() else rules_dir
+    return folder, sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+
+
+def parse_contract(
     path: Path, *, data_dir: Path | str | None, problems: list[Problem]
 ) -> Contract | None:
+    """One contract file, or None with what is wrong appended to ``problems``. The
+    source file itself is not opened (``load_contracts`` checks it)."""
     where = str(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))

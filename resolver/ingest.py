@@ -95,7 +95,7 @@ def _ingest_one(
         done(1)
     n = len(raw) + len(bad_shape)
     with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
-        canonical, problems = _map_and_check(contract, raw)
+        canonical, problems = map_to_canonical(contract, raw)
         ok = problems.isna().to_numpy()
         loaded = canonical.loc[ok].copy()
         if contract.object == "customer":
@@ -146,7 +146,7 @@ def _ingest_one(
     return load
 
 
-def _map_and_check(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Map source columns to canonical fields; return it and one problem text per row."""
     kinds = FIELDS[contract.object]
     out = pd.DataFrame(index=raw.index)

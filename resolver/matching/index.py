@@ -277,14 +277,12 @@ def _tf_columns(model: Model) -> list[str]:
 
 def source_contracts(rules_dir: Path | str, obj: str) -> dict[str, Contract]:
     """The rules' source contracts of ``obj`` by system, without reading the source files."""
-    from resolver.contracts import _parse_contract
+    from resolver.contracts import contract_paths, parse_contract
 
-    rules_dir = Path(rules_dir)
-    folder = rules_dir / "sources" if (rules_dir / "sources").is_dir() else rules_dir
     out = {}
     problems: list[Problem] = []
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-        c = _parse_contract(path, data_dir=None, problems=problems)
+    for path in contract_paths(rules_dir)[1]:
+        c = parse_contract(path, data_dir=None, problems=problems)
         if c is not None and c.object == obj:
             out[c.system] = c
     return out

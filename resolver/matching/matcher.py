@@ -153,7 +153,7 @@ class Matcher:
         self, system: str, obj: str, source_record: Mapping[str, Any], *, top: int = DEFAULT_TOP
     ) -> MatchResult:
         """Top candidates for a record as ``system``'s export has it (its contract's columns)."""
-        from resolver.ingest import _map_and_check
+        from resolver.ingest import map_to_canonical
 
         index = self._index(obj)
         contract = contract_for(index, obj, system)
@@ -175,7 +175,7 @@ class Matcher:
             raw[contract.id_column] = "(new)"  # a new record may have no id yet
         raw_frame = pd.DataFrame([raw], dtype=object)
         raw_frame.insert(0, "_row", np.array([1], dtype=np.int64))
-        canonical, text = _map_and_check(contract, raw_frame)
+        canonical, text = map_to_canonical(contract, raw_frame)
         if isinstance(text.iloc[0], str) and text.iloc[0]:
             raise ValidationProblems(
                 "the record",
