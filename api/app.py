@@ -15,6 +15,7 @@ from api.settings import Settings
 from api.state import AppState, StoreHandle
 
 log = logging.getLogger("resolver.api")
+say = logging.getLogger("uvicorn.error")  # what uvicorn prints at start-up, beside its own lines
 
 SERVE_ENV = "RESOLVER_SERVE_SETTINGS"  # `resolver serve --workers N` passes its arguments here
 
@@ -36,12 +37,30 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state: AppState = app.state.resolver
-        state.store.connection()  # fail fast on a missing or foreign store
-        if settings.match:
-            import anyio
+        import time
 
+        import anyio
+
+        state: AppState = app.state.resolver
+        started = time.perf_counter()
+        say.info("reading %s into memory (a million records take about 10 s) ...", settings.db)
+        # fail fast on a missing or foreign store
+        await anyio.to_thread.run_sync(state.store.connection)
+        view = state.store.view()
+        say.info(
+            "review view ready in %.1f s: %s proposals, %s records",
+            time.perf_counter() - started,
+            f"{view.proposals.size:,}",
+            f"{sum(len(r) for r in view.records.values()):,}",
+        )
+        if settings.match:
+            started = time.perf_counter()
             await anyio.to_thread.run_sync(state.build_matcher)
+            say.info(
+                "matcher %s in %.1f s",
+                "ready" if state.matcher is not None else f"unavailable ({state.matcher_error})",
+                time.perf_counter() - started,
+            )
         log.info("resolver API ready on %s", settings.db)
         try:
             yield
