@@ -265,6 +265,7 @@ def _link_all(
 
 def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:
     from resolver.proposals import PROPOSAL_COLUMNS
+    from resolver.store.schema import create_table_sql
 
     con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
     con.execute(
@@ -279,8 +280,7 @@ def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivo
         f"CREATE TABLE stage_{obj}_golden AS " + golden_sql(obj, _members_sql(obj), survivorship)
     )
     con.execute(f"DROP TABLE IF EXISTS stage_{obj}_proposals")
-    cols = ", ".join(f"{c} VARCHAR" for c in PROPOSAL_COLUMNS)
-    con.execute(f"CREATE TABLE stage_{obj}_proposals ({cols})")
+    con.execute(create_table_sql(f"stage_{obj}_proposals", PROPOSAL_COLUMNS))
 
 
 def input_sql(obj: str, rules: LinkageRules, *, prefix: str = "stage_", where: str = "") -> str:

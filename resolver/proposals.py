@@ -31,22 +31,23 @@ from resolver.linkage.rules import LinkageRules
 _OPEN_STATUSES = ("open", "overdue")
 MAX_EVIDENCE_PAIRS = 25  # per proposal; the strongest first
 
-PROPOSAL_COLUMNS = [
-    "proposal_id",
-    "object",
-    "kind",
-    "entity_ids",
-    "record_keys",
-    "systems",
-    "confidence",
-    "suggested_action",
-    "stake_cents",
-    "records_affected",
-    "version",
-    "members_key",
-    "evidence",
-    "run_id",
-]
+# the layout of <object>_proposals (stage_proposals' SELECT makes the same columns)
+PROPOSAL_COLUMNS: dict[str, str] = {
+    "proposal_id": "VARCHAR",
+    "object": "VARCHAR",
+    "kind": "VARCHAR",
+    "entity_ids": "VARCHAR[]",
+    "record_keys": "VARCHAR[]",
+    "systems": "VARCHAR[]",
+    "confidence": "DOUBLE",
+    "suggested_action": "VARCHAR",
+    "stake_cents": "BIGINT",
+    "records_affected": "BIGINT",
+    "version": "VARCHAR",
+    "members_key": "VARCHAR",
+    "evidence": "VARCHAR",
+    "run_id": "INTEGER",
+}
 
 
 def level_labels(model: Model) -> dict[str, dict[int, str]]:

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from resolver.proposals import PROPOSAL_COLUMNS
 from resolver.review.decision_log import DecisionLog
 
 OBJECTS = ("customer", "invoice")
@@ -42,10 +43,7 @@ class ProposalIndex:
     """Proposal rows by position (positions in proposal-id order)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, objects: list[str]) -> None:
-        cols = (
-            "proposal_id, object, kind, entity_ids, record_keys, systems, confidence, "
-            "suggested_action, stake_cents, records_affected, version, members_key, run_id"
-        )
+        cols = ", ".join(c for c in PROPOSAL_COLUMNS if c != "evidence")  # read apart
         if not objects:  # no run has proposed anything yet
             self.size = 0
             self.ids: list[str] = []

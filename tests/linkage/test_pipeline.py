@@ -293,3 +293,31 @@ def test_score_table_takes_term_frequency_lookups() -> None:
     )
     weaker = score_table(table, model, blocking_rules=pair, tf_tables={col: common})
     assert weaker.match_weight.iloc[0] < plain.match_weight.iloc[0] - 1
+
+
+def test_an_object_without_sources_gets_tables_of_the_same_layout() -> None:
+    """With no invoice source, the empty invoice proposals table has the real layout's
+    types, so a union with the customer proposals keeps lists as lists and run ids as
+    numbers."""
+    import duckdb
+
+    from resolver.golden import load_survivorship
+    from resolver.pipeline import _stage_empty
+    from resolver.proposals import PROPOSAL_COLUMNS
+    from resolver.store.schema import RECORD_COLUMNS, create_table_sql
+
+    con = duckdb.connect()
+    for obj, table in (("customer", "stage_customers"), ("invoice", "stage_invoices")):
+        con.execute(create_table_sql(table, RECORD_COLUMNS[obj]))
+    con.execute("CREATE TABLE stage_customer_members (record_key VARCHAR, entity_id VARCHAR)")
+    _stage_empty(con, "invoice", load_survivorship("rules"))
+    got = {r[0]: r[1] for r in con.execute("DESCRIBE stage_invoice_proposals").fetchall()}
+    assert got == PROPOSAL_COLUMNS
+
+
+def test_proposal_tables_have_the_declared_layout(demo_store: DemoStore) -> None:
+    from resolver.proposals import PROPOSAL_COLUMNS
+
+    for obj in ("customer", "invoice"):
+        got = _read(demo_store.db, f"DESCRIBE {obj}_proposals")
+        assert dict(zip(got["column_name"], got["column_type"], strict=True)) == PROPOSAL_COLUMNS
