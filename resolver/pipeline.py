@@ -32,7 +32,7 @@ from resolver.progress import Progress
 from resolver.proposals import proposal_counts, stage_proposals
 from resolver.report import stage_report
 from resolver.store import runs as store_runs
-from resolver.store.journal import Journal, journal_path
+from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
 
 OBJECTS = ("customer", "invoice")
 
@@ -218,13 +218,14 @@ def train(
     """
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
-    con = store.start_building(db_path)  # scratch: training publishes nothing
+    # training's own scratch file: a run building at the same time keeps its file
+    con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
     try:
         ingest(con, setup.contracts, progress=progress, publish=False)
         models: dict[str, Model] = {}
         _link_all(con, setup, models, progress=progress, models_dir=models_dir, retrain=True)
     finally:
-        store.abandon_building(con, db_path)
+        store.abandon_building(con, db_path, suffix=TRAINING_SUFFIX)
     return models
 
 

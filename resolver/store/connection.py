@@ -11,6 +11,7 @@ import duckdb
 from resolver.errors import StoreError
 from resolver.resources import duckdb_config
 from resolver.store import schema
+from resolver.store.journal import BUILDING_SUFFIX
 
 STAGE_PREFIX = "stage_"
 
@@ -139,11 +140,10 @@ MEMBER_TABLES = ("customer_members", "invoice_members")
 PREVIOUS_PREFIX = "previous_"
 
 
-def building_path(path: Path | str) -> Path:
-    from resolver.store.journal import BUILDING_SUFFIX
-
+def building_path(path: Path | str, suffix: str = BUILDING_SUFFIX) -> Path:
+    """The work file beside ``path``: the next run's (``.building``) or training's."""
     path = Path(path)
-    return path.with_name(path.name + BUILDING_SUFFIX)
+    return path.with_name(path.name + suffix)
 
 
 def _remove_file_and_sidecars(path: Path) -> None:
@@ -154,16 +154,19 @@ def _remove_file_and_sidecars(path: Path) -> None:
     shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
-def start_building(path: Path | str, *, keep_all: bool = False) -> duckdb.DuckDBPyConnection:
+def start_building(
+    path: Path | str, *, keep_all: bool = False, suffix: str = BUILDING_SUFFIX
+) -> duckdb.DuckDBPyConnection:
     """Open a fresh building file for ``path``, carrying over the live file's history.
 
     History tables (runs, entity events, reports) and the meta table are copied;
     the last run's entity members are copied as ``previous_<table>`` (for stable
     ids). With ``keep_all`` every live table is copied (a partial update such as a
-    stand-alone ingest replaces only some of them).
+    stand-alone ingest replaces only some of them). ``suffix=TRAINING_SUFFIX`` opens
+    training's scratch file instead, so training never touches a run's building file.
     """
     path = Path(path)
-    building = building_path(path)
+    building = building_path(path, suffix)
     _remove_file_and_sidecars(building)
     con = connect(building, create=True)
     if path.exists():
@@ -237,12 +240,14 @@ def finish_building(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
     _remove_file_and_sidecars(building)
 
 
-def abandon_building(con: duckdb.DuckDBPyConnection | None, path: Path | str) -> None:
-    """Drop a failed run's building file; the live file is untouched."""
+def abandon_building(
+    con: duckdb.DuckDBPyConnection | None, path: Path | str, *, suffix: str = BUILDING_SUFFIX
+) -> None:
+    """Drop a failed run's building file (or training's scratch); the live file is untouched."""
     if con is not None:
         with contextlib.suppress(duckdb.Error):
             con.close()
-    _remove_file_and_sidecars(building_path(path))
+    _remove_file_and_sidecars(building_path(path, suffix))
 
 
 def _sql_path(path: Path) -> str:

@@ -27,7 +27,9 @@ import pandas as pd
 from resolver.errors import Conflict
 from resolver.store.fair_lock import FairLock
 
-BUILDING_SUFFIX = ".building"
+BUILDING_SUFFIX = ".building"  # the next run's file, renamed over the store when done
+TRAINING_SUFFIX = ".training"  # training's scratch file, never published
+WORK_SUFFIXES = (BUILDING_SUFFIX, TRAINING_SUFFIX)
 
 DECISION_COLUMNS = (
     "decision_id",
@@ -77,9 +79,12 @@ _LOCK = FairLock()  # this process's writers, in turn
 
 
 def journal_path(store_path: Path | str) -> Path:
-    """The journal beside a store (a run's building file shares its store's journal)."""
+    """The journal beside a store (a run's building file and training's scratch file
+    share their store's journal)."""
     p = Path(store_path)
-    name = p.name.removesuffix(BUILDING_SUFFIX)
+    name = p.name
+    for suffix in WORK_SUFFIXES:
+        name = name.removesuffix(suffix)
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return p.with_name(f"{stem}.journal.sqlite")
 

@@ -321,3 +321,21 @@ def test_proposal_tables_have_the_declared_layout(demo_store: DemoStore) -> None
     for obj in ("customer", "invoice"):
         got = _read(demo_store.db, f"DESCRIBE {obj}_proposals")
         assert dict(zip(got["column_name"], got["column_type"], strict=True)) == PROPOSAL_COLUMNS
+
+
+def test_training_leaves_a_running_jobs_building_file_alone(
+    demo_world: Path, tmp_path: Path
+) -> None:
+    """Training works in its own scratch file (sharing the store's journal), so a
+    `resolver run` building at the same time keeps its file."""
+    from resolver.pipeline import train
+    from resolver.store.journal import journal_path
+
+    db = tmp_path / "s.duckdb"
+    building = tmp_path / "s.duckdb.building"
+    building.write_bytes(b"a run's half-built file")
+    train(rules_dir="rules", db_path=db, data_dir=demo_world, models_dir=tmp_path / "models")
+    assert building.read_bytes() == b"a run's half-built file"
+    assert not (tmp_path / "s.duckdb.training").exists()
+    assert (tmp_path / "models" / "customers.json").exists()
+    assert journal_path(tmp_path / "s.duckdb.training") == journal_path(db)
