@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 Obj = Literal["customer", "invoice"]
 _ID = r"^[A-Za-z0-9_.:@/ -]{1,200}$"
@@ -88,12 +87,6 @@ class Decision(BaseModel):
     decided_at: str
     proposal_version: str | None = None
     record_values: dict[str, Any] = {}
-
-    @field_validator("reason", "proposal_version", "reviewer", mode="before")
-    @classmethod
-    def _nan_is_missing(cls, v: Any) -> Any:
-        # the journal reads through pandas: a missing text can arrive as NaN
-        return None if isinstance(v, float) and math.isnan(v) else v
 
 
 class ProposalDetail(BaseModel):

@@ -78,19 +78,19 @@ class StoreHandle:
             return con
 
     def view(self) -> ReviewView:
-        """The review view of the current file, up to date with the journal."""
+        """The review view of the current file (the review functions bring it up to
+        date with the journal as they read)."""
         self.connection()
         view = self._view
         if view is None:
             raise StoreError(f"store {self.path} could not be read; retry")
-        view.sync()
         return view
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         con = self.connection()
         try:
             return con.cursor()
-        except duckdb.Error as exc:  # closed under us by a reopen: try once more
+        except duckdb.Error as exc:  # closed under us by a reopen
             raise StoreError(f"store {self.path} was replaced during the request: {exc}") from exc
 
     def close(self) -> None:
@@ -124,9 +124,13 @@ class AppState:
     _rebuilding: bool = False
 
     def build_matcher(self) -> None:
-        """Load the matcher from the store (at start-up, and after a run replaced it)."""
+        """Load the matcher from the store (at start-up, and after a run replaced it).
+
+        Whether it succeeds or not, it is then the attempt for the store generation it
+        read: a failed one is not retried on every request, and a run replacing the
+        file meanwhile starts another attempt."""
+        cur = self.store.cursor()  # may reopen the file: read the generation after it
         generation = self.store.generation
-        cur = self.store.cursor()
         try:
             matcher = Matcher.from_store(
                 cur,
@@ -139,8 +143,7 @@ class AppState:
         except Exception as exc:  # the API still serves everything else; /match says why
             log.exception("matcher could not be built")
             self.matcher_error = f"{type(exc).__name__}: {exc}"
-            if self.matcher is None or self.matcher_generation != generation:
-                self.matcher = None
+            self.matcher, self.matcher_generation = None, generation
         finally:
             cur.close()
 
@@ -165,8 +168,6 @@ class AppState:
         def rebuild() -> None:
             try:
                 self.build_matcher()
-                if self.matcher_generation != self.store.generation:
-                    self.matcher_generation = self.store.generation  # tried; don't loop
             finally:
                 self._rebuilding = False
 

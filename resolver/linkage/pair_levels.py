@@ -10,12 +10,11 @@ that the two agree pair for pair.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
-from resolver.linkage.sql_eval import Expr, compile_condition, holds
+from resolver.linkage.sql_eval import Expr, compile_condition, holds, to_date, to_int, to_text
 
 
 class PairLevels:
@@ -86,26 +85,20 @@ def _float(v: float | None) -> float:
 
 
 def _caster(duck_type: str):
-    """What ``?::<type>`` does to a Python value in the scoring query."""
+    """What ``?::<type>`` does to a Python value in the scoring query (SQL's casts)."""
     t = duck_type.upper()
     if t.endswith("[]"):
-        return lambda v: None if v is None else [None if x is None else str(x) for x in v]
-    if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):
-        return lambda v: None if v is None else int(v)
-    if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
-        return lambda v: None if v is None else float(v)
-    if t == "DATE":
-        return _as_date
-    if t == "BOOLEAN":
-        return lambda v: None if v is None else bool(v)
-    return lambda v: None if v is None else (v if isinstance(v, str) else str(v))
-
-
-def _as_date(v: Any) -> date | None:
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v))
+        return lambda v: None if v is None else [None if x is None else to_text(x) for x in v]
+    convert = {
+        "BIGINT": to_int,
+        "INTEGER": to_int,
+        "SMALLINT": to_int,
+        "TINYINT": to_int,
+        "HUGEINT": to_int,
+        "DOUBLE": float,
+        "FLOAT": float,
+        "REAL": float,
+        "DATE": to_date,
+        "BOOLEAN": bool,
+    }.get(t, float if t.startswith("DECIMAL") else to_text)
+    return lambda v: None if v is None else convert(v)

@@ -197,11 +197,11 @@ def _cast(child: Expr, type_name: str) -> Expr:
     if target in ("DOUBLE", "FLOAT", "DECIMAL"):
         convert = float
     elif target in ("INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT"):
-        convert = _to_int
+        convert = to_int
     elif target in ("VARCHAR", "TEXT", "STRING"):
-        convert = _to_text
+        convert = to_text
     elif target == "DATE":
-        convert = _to_date
+        convert = to_date
     else:
         raise Unsupported(f"CAST to {target}")
 
@@ -212,20 +212,20 @@ def _cast(child: Expr, type_name: str) -> Expr:
     return f
 
 
-def _to_int(v: Any) -> int:
+def to_int(v: Any) -> int:
     """DuckDB rounds a double to the nearest integer, halves away from zero."""
     if isinstance(v, float):
         return int(math.copysign(math.floor(abs(v) + 0.5), v))
     return int(v)
 
 
-def _to_text(v: Any) -> str:
+def to_text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return v.isoformat() if isinstance(v, date) else str(v)
 
 
-def _to_date(v: Any) -> date:
+def to_date(v: Any) -> date:
     if isinstance(v, datetime):
         return v.date()
     if isinstance(v, date):
@@ -271,7 +271,7 @@ def _split_part(s: str, sep: str, i: int) -> str:
 def _date_diff(part: str, a: Any, b: Any) -> int:
     if part.lower() not in ("day", "days", "d"):
         raise Unsupported(f"date_diff part {part!r}")
-    return (_to_date(b) - _to_date(a)).days
+    return (to_date(b) - to_date(a)).days
 
 
 def _divide(a: Any, b: Any) -> Any:

@@ -32,6 +32,7 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -229,10 +230,8 @@ class Matcher:
         cust = self._indexes.get("customer")
         if cust is None or not system or ref is None:
             return None
-        key = f"{system}:{ref}"
-        keys = cust.data.column("record_key")
-        hits = np.flatnonzero(pc_equal(keys, key))
-        return cust.data.column("entity_id")[int(hits[0])].as_py() if len(hits) else None
+        row = _row_of_key(cust, f"{system}:{ref}")
+        return None if row is None else cust.data.column("entity_id")[row].as_py()
 
     def _score(self, index: ObjectIndex, values: dict[str, Any], *, top: int) -> MatchResult:
         top = max(1, min(int(top), MAX_TOP))
@@ -251,7 +250,7 @@ class Matcher:
         if not len(rows):
             return result
         scored = self.score_rows(index.object, values, rows, evidence_for=lambda w: top_of(w, top))
-        order = top_of(scored["match_weight"], top)
+        order = list(scored["evidence"])  # the top positions, best first
         cands = []
         data = index.data
         for i in order:
@@ -415,11 +414,10 @@ class Matcher:
 
     def row_of(self, obj: str, record_key: str) -> int:
         """Position of a resolved record in the index (for tests and tools)."""
-        keys = self._index(obj).data.column("record_key")
-        hits = np.flatnonzero(pc_equal(keys, record_key))
-        if not len(hits):
+        row = _row_of_key(self._index(obj), record_key)
+        if row is None:
             raise NotFound(f"no resolved {obj} record {record_key}")
-        return int(hits[0])
+        return row
 
     def values_of(self, obj: str, row: int) -> dict[str, Any]:
         index = self._index(obj)
@@ -462,7 +460,17 @@ def _logit2(p: float) -> float:
     return math.log2(p / (1.0 - p))
 
 
-def pc_equal(column: pa.ChunkedArray, value: str) -> np.ndarray:
-    import pyarrow.compute as pc
+def _row_of_key(index: ObjectIndex, record_key: str) -> int | None:
+    """Position of a record key: a binary search, the records being sorted by key
+    (in code-point order, as DuckDB sorts text)."""
+    keys = index.data.column("record_key").combine_chunks()
 
-    return np.asarray(pc.fill_null(pc.equal(column, value), False))
+    class _Keys:  # the sorted keys as a sequence bisect can search
+        def __len__(self) -> int:
+            return len(keys)
+
+        def __getitem__(self, i: int) -> str:
+            return keys[i].as_py()
+
+    i = bisect.bisect_left(_Keys(), record_key)
+    return i if i < len(keys) and keys[i].as_py() == record_key else None

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import duckdb
 
 from resolver.errors import Conflict, InvalidDecision, NotFound
+from resolver.review.decision_log import DECIDING, InForce
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
 from resolver.review.view import ReviewView
 from resolver.store.fair_lock import FairLock
@@ -65,7 +66,6 @@ def list_proposals(
     filters = Filters(object, system, status, action, kind, min_confidence, max_confidence)
     rows = view.proposals.page(filters, sort, offset, limit)
     index, log = view.proposals, view.log
-    rows = rows[: limit + 1]
     shown = rows[:limit]
     items = index.summaries(shown, [log.count(index.ids[i]) for i in shown])
     return Page(items, str(offset + limit) if len(rows) > limit else None)
@@ -81,7 +81,11 @@ def _offset(cursor: str | None) -> int:
 
 def get_proposal(source: Source, proposal_id: str) -> dict[str, Any]:
     """One proposal with its members' data, golden record, evidence and decision history."""
-    view = view_of(source)
+    return _detail(view_of(source), proposal_id)
+
+
+def _detail(view: ReviewView, proposal_id: str) -> dict[str, Any]:
+    """``get_proposal`` of a view already up to date."""
     history = view.log.history(proposal_id)
     i = view.proposals.pos.get(proposal_id)
     if i is None:
@@ -110,7 +114,7 @@ def get_proposal(source: Source, proposal_id: str) -> dict[str, Any]:
 
 def _changes(members: list[dict[str, Any]], history: list[dict[str, Any]]) -> dict[str, Any]:
     """Fields of each member that differ from what the last decision saw."""
-    decided = [h for h in history if h["action"] in ("accept", "reject", "split")]
+    decided = [h for h in history if h["action"] in DECIDING]
     if not decided:
         return {}
     then = decided[-1].get("record_values") or {}
@@ -156,7 +160,7 @@ def decide(
         raise InvalidDecision("a decision needs a reviewer")
     view = view_of(source)
     with _WRITE_LOCK:
-        current = get_proposal(view, proposal_id)
+        current = _detail(view, proposal_id)
         if not current.get("current"):
             raise Conflict(f"proposal {proposal_id} is no longer proposed", current)
         if version != current["version"]:
@@ -165,13 +169,14 @@ def decide(
                 "reload it and decide again",
                 current,
             )
-        row = _decision_row(current, action, reviewer, reason, groups)
+        in_force = view.log.in_force(proposal_id)
+        row = _decision_row(current, action, reviewer, reason, groups, in_force)
         row["proposal_id"] = proposal_id
         try:
             view.log.journal.append_decision(row, expect=(proposal_id, len(current["history"])))
         except Conflict as exc:  # another process decided between our read and our write
             raise Conflict(str(exc), get_proposal(view, proposal_id)) from exc
-        return get_proposal(view, proposal_id)
+    return get_proposal(view, proposal_id)
 
 
 def _decision_row(
@@ -180,8 +185,10 @@ def _decision_row(
     reviewer: str,
     reason: str | None,
     groups: list[list[str]] | None,
+    in_force: InForce | None,
 ) -> dict[str, Any]:
-    """The journal row of a decision on the proposal as ``current`` shows it."""
+    """The journal row of a decision on the proposal as ``current`` shows it
+    (``in_force``: the decision an undo reverses)."""
     keys = current["record_keys"]
     row: dict[str, Any] = {
         "object": current["object"],
@@ -192,15 +199,9 @@ def _decision_row(
         "reason": reason,
     }
     if action == "undo":
-        undone = {h["undoes"] for h in current["history"] if h["action"] == "undo"}
-        live = [
-            h
-            for h in current["history"]
-            if h["action"] != "undo" and h["decision_id"] not in undone
-        ]
-        if not live:
+        if in_force is None:
             raise InvalidDecision(f"proposal {current['proposal_id']} has no decision to undo")
-        row["undoes"] = live[-1]["decision_id"]
+        row["undoes"] = in_force.decision_id
     else:
         if current["status"] != "open":
             raise Conflict(

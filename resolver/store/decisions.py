@@ -13,9 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from resolver.store.journal import DECISION_COLUMNS, Journal, journal_path
-
-COLUMNS = DECISION_COLUMNS
+from resolver.store.journal import Journal, journal_path
 
 
 def store_path(con: duckdb.DuckDBPyConnection) -> Path:
@@ -44,11 +42,9 @@ def append(
     return journal_of(con).append_decision(row, expect=expect)
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, obj: str | None = None, *, proposal_id: str | None = None
-) -> pd.DataFrame:
-    """Decisions (of one object, or of one proposal, or all), oldest first."""
-    return journal_of(con).decisions(obj, proposal_id=proposal_id)
+def load(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame:
+    """Decisions (of one object, or all), oldest first."""
+    return journal_of(con).decisions(obj)
 
 
 def record_hashes(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> dict[str, str]:

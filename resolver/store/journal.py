@@ -190,27 +190,19 @@ class Journal:
                 raise
             return int(cur.lastrowid)
 
-    def decisions(self, obj: str | None = None, *, proposal_id: str | None = None) -> pd.DataFrame:
-        """Decisions (of one object, of one proposal, or all), oldest first; lists decoded.
+    def decisions(self, obj: str | None = None) -> pd.DataFrame:
+        """Decisions (of one object, or all), oldest first; lists decoded.
 
-        The whole table is cached until a decision is appended (by any process).
+        The whole table is cached until a decision is appended (by any process): the
+        journal is append-only, so the newest id tells whether anything changed.
         """
-        with self._connect() as db:
-            stamp = db.execute("SELECT max(decision_id), count(*) FROM decisions").fetchone()
-            if proposal_id is not None:
-                df = pd.read_sql_query(
-                    f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions "
-                    "WHERE proposal_id = ? ORDER BY decision_id",
-                    db,
-                    params=[proposal_id],
-                )
-                return _decode(df)
-            if self._cache is None or self._cache[0] != stamp:
-                df = pd.read_sql_query(
-                    f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions ORDER BY decision_id",
-                    db,
-                )
-                self._cache = (stamp, _decode(df))
+        db = self._reader()
+        stamp = self.last_decision_id()
+        if self._cache is None or self._cache[0] != stamp:
+            df = pd.read_sql_query(
+                f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions ORDER BY decision_id", db
+            )
+            self._cache = (stamp, _decode(df))
         df = self._cache[1]
         return df[df["object"] == obj].reset_index(drop=True) if obj else df.copy()
 
@@ -271,8 +263,7 @@ def members_key(hashes: dict[str, str]) -> str:
 
 
 def _decode(df: pd.DataFrame) -> pd.DataFrame:
-    """Lists decoded, and each decision's members_key computed once (not per request)."""
+    """Lists decoded."""
     df["record_keys"] = [json.loads(v) for v in df["record_keys"]]
     df["undoes"] = df["undoes"].astype("Int64")
-    df["members_key"] = [members_key(json.loads(h or "{}")) for h in df["record_hashes"]]
     return df
