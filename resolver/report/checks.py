@@ -383,6 +383,8 @@ def _stale(
 
 
 def rejects(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
+    """Rejected rows per system, object and kind: a row's first ``[kind]``, as ingest's
+    summary counts it."""
     out = []
     reads = {
         (s, o): int(n)
@@ -392,7 +394,7 @@ def rejects(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     }
     rows = _rows(
         con,
-        f"SELECT system, object, coalesce(regexp_extract(reason, '\\[(\\w+)\\]\\s*$', 1), "
+        f"SELECT system, object, coalesce(regexp_extract(reason, '\\[(\\w+)\\]', 1), "
         f"'other') AS kind, count(*) AS n FROM {p}rejects GROUP BY ALL ORDER BY ALL",
     )
     for r in rows:
@@ -400,7 +402,7 @@ def rejects(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
         ex = _rows(
             con,
             f"SELECT source_file, source_row, source_id, column_name, reason FROM {p}rejects "
-            "WHERE system = ? AND object = ? AND regexp_extract(reason, '\\[(\\w+)\\]\\s*$', 1) "
+            "WHERE system = ? AND object = ? AND regexp_extract(reason, '\\[(\\w+)\\]', 1) "
             f"= ? ORDER BY source_row LIMIT {MAX_EXAMPLES}",
             [r["system"], r["object"], r["kind"]],
         )

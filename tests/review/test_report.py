@@ -217,3 +217,25 @@ def test_renderings(report) -> None:
     assert 1 < len(lines) <= 9
     with pytest.raises(ValueError, match="unknown report format"):
         render(report, "pdf")  # type: ignore[arg-type]
+
+
+def test_a_reject_counts_under_its_first_kind_as_ingest_summarises_it() -> None:
+    """A row with two problems counts once, under the first ``[kind]`` of its reason:
+    the same kind ingest's per-source summary gives it."""
+    import duckdb
+
+    from resolver.report.checks import rejects
+    from resolver.store.schema import REJECT_COLUMNS, SOURCE_LOAD_COLUMNS, create_table_sql
+
+    con = duckdb.connect()
+    con.execute(create_table_sql("rejects", REJECT_COLUMNS))
+    con.execute(create_table_sql("source_loads", SOURCE_LOAD_COLUMNS))
+    con.execute(
+        "INSERT INTO source_loads VALUES ('crm', 'customer', 'f.csv', 'x', 'c', 10, 9, 1, now())"
+    )
+    con.execute(
+        "INSERT INTO rejects VALUES ('crm', 'customer', 'f.csv', 3, 'C9', 'id', "
+        "'column ''id'': empty [missing_required]; column ''updated'': 31/02 [bad_date]', '{}')"
+    )
+    found = rejects(con, "")
+    assert [(c["reason_kind"], c["count"]) for c in found] == [("missing_required", 1)]
