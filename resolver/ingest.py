@@ -372,14 +372,4 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_summary(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The last published load per source, as dicts (for the CLI and the report)."""
-    cur = con.execute(
-        "SELECT system, object, source_file, rows_read, rows_loaded, rows_rejected "
-        "FROM source_loads ORDER BY object, system"
-    )
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
-
-__all__ = ["SourceLoad", "ingest", "load_summary", "read_source"]
+__all__ = ["SourceLoad", "ingest", "read_source"]

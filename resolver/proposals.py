@@ -108,7 +108,7 @@ def stage_proposals(
     auto_merge = rules.doc.get("thresholds", {}).get("auto_merge")
     _register_decision_tables(con, obj)
     _stage_stake(con, obj)
-    prefix = {"customer": "P-", "invoice": "P-"}[obj]
+    prefix = "P-"  # pair proposals: entity proposals are P-CUS- / P-INV-
     merge_rule = f"WHEN e.confidence >= {float(auto_merge)} THEN 'auto_merge'" if auto_merge else ""
     con.execute(f"DROP TABLE IF EXISTS stage_{obj}_proposals")
     con.execute(f"""

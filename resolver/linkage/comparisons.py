@@ -211,8 +211,3 @@ def comparison_dict(name: str, o: Options) -> dict[str, Any]:
         "comparison_description": f"{o['kind']} comparison",
         "comparison_levels": levels,
     }
-
-
-def comparison_columns(o: Options) -> list[str]:
-    """The input columns a comparison reads."""
-    return [v for k, v in o.items() if k.endswith("column")]

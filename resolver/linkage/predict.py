@@ -27,7 +27,6 @@ class Scored:
     pairs: pa.Table
     prior: float
     comparisons_scored: int
-    evidence_columns: list[str]
 
 
 def score_pairs(
@@ -36,7 +35,6 @@ def score_pairs(
     rules: LinkageRules,
     *,
     progress: Progress | None = None,
-    keep_probability: float = KEEP_PROBABILITY,
 ) -> Scored:
     """Block, score and veto every candidate pair within ``table``.
 
@@ -55,7 +53,7 @@ def score_pairs(
         advance(1)
         blocked = linker.inference.compute_blocked_pairs_for_predict()
         n_scored = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0]
-        predictions = linker.inference.predict(threshold_match_probability=keep_probability)
+        predictions = linker.inference.predict(threshold_match_probability=KEEP_PROBABILITY)
         advance(1)
         cols = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
         evidence = [
@@ -82,7 +80,7 @@ def score_pairs(
         pairs = con.sql(sql).to_arrow_table()
         advance(1)
     con.close()
-    return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored, evidence_columns=evidence)
+    return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored)
 
 
 def band_sql(rules: LinkageRules) -> str:

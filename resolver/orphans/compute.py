@@ -170,11 +170,11 @@ def _orphans_sql(p: str) -> str:
     return f"""
     WITH recs AS (
         SELECT 'customer' AS object, record_key, system, source_id,
-               updated_at AS record_date, NULL::BIGINT AS amount_cents
+               {DATE_COLUMN["customer"]} AS record_date, NULL::BIGINT AS amount_cents
         FROM {p}customers
         WHERE record_key IN (SELECT record_key FROM _orphan_hits WHERE object = 'customer')
         UNION ALL
-        SELECT 'invoice', record_key, system, source_id, invoice_date, amount_cents
+        SELECT 'invoice', record_key, system, source_id, {DATE_COLUMN["invoice"]}, amount_cents
         FROM {p}invoices
         WHERE record_key IN (SELECT record_key FROM _orphan_hits WHERE object = 'invoice')
     ),

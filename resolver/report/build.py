@@ -11,6 +11,7 @@ import duckdb
 
 from resolver.report import checks as C
 from resolver.store.connection import table_exists
+from resolver.store.schema import create_table_sql
 
 REPORT_VERSION = 1
 REPORTS_COLUMNS = {"run_id": "BIGINT", "created_at": "TIMESTAMP", "json": "VARCHAR"}
@@ -55,9 +56,7 @@ def stage_report(
     name = f"{prefix}reports"
     if prefix:
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {name} (run_id BIGINT, created_at TIMESTAMP, json VARCHAR)"
-    )
+    con.execute(create_table_sql(name, REPORTS_COLUMNS))
     if prefix and table_exists(con, "reports"):
         con.execute(f"INSERT INTO {name} SELECT * FROM reports WHERE run_id <> ?", [run_id])
     con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])

@@ -7,7 +7,6 @@ is counted out of, a severity and up to three examples.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from resolver.store.connection import table_exists
 SEVERITIES = ("critical", "high", "medium", "low")  # findings; "info" checks are context
 MAX_EXAMPLES = 3
 MAX_ENTITY_SIZE = 50  # entities larger than this are left out of pairwise checks
-_KIND = re.compile(r"\[(\w+)\]\s*$")
 
 # completeness: fields whose absence costs money or blocks linking
 _COMPLETENESS_SEVERITY = {

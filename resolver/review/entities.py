@@ -6,9 +6,9 @@ from typing import Any
 
 import duckdb
 
+from resolver.canonical import OBJECTS, TABLES
 from resolver.errors import NotFound
-from resolver.review.proposal_index import OBJECTS
-from resolver.review.view import MEMBER_COLUMNS, RECORD_TABLE, SHOWN, golden_fields
+from resolver.review.view import MEMBER_COLUMNS, SHOWN, golden_fields
 from resolver.store import table_exists
 
 
@@ -63,8 +63,7 @@ def _members(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> list[
     marks = ", ".join("?" for _ in keys) or "NULL"
     rows = _dicts(
         con.execute(
-            f"SELECT {cols} FROM {RECORD_TABLE[obj]} WHERE record_key IN ({marks}) "
-            "ORDER BY record_key",
+            f"SELECT {cols} FROM {TABLES[obj]} WHERE record_key IN ({marks}) ORDER BY record_key",
             list(keys),
         )
     )
@@ -80,7 +79,7 @@ def crosswalk_lookup(
         if not table_exists(con, f"{obj}_members"):
             continue
         rows = con.execute(
-            f"SELECT r.record_key, m.entity_id FROM {RECORD_TABLE[obj]} r "
+            f"SELECT r.record_key, m.entity_id FROM {TABLES[obj]} r "
             f"JOIN {obj}_members m USING (record_key) WHERE r.system = ? AND r.source_id = ?",
             [system, source_id],
         ).fetchall()

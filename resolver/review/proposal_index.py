@@ -16,10 +16,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from resolver.canonical import OBJECTS
 from resolver.proposals import PROPOSAL_COLUMNS
 from resolver.review.decision_log import DecisionLog
 
-OBJECTS = ("customer", "invoice")
 KINDS = ("duplicate", "link", "review_pair")
 ACTIONS = ("auto_merge", "review", "none")
 STATUSES = ("open", "accepted", "rejected", "split")

@@ -16,15 +16,14 @@ from typing import Any
 
 import duckdb
 
-from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
+from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS, OBJECTS, TABLES
 from resolver.review.decision_log import DecisionLog
 from resolver.review.keyed_rows import KeyedRows
-from resolver.review.proposal_index import OBJECTS, ProposalIndex
+from resolver.review.proposal_index import ProposalIndex
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
 from resolver.store.schema import canonical_columns
 
-RECORD_TABLE = {"customer": "customers", "invoice": "invoices"}
 # Record fields shown to reviewers beside each member: the canonical values, and
 # for customers the cleaned values the model compared.
 SHOWN = {
@@ -62,9 +61,9 @@ class ReviewView:
         self.objects = [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
         self.proposals = ProposalIndex(con, self.objects)
         self.records = {
-            o: KeyedRows(con, RECORD_TABLE[o], "record_key", MEMBER_COLUMNS + SHOWN[o])
+            o: KeyedRows(con, TABLES[o], "record_key", MEMBER_COLUMNS + SHOWN[o])
             for o in OBJECTS
-            if table_exists(con, RECORD_TABLE[o])
+            if table_exists(con, TABLES[o])
         }
         self.golden = {
             o: KeyedRows(con, f"{o}_golden", "entity_id", None)
