@@ -186,10 +186,11 @@ def run_batch(
             stage_report(con, run_id=run_id)
         summary.timings = dict(progress.timings)
         summary.seconds = time.perf_counter() - started
-        tables = ["customers", "invoices", "rejects", "source_loads", "entity_events"]
+        tables = ["customers", "invoices", "rejects", "source_loads"]
         tables += ["orphans", "reports"]
         tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
         extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
+        extra += store_runs.append_events_sql()
         extra.append(store_runs.complete_run_sql(run_id, started_at, summary.as_dict()))
         # timed, though after the summary stored with the run was written
         with progress.stage("publish", total=None, unit="steps"):

@@ -97,18 +97,29 @@ def previous_members(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame |
 
 
 def stage_events(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:
-    """stage_entity_events = every earlier event + this run's (the table is append-only)."""
+    """stage_entity_events = this run's events (``append_events_sql`` adds them to the
+    history when the run is published: the table is append-only)."""
     from resolver.store.schema import create_table_sql
 
     con.execute("DROP TABLE IF EXISTS stage_entity_events")
     con.execute(create_table_sql("stage_entity_events", EVENTS_COLUMNS))
-    if table_exists(con, "entity_events"):
-        con.execute("INSERT INTO stage_entity_events SELECT * FROM entity_events")
     for frame in frames:
         if len(frame):
             con.register("_events", frame[list(EVENTS_COLUMNS)])
             con.execute("INSERT INTO stage_entity_events SELECT * FROM _events")
             con.unregister("_events")
+
+
+def append_events_sql() -> list[tuple[str, list]]:
+    """Statements (for ``publish``'s transaction) appending the staged events to the
+    history the building file carried over, rather than copying all of it again."""
+    from resolver.store.schema import create_table_sql
+
+    return [
+        (create_table_sql("entity_events", EVENTS_COLUMNS), []),
+        ("INSERT INTO entity_events SELECT * FROM stage_entity_events", []),
+        ("DROP TABLE stage_entity_events", []),
+    ]
 
 
 def write_stage(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> None:

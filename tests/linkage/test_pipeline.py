@@ -97,6 +97,9 @@ def test_a_second_run_on_the_same_inputs_changes_nothing(
     )
     events = _read(db, "SELECT * FROM entity_events WHERE run_id = 2")
     assert events.empty, events
+    # the history is kept: run 1's events are still there, once each
+    first = _read(db, "SELECT entity_id, event FROM entity_events WHERE run_id = 1")
+    assert len(first) > 0 and not first.duplicated().any()
 
 
 def _copy_world(src: Path, dst: Path) -> Path:
