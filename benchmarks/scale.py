@@ -133,10 +133,10 @@ def phase_raw(db: Path, memory_limit: str | None) -> dict:
     import duckdb
     from splink import DuckDBAPI, Linker
 
+    from resolver.linkage.model import load_model_and_rules
     from resolver.linkage.predict import KEEP_PROBABILITY
-    from resolver.linkage.rules import load_rules
 
-    rules = load_rules(common.ROOT / "rules", "customer")
+    _, rules = load_model_and_rules(common.ROOT / "models", common.ROOT / "rules", "customer")
     doc = json.loads((common.ROOT / "models" / "customers.json").read_text())
     settings = doc["splink"]
     cols = ", ".join(rules.input_columns())
@@ -183,18 +183,20 @@ def phase_train_models(db: Path, work: Path) -> dict:
     """
     import duckdb
 
-    from resolver.linkage.model import save_model, train_model
-    from resolver.linkage.rules import load_all_rules
+    from resolver.linkage.model import load_model_and_rules, save_model, train_model
     from resolver.pipeline import input_sql
 
-    rules = load_all_rules(common.ROOT / "rules")
+    rules = {
+        o: load_model_and_rules(common.ROOT / "models", common.ROOT / "rules", o)[1]
+        for o in ("customer", "invoice")
+    }
     models = work / "trained-models"
     con = duckdb.connect(str(db), read_only=True)
     progress = LogProgress()
     t0 = time.perf_counter()
     rows = {}
     for obj in ("customer", "invoice"):
-        table = con.sql(input_sql(obj, rules[obj], prefix="")).to_arrow_table()
+        table = con.sql(input_sql(obj, rules[obj].input_columns(), prefix="")).to_arrow_table()
         model = train_model(table, rules[obj], progress=progress)
         save_model(model, models)
         rows[obj] = model.meta["rows_trained_on"]

@@ -39,7 +39,7 @@ MIN_RECALL = 0.999
 pd.set_option("display.max_colwidth", 70)
 ws = tuning.workspace()
 con = ws.connect()
-rules = load_rules(ws.rules_dir, OBJECT)
+rules = load_rules(ws.rules_dir, OBJECT, models_dir=ws.models_dir)
 print(f"store {ws.db}; rules {rules.path}; truth {ws.truth_dir}")
 print(f"current thresholds: {rules.thresholds}")
 

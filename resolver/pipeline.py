@@ -24,9 +24,16 @@ from resolver.contracts import Contract, load_contracts
 from resolver.entities import assign_entity_ids
 from resolver.golden import Survivorship, golden_sql, load_survivorship
 from resolver.ingest import SourceLoad, ingest
-from resolver.linkage.model import Model, load_model, save_model, train_model
+from resolver.linkage.derive import derive_rules
+from resolver.linkage.model import (
+    Model,
+    load_model_and_rules,
+    model_path,
+    save_model,
+    train_model,
+)
 from resolver.linkage.predict import band_sql, score_pairs
-from resolver.linkage.rules import LinkageRules, load_all_rules
+from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
 from resolver.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.progress import Progress
 from resolver.proposals import proposal_counts, stage_proposals
@@ -101,7 +108,8 @@ class Setup:
     """Everything validated before any work starts."""
 
     contracts: list[Contract]
-    rules: dict[str, LinkageRules]
+    rules_dir: Path
+    overrides: dict[str, dict[str, Any]]  # customers.yaml / invoices.yaml, {} when absent
     survivorship: Survivorship
     orphans: OrphanRules
 
@@ -112,16 +120,17 @@ def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Se
 
     problems = []
     contracts: list[Contract] = []
-    rules: dict[str, LinkageRules] = {}
+    overrides: dict[str, dict[str, Any]] = {}
     surv = Survivorship({}, {})
     try:
         contracts = load_contracts(rules_dir, data_dir=data_dir)
     except ContractError as exc:
         problems += exc.problems
-    try:
-        rules = load_all_rules(rules_dir)
-    except RulesError as exc:
-        problems += exc.problems
+    for obj in RULE_FILES:
+        try:
+            overrides[obj] = read_overrides(rules_dir, obj)
+        except RulesError as exc:
+            problems += exc.problems
     try:
         surv = load_survivorship(rules_dir)
     except RulesError as exc:
@@ -133,7 +142,13 @@ def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Se
         problems += exc.problems
     if problems:
         raise ValidationProblems("rules and contracts", problems)
-    return Setup(contracts=contracts, rules=rules, survivorship=surv, orphans=orphans)
+    return Setup(
+        contracts=contracts,
+        rules_dir=Path(rules_dir),
+        overrides=overrides,
+        survivorship=surv,
+        orphans=orphans,
+    )
 
 
 def run_batch(
@@ -150,11 +165,9 @@ def run_batch(
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
     present = {c.object for c in setup.contracts}
-    models = (
-        {}
-        if retrain
-        else {o: load_model(models_dir, setup.rules[o]) for o in OBJECTS if o in present}
-    )
+    # a saved model is checked before any work; an object without one is trained
+    # from the data in this run (a contracts-only rules folder needs no other step)
+    trained = {} if retrain else _saved_models(setup, models_dir, present)
     journal = Journal(journal_path(db_path))
     con = store.start_building(db_path)
     store_runs.ensure_runs(con)
@@ -166,7 +179,7 @@ def run_batch(
         results, events, numbers = _link_all(
             con,
             setup,
-            models,
+            trained,
             run_id=run_id,
             progress=progress,
             models_dir=models_dir,
@@ -223,44 +236,72 @@ def train(
     con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
     try:
         ingest(con, setup.contracts, progress=progress, publish=False)
-        models: dict[str, Model] = {}
-        _link_all(con, setup, models, progress=progress, models_dir=models_dir, retrain=True)
+        trained: dict[str, tuple[Model, LinkageRules]] = {}
+        _link_all(con, setup, trained, progress=progress, models_dir=models_dir, retrain=True)
     finally:
         store.abandon_building(con, db_path, suffix=TRAINING_SUFFIX)
-    return models
+    return {obj: model for obj, (model, _) in trained.items()}
+
+
+def _saved_models(
+    setup: Setup, models_dir: Path | str, present: set[str]
+) -> dict[str, tuple[Model, LinkageRules]]:
+    out = {}
+    for obj in OBJECTS:
+        if obj in present and model_path(models_dir, obj).is_file():
+            out[obj] = load_model_and_rules(models_dir, setup.rules_dir, obj)
+    return out
 
 
 def _link_all(
     con: duckdb.DuckDBPyConnection,
     setup: Setup,
-    models: dict[str, Model],
+    models: dict[str, tuple[Model, LinkageRules]],
     *,
     run_id: int = 0,
     progress: Progress,
     models_dir: Path | str,
     retrain: bool,
 ) -> tuple[dict[str, ObjectResult], list[pd.DataFrame], dict[str, int]]:
+    """Link each object. ``models`` holds the saved (model, rules) of the objects that
+    have one; the others are derived from the data and trained here (and saved)."""
     results, events, numbers = {}, [], {}
     present = {c.object for c in setup.contracts}
     for obj in OBJECTS:
-        rules = setup.rules[obj]
         if obj not in present:  # no source of this object: publish empty results
             _stage_empty(con, obj, setup.survivorship)
             results[obj], numbers[obj] = ObjectResult(), store_runs.next_entity_number(con, obj)
             continue
-        with progress.stage(f"input {obj}", total=None, unit="steps"):
-            table = con.sql(input_sql(obj, rules)).to_arrow_table()
-        if retrain:
-            models[obj] = train_model(table, rules, progress=progress)
-            save_model(models[obj], models_dir)
+        if obj not in models:
+            with progress.stage(f"derive {obj}", total=None, unit="steps"):
+                rules, notes = derive_rules(
+                    con,
+                    obj,
+                    rules_dir=setup.rules_dir,
+                    overrides=setup.overrides.get(obj, {}),
+                    source_sql=input_sql(obj, None),
+                )
+            with progress.stage(f"input {obj}", total=None, unit="steps"):
+                table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
+            model = train_model(table, rules, progress=progress)
+            model.meta["derivation"] = notes
+            model.meta["neutral_levels"] = model.meta.get("neutral_levels", [])
+            save_model(model, models_dir)
+            for note in [*notes, *model.meta.get("training_notes", [])]:
+                progress.note(f"{obj}: {note}")
+            models[obj] = (model, rules)
+        else:
+            model, rules = models[obj]
+            with progress.stage(f"input {obj}", total=None, unit="steps"):
+                table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
         result, ev, number = _link_object(
-            con, obj, table, models[obj], rules, setup.survivorship, progress
+            con, obj, table, model, rules, setup.survivorship, progress
         )
         results[obj], numbers[obj] = result, number
         events.append(ev.assign(object=obj))
         if not retrain or run_id:  # training alone (run_id 0) proposes nothing
             with progress.stage(f"proposals {obj}", total=None, unit="steps"):
-                stage_proposals(con, obj, rules=rules, model=models[obj], run_id=run_id)
+                stage_proposals(con, obj, rules=rules, model=model, run_id=run_id)
                 result.proposals = proposal_counts(con, obj)
     return results, events, numbers
 
@@ -285,14 +326,19 @@ def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivo
     con.execute(create_table_sql(f"stage_{obj}_proposals", PROPOSAL_COLUMNS))
 
 
-def input_sql(obj: str, rules: LinkageRules, *, prefix: str = "stage_", where: str = "") -> str:
-    """SQL for the table handed to Splink: the columns the model reads, and for invoices
-    the entity of the customer each one's ``customer_ref`` names (``customer_entity_id``).
+def input_sql(
+    obj: str, columns: list[str] | None, *, prefix: str = "stage_", where: str = ""
+) -> str:
+    """SQL for the table handed to Splink: ``columns`` (None: every stored column), and
+    for invoices the entity of the customer each one's ``customer_ref`` names
+    (``customer_entity_id``).
 
     ``prefix`` picks staged ("stage_") or published ("") tables; ``where`` filters ``r``.
     """
-    cols = [c for c in rules.input_columns() if c != "customer_entity_id"]
-    select = ", ".join(f"r.{c}" for c in cols)
+    if columns is None:
+        select = "r.*"
+    else:
+        select = ", ".join(f"r.{c}" for c in columns if c != "customer_entity_id")
     if obj == "customer":
         return f"SELECT {select} FROM {prefix}customers r {where} ORDER BY r.record_key"
     return f"""

@@ -15,6 +15,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.notes: list[str] = []
 
     @contextlib.contextmanager
     def stage(self, name: str, total: int | None = None, unit: str = "rows") -> Iterator[Advance]:
@@ -25,6 +26,11 @@ class Progress:
         finally:
             self._close()
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+    def note(self, message: str) -> None:
+        """A one-line remark about the work (a column with no comparison, a skipped
+        training pass): kept in ``notes``; printed by the CLI's subclasses."""
+        self.notes.append(message)
 
     def _open(self, name: str, total: int | None, unit: str) -> Advance:
         return lambda n=1: None
@@ -56,6 +62,12 @@ class BarProgress(Progress):
         )
         return self._bar.update
 
+    def note(self, message: str) -> None:
+        super().note(message)
+        from tqdm import tqdm
+
+        tqdm.write(message, file=sys.stderr)
+
     def _close(self) -> None:
         if self._bar is not None:
             self._bar.close()
@@ -64,6 +76,10 @@ class BarProgress(Progress):
 
 class LineProgress(Progress):
     """One line per stage start and end on stderr: for cron logs and pipes."""
+
+    def note(self, message: str) -> None:
+        super().note(message)
+        print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
     def _open(self, name: str, total: int | None, unit: str) -> Advance:
         self._name, self._started = name, time.perf_counter()

@@ -72,34 +72,120 @@ def _first_name(o: Options) -> list[Level]:
 
 def _email(o: Options) -> list[Level]:
     c, k = o["column"], o["key_column"]
-    user = "split_part({c}_{s}, '@', 1)"
-    return [
+    levels = [
         _null(c),
         _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None),
         _level(f"{k}_l = {k}_r", "same canonical address"),
-        _level(
-            f"jaro_winkler_similarity({user.format(c=c, s='l')}, {user.format(c=c, s='r')})"
-            f" >= {float(o.get('user_threshold', 0.9))}",
-            "similar user name",
-        ),
-        _ELSE,
     ]
+    if o.get("user_level", True):
+        # user names are often made of the person's name, so this level repeats the
+        # names' evidence for namesakes: derived models leave it out
+        user = "split_part({c}_{s}, '@', 1)"
+        levels.append(
+            _level(
+                f"jaro_winkler_similarity({user.format(c=c, s='l')}, {user.format(c=c, s='r')})"
+                f" >= {float(o.get('user_threshold', 0.9))}",
+                "similar user name",
+            )
+        )
+    return [*levels, _ELSE]
 
 
 def _address(o: Options) -> list[Level]:
-    line, num = o["line_column"], o["house_number_column"]
-    street, post = o["street_column"], o["postal_column"]
-    return [
+    line, num, street = o["line_column"], o["house_number_column"], o["street_column"]
+    post, core = o.get("postal_column"), o.get("street_core_column")
+    levels = [
         _null(line),
         _level(f"{line}_l = {line}_r", "same address", line if o.get("tf") else None),
+    ]
+    if core:  # "435 la cienega blvd" and "435 s la cienega blv"
+        levels.append(
+            _level(f"{num}_l = {num}_r AND {core}_l = {core}_r", "same number and street name")
+        )
+    levels.append(
         _level(
             f"{num}_l = {num}_r AND jaro_winkler_similarity({street}_l, {street}_r) >= 0.9",
             "same number and street",
-        ),
-        _level(f"{num}_l = {num}_r AND {post}_l = {post}_r", "same number and zip"),
-        _level(f"{post}_l = {post}_r", "same zip"),
-        _ELSE,
-    ]
+        )
+    )
+    if post:
+        levels.append(_level(f"{num}_l = {num}_r AND {post}_l = {post}_r", "same number and zip"))
+    if core:
+        levels.append(_level(f"{core}_l = {core}_r", "same street"))
+    if post:
+        levels.append(_level(f"{post}_l = {post}_r", "same zip"))
+    return [*levels, _ELSE]
+
+
+def _phone(o: Options) -> list[Level]:
+    c, local = o["column"], o.get("local_column")
+    levels = [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None)]
+    if local:  # "246-1501" and "310-246-1501": a local number without its area code
+        levels.append(_level(f"{local}_l = {local}_r", "same local number"))
+    levels.append(
+        _level(
+            f"length({c}_l) = length({c}_r) AND levenshtein({c}_l, {c}_r) <= 1", "one digit apart"
+        )
+    )
+    return [*levels, _ELSE]
+
+
+def _tokens(col: str, side: str) -> str:
+    return f"string_split({col}_{side}, ' ')"
+
+
+def _company(o: Options) -> list[Level]:
+    c, srt = o["column"], o.get("sorted_column")
+    levels = [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None)]
+    if srt:  # "hotel bel air" and "bel air hotel"
+        levels.append(_level(f"{srt}_l = {srt}_r", "same words"))
+    levels.append(_level(_jw(c, 0.92), "jaro-winkler >= 0.92"))
+    # every word of the shorter name in the longer: "arts deli" / "arts delicatessen" no,
+    # "morton's" / "arnie morton's of chicago" yes
+    tl, tr = _tokens(c, "l"), _tokens(c, "r")
+    levels.append(
+        _level(f"list_has_all({tl}, {tr}) OR list_has_all({tr}, {tl})", "one name within the other")
+    )
+    overlap = (
+        f"len(list_intersect(list_distinct({tl}), list_distinct({tr})))::DOUBLE"
+        f" / least(len(list_distinct({tl})), len(list_distinct({tr})))"
+    )
+    levels.append(_level(f"{overlap} >= 0.5", "half the words shared"))
+    levels.append(_level(_jw(c, 0.8), "jaro-winkler >= 0.8"))
+    return [*levels, _ELSE]
+
+
+def _names_swapped(o: Options) -> list[Level]:
+    f, last = o["first_column"], o["last_column"]
+    null = {
+        "sql_condition": f"{f}_l IS NULL OR {last}_l IS NULL OR {f}_r IS NULL OR {last}_r IS NULL",
+        "label_for_charts": "missing",
+        "is_null_level": True,
+    }
+    swapped = (
+        f"jaro_winkler_similarity({f}_l, {last}_r) >= 0.9 "
+        f"AND jaro_winkler_similarity({last}_l, {f}_r) >= 0.9 "
+        f"AND jaro_winkler_similarity({f}_l, {f}_r) < 0.9"
+    )
+    return [null, _level(swapped, "first and last name swapped"), _ELSE]
+
+
+def _birth(o: Options) -> list[Level]:
+    d, y = o["date_column"], o.get("year_column")
+    levels = [_null(y or d), _level(f"{d}_l = {d}_r", "same day")]
+    text = "strftime({c}_{s}, '%Y%m%d')"
+    levels.append(
+        _level(
+            f"levenshtein({text.format(c=d, s='l')}, {text.format(c=d, s='r')}) <= 1",
+            "one digit apart",
+        )
+    )
+    levels.append(_level(f"abs(date_diff('day', {d}_l, {d}_r)) <= 31", "within a month"))
+    if y:  # partial dates: only the year is known on one side
+        levels.append(
+            _level(f"({d}_l IS NULL OR {d}_r IS NULL) AND {y}_l = {y}_r", "same year, day unknown")
+        )
+    return [*levels, _ELSE]
 
 
 def _amount(o: Options) -> list[Level]:
@@ -157,7 +243,11 @@ KINDS: dict[str, tuple[Callable[[Options], list[Level]], tuple[str, ...]]] = {
     "string": (_string, ("column",)),
     "first_name": (_first_name, ("column", "key_column")),
     "email": (_email, ("column", "key_column")),
-    "address": (_address, ("line_column", "house_number_column", "street_column", "postal_column")),
+    "address": (_address, ("line_column", "house_number_column", "street_column")),
+    "phone": (_phone, ("column",)),
+    "company": (_company, ("column",)),
+    "names_swapped": (_names_swapped, ("first_column", "last_column")),
+    "birth": (_birth, ("date_column",)),
     "amount": (_amount, ("column",)),
     "date": (_date, ("column",)),
     "code": (_code, ("column",)),
@@ -176,6 +266,12 @@ _OPTIONAL = {
     "variants_column",
     "null_sql",
     "m_probabilities",
+    "postal_column",
+    "street_core_column",
+    "local_column",
+    "sorted_column",
+    "year_column",
+    "user_level",
 }
 
 

@@ -18,13 +18,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
-from resolver.linkage.rules import LinkageRules
+from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
 from resolver.resources import duckdb_config
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: the model carries the rules it was trained under (meta.rules)
 MODEL_FILES = {"customer": "customers.json", "invoice": "invoices.json"}
 _SPLINK_LOG = logging.ERROR
 
@@ -115,11 +116,19 @@ def train_model(
             max_pairs=float(training.get("u_max_pairs", 2e6)), seed=int(training.get("seed", 42))
         )
         advance(1)
+        skipped = []
         for rule in rules.em_blocking_rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule,
-                max_pairs=float(training["em_max_pairs"]) if training.get("em_max_pairs") else None,
-            )
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule,
+                    max_pairs=float(training["em_max_pairs"])
+                    if training.get("em_max_pairs")
+                    else None,
+                )
+            except EMTrainingException as exc:  # a pass with no pairs trains nothing
+                skipped.append(f"training pass {rule}: skipped ({str(exc).split('.')[0]})")
+            except ValueError as exc:  # EM drove a level's m to zero: the pass failed
+                skipped.append(f"training pass {rule}: skipped (EM did not converge: {exc})")
             advance(1)
     splink = linker.misc.save_model_to_json()
     con.close()
@@ -135,11 +144,32 @@ def train_model(
             "rows_available": int(rows),
             "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "library_versions": _versions(),
+            "rules": rules.doc,
+            "training_notes": skipped,
         },
     )
     model.meta["untrained_levels"] = model.untrained_levels()
     model.meta["neutral_levels"] = _neutralise_untrained(model.splink)
+    model.meta["floored_levels"] = _floor_m(model.splink)
     return model
+
+
+# The smallest m a level keeps: no single disagreement weighs more than about 17 bits
+# against a match, so strong agreement elsewhere can still overcome it (EM on a pass
+# where every pair agreed drives m towards zero, which would be a hidden veto).
+M_FLOOR = 1e-5
+
+
+def _floor_m(splink: dict[str, Any]) -> list[str]:
+    floored = []
+    for comp in splink["comparisons"]:
+        for level in comp["comparison_levels"]:
+            m = level.get("m_probability")
+            if level.get("is_null_level") or m is None or m >= M_FLOOR:
+                continue
+            level["m_probability"] = M_FLOOR
+            floored.append(f"{comp['output_column_name']}/{level['label_for_charts']}")
+    return floored
 
 
 def _neutralise_untrained(splink: dict[str, Any]) -> list[str]:
@@ -184,28 +214,53 @@ def save_model(model: Model, models_dir: Path | str) -> Path:
     return path
 
 
-def load_model(models_dir: Path | str, rules: LinkageRules) -> Model:
-    """Load a saved model; refuse one trained under other rules or another format."""
-    path = Path(models_dir) / MODEL_FILES[rules.object]
+def model_path(models_dir: Path | str, obj: str) -> Path:
+    return Path(models_dir) / MODEL_FILES[obj]
+
+
+def read_model(models_dir: Path | str, obj: str) -> Model:
+    """Read a saved model (format checked; rules not yet compared)."""
+    path = model_path(models_dir, obj)
     if not path.is_file():
         raise ModelError(
-            f"no trained {rules.object} model at {path}; run `resolver train` "
-            "or `resolver run --retrain`"
+            f"no trained {obj} model at {path}; run `resolver train` or `resolver run --retrain`"
         )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         meta, splink = doc["resolver"], doc["splink"]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ModelError(f"{path} is not a resolver model file: {exc}") from exc
-    if meta.get("format_version") != MODEL_FORMAT:
+    if meta.get("format_version") != MODEL_FORMAT or not isinstance(meta.get("rules"), dict):
         raise ModelError(
             f"{path} has model format {meta.get('format_version')}, this resolver reads "
             f"{MODEL_FORMAT}; retrain with `resolver train`"
         )
-    if meta.get("rules_hash") != rules.rules_hash:
+    return Model(object=obj, splink=splink, meta=meta)
+
+
+def load_model(models_dir: Path | str, rules: LinkageRules) -> Model:
+    """Load a saved model; refuse one trained under other rules or another format."""
+    model = read_model(models_dir, rules.object)
+    _check_hash(model, rules, model_path(models_dir, rules.object))
+    return model
+
+
+def load_model_and_rules(
+    models_dir: Path | str, rules_dir: Path | str, obj: str
+) -> tuple[Model, LinkageRules]:
+    """A saved model and the rules it runs under: the rules it was trained with, and
+    today's overrides (``rules/customers.yaml``) on top. Overrides of what the model
+    depends on (comparisons, blocking, training, prior) must match the training's."""
+    model = read_model(models_dir, obj)
+    rules = rules_for_model(rules_dir, obj, model.meta["rules"])
+    _check_hash(model, rules, model_path(models_dir, obj))
+    return model, rules
+
+
+def _check_hash(model: Model, rules: LinkageRules, path: Path) -> None:
+    if model.meta.get("rules_hash") != rules.rules_hash:
         raise ModelError(
-            f"{path} was trained under other rules (hash {meta.get('rules_hash')}, "
-            f"{rules.path.name} now hashes to {rules.rules_hash}); "
+            f"{path} was trained under other rules (hash {model.meta.get('rules_hash')}, "
+            f"{RULE_FILES[rules.object]} now gives {rules.rules_hash}); "
             "retrain with `resolver train` or `resolver run --retrain`"
         )
-    return Model(object=rules.object, splink=splink, meta=meta)

@@ -284,6 +284,21 @@ def _list_has_any(a: list, b: list) -> bool:
     return not {x for x in a if x is not None}.isdisjoint(x for x in b if x is not None)
 
 
+def _list_has_all(a: list, b: list) -> bool:
+    return {x for x in b if x is not None} <= {x for x in a if x is not None}
+
+
+def _list_intersect(a: list, b: list) -> list:
+    right = {x for x in b if x is not None}
+    return list(dict.fromkeys(x for x in a if x is not None and x in right))
+
+
+def _strftime(value: Any, fmt: str) -> str:
+    if any(f"%{c}" in fmt for c in "aAbBpcxXZzjUW"):
+        raise Unsupported(f"strftime format {fmt!r}")  # locale or engine specific
+    return to_date(value).strftime(fmt)
+
+
 _FUNCTIONS: dict[str, Callable[[list[Expr]], Expr]] = {
     # DuckDB: an empty string is similar to nothing, itself included
     "jaro_winkler_similarity": _strict(
@@ -309,6 +324,12 @@ _FUNCTIONS: dict[str, Callable[[list[Expr]], Expr]] = {
     "list_has_any": _strict(_list_has_any),
     "array_has_any": _strict(_list_has_any),
     "list_contains": _strict(lambda xs, x: x in xs),
+    "list_has_all": _strict(_list_has_all),
+    "array_has_all": _strict(_list_has_all),
+    "list_intersect": _strict(_list_intersect),
+    "list_distinct": _strict(lambda xs: list(dict.fromkeys(x for x in xs if x is not None))),
+    "string_split": _strict(lambda s, sep: s.split(sep) if sep else list(s)),
+    "strftime": _strict(_strftime),
     "abs": _strict(abs),
     "date_diff": _strict(_date_diff),
     "datediff": _strict(_date_diff),

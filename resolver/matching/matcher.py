@@ -47,8 +47,7 @@ import pyarrow as pa
 from resolver.canonical import FIELDS, OBJECTS
 from resolver.contracts import Contract
 from resolver.errors import NotFound, Problem, ValidationProblems
-from resolver.linkage.model import load_model
-from resolver.linkage.rules import load_rules
+from resolver.linkage.model import load_model_and_rules
 from resolver.matching.index import Level, ObjectIndex, build_index, source_contracts
 from resolver.matching.record import (
     as_text,
@@ -111,8 +110,7 @@ class Matcher:
         for obj in objects:
             if not table_exists(con, f"{obj}_members"):
                 continue
-            rules = load_rules(rules_dir, obj)
-            model = load_model(models_dir, rules)
+            model, rules = load_model_and_rules(models_dir, rules_dir, obj)
             run_prior = ((run or {}).get("summary", {}).get("objects", {}).get(obj, {})).get(
                 "prior"
             )

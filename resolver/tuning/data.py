@@ -35,7 +35,7 @@ def link_input(
 
     where = "WHERE list_contains(?, r.record_key)" if keys is not None else ""
     params = [list(keys)] if keys is not None else []
-    sql = input_sql(obj, rules, prefix="", where=where)
+    sql = input_sql(obj, rules.input_columns(), prefix="", where=where)
     return con.execute(sql, params).df()
 
 

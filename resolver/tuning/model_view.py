@@ -9,9 +9,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from resolver.linkage.model import load_model, work_linker
+from resolver.linkage.model import load_model_and_rules, work_linker
 from resolver.linkage.predict import tf_columns
-from resolver.linkage.rules import LinkageRules, load_rules
+from resolver.linkage.rules import LinkageRules
 from resolver.tuning.data import PAIR_COLUMNS, link_input, ordered
 
 EXAMPLE_KINDS = ("clear_match", "near_miss", "hard_negative")
@@ -33,8 +33,7 @@ def linker_for(
     rules' deterministic rules, as the batch job does, so scores match the store's.
     The linker runs on its own in-memory DuckDB; the store is only read.
     """
-    rules = load_rules(rules_dir, obj)
-    model = load_model(models_dir, rules)
+    model, rules = load_model_and_rules(models_dir, rules_dir, obj)
     linker, _, _ = work_linker(link_input(con, obj, rules), dict(model.splink))
     for col in tf_columns(model):
         linker.table_management.compute_tf_table(col)

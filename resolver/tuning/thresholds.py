@@ -187,13 +187,13 @@ def write_bands(rules_dir: Any, obj: str, bands: Bands) -> str:
     """Write the chosen thresholds into ``rules_dir`` and return the diff of the file."""
     import difflib
 
-    from resolver.linkage.rules import RULE_FILES, load_rules, write_thresholds
+    from resolver.linkage.rules import RULE_FILES, read_overrides, write_thresholds
 
     path = rules_dir / RULE_FILES[obj]
-    before = path.read_text(encoding="utf-8")
+    before = path.read_text(encoding="utf-8") if path.is_file() else ""
     write_thresholds(rules_dir, obj, auto_link=bands.auto_link, review=bands.review)
     after = path.read_text(encoding="utf-8")
-    assert load_rules(rules_dir, obj).thresholds.auto_link == bands.auto_link
+    assert read_overrides(rules_dir, obj)["thresholds"]["auto_link"] == bands.auto_link
     return "".join(
         difflib.unified_diff(before.splitlines(True), after.splitlines(True), "before", "after")
     )

@@ -18,9 +18,8 @@ import pytest
 from resolver import store
 from resolver.evaluate import evaluate
 from resolver.fixtures import DemoStore
-from resolver.linkage.model import load_model
+from resolver.linkage.model import MODEL_FORMAT, load_model_and_rules
 from resolver.linkage.predict import score_table, tf_columns
-from resolver.linkage.rules import load_rules
 from resolver.pipeline import run_batch
 from resolver.store import runs
 
@@ -201,9 +200,8 @@ def test_a_killed_run_leaves_the_previous_run_readable(
 
 @pytest.mark.parametrize("obj", ["customer", "invoice"])
 def test_the_committed_model_loads_and_scores(obj: str) -> None:
-    rules = load_rules(Path("rules"), obj)
-    model = load_model(Path("models"), rules)
-    assert model.meta["format_version"] == 1
+    model, rules = load_model_and_rules(Path("models"), Path("rules"), obj)
+    assert model.meta["format_version"] == MODEL_FORMAT
     assert model.meta["rules_hash"] == rules.rules_hash
     if obj == "customer":
         base = {
@@ -274,8 +272,7 @@ def test_the_committed_model_loads_and_scores(obj: str) -> None:
 def test_score_table_takes_term_frequency_lookups() -> None:
     """``tf_tables``: the table's own frequencies give Splink's own answer; a value
     declared common weighs less when two records share it."""
-    rules = load_rules("rules", "customer")
-    model = load_model("models", rules)
+    model, rules = load_model_and_rules("models", "rules", "customer")
     col = "email_norm"
     assert col in tf_columns(model)
     base = {"first_name_norm": "ann", "last_name_norm": "lee", "email_norm": "ann@x.com"}

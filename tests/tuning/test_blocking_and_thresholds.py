@@ -15,14 +15,14 @@ def test_blocking_report_counts_what_the_run_scored(
     con: duckdb.DuckDBPyConnection, demo_store: DemoStore
 ) -> None:
     for obj in ("customer", "invoice"):
-        rules = load_rules(RULES, obj)
+        rules = load_rules(RULES, obj, models_dir="models")
         report = tuning.blocking_report(con, rules)
         assert list(report["rule"]) == rules.blocking_rules
         assert report["cumulative"].is_monotonic_increasing
         assert report["comparisons"].sum() == report["cumulative"].iloc[-1]
         assert report["cumulative"].iloc[-1] == demo_store.summary.objects[obj].pairs_scored
     # the first rule alone: pairs of records sharing a non-null email key, by hand
-    rules = load_rules(RULES, "customer")
+    rules = load_rules(RULES, "customer", models_dir="models")
     by_hand = con.execute(
         "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(*) AS n FROM customers "
         "WHERE email_key IS NOT NULL GROUP BY email_key)"
@@ -33,7 +33,7 @@ def test_blocking_report_counts_what_the_run_scored(
 def test_rule_recall_partitions_the_true_pairs(
     con: duckdb.DuckDBPyConnection, demo_store: DemoStore
 ) -> None:
-    rules = load_rules(RULES, "customer")
+    rules = load_rules(RULES, "customer", models_dir="models")
     true_pairs = tuning.truth_pairs(con, "customer", demo_store.truth_dir)
     recall = tuning.rule_recall(con, rules, true_pairs)
     body = recall[recall["rule"] != "(none)"]
@@ -112,7 +112,7 @@ def test_chosen_thresholds_on_the_demo_are_writable(
     rules_copy = tmp_path / "rules"
     shutil.copytree(RULES, rules_copy)
     for obj in ("customer", "invoice"):
-        rules = load_rules(rules_copy, obj)
+        rules = load_rules(rules_copy, obj, models_dir="models")
         labels = tuning.truth_labels(con, obj, demo_store.truth_dir)
         pairs = con.execute(f"SELECT * FROM {obj}_pairs").df()
         curve = tuning.precision_recall_curve(pairs, labels)
@@ -122,4 +122,6 @@ def test_chosen_thresholds_on_the_demo_are_writable(
         assert tuning.at_threshold(curve, auto)["precision"] >= 0.99
         review = min(rules.thresholds.review, auto)
         write_thresholds(rules_copy, obj, auto_link=auto, review=review)
-        assert load_rules(rules_copy, obj).thresholds.auto_link == auto  # written exactly
+        assert (
+            load_rules(rules_copy, obj, models_dir="models").thresholds.auto_link == auto
+        )  # written exactly

@@ -45,7 +45,7 @@ def test_thresholds_go_to_a_copy_unless_rules_out_is_set(ws: Workspace, tmp_path
     target = ws.rules_for_writing()
     assert target != RULES and (target / "customers.yaml").is_file()
     write_thresholds(target, "customer", auto_link=0.97, review=0.6)
-    assert load_rules(target, "customer").thresholds.auto_link == 0.97
+    assert load_rules(target, "customer", models_dir="models").thresholds.auto_link == 0.97
     assert _digest(RULES) == before
 
     out = tmp_path / "out"
