@@ -353,7 +353,7 @@ def table(results: list[dict]) -> str:
             lines.append(
                 f"{r['case']:<12} {obj:<8} {r['records'][obj]:>7,}  "
                 f"    {_prf(res, r['resolver'].get('error'))} {b3:>6}  "
-                f"      {_prf(raw, r['raw'].get('error'))}  {diff:>7}  {want:<17} {met:>3}"
+                f"      {_prf(raw, r['raw'].get('error') if obj == 'customer' else None)}  {diff:>7}  {want:<17} {met:>3}"
             )
     for r in results:
         review = r["resolver"].get("review")
