@@ -22,7 +22,8 @@ Cases:
 - ``demo7`` / ``demo23``: the demo world (``generate_demo_world(customers=4000, seed=7
   or 23)``, ~10k customer rows; ``--quick``: 400 customers, ~1k rows) through the
   repo's ``rules/`` folder (contracts in ``rules/sources/``) and committed ``models/``
-  (``--demo-retrain``: train on the world instead); raw Splink runs on the normalized
+  (``--demo-retrain``: train on the world instead; ``--demo-contracts-only``: only
+  ``rules/sources/``, like the other cases); raw Splink runs on the normalized
   customer rows resolver stored (the same rows). Invoices are scored for resolver only.
   Also printed: the share of customer review pairs (band 'review') that are true
   matches.
@@ -181,13 +182,20 @@ def real_case(name: str) -> Case:
     return case
 
 
-def demo_case(name: str, customers: int, out: Path, *, retrain: bool) -> Case:
+def demo_case(
+    name: str, customers: int, out: Path, *, retrain: bool, contracts_only: bool = False
+) -> Case:
+    """The demo world through ``rules/`` (``contracts_only``: a copy of just its
+    ``sources/``, the model derived from the data like the other cases)."""
     case = Case(name)
     world = common.demo_world(customers, seed=DEMO_SEEDS[name], out=out)
     case.demo_world = world
     case.rules_dir = common.ROOT / "rules"
+    if contracts_only:
+        case.rules_dir = _fresh_dir(out / "rules" / name)
+        shutil.copytree(common.ROOT / "rules" / "sources", case.rules_dir / "sources")
     case.data_dir = world
-    case.models_dir = None if retrain else common.ROOT / "models"
+    case.models_dir = None if retrain or contracts_only else common.ROOT / "models"
     for obj, file in (("customer", "customers.csv"), ("invoice", "invoices.csv")):
         t = pd.read_csv(world / "truth" / file, dtype=str)
         case.truth[obj] = pd.Series(
@@ -394,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         help="demo: train resolver's models on the world (default: the committed models/)",
     )
     ap.add_argument(
+        "--demo-contracts-only",
+        action="store_true",
+        help="demo: a rules folder holding only a copy of rules/sources/, models derived "
+        "from the data (default: the whole rules/ folder)",
+    )
+    ap.add_argument(
         "--febrl-people",
         type=int,
         default=0,
@@ -419,11 +433,18 @@ def main(argv: list[str] | None = None) -> int:
         elif name in REAL_CASES:
             case = real_case(name)
         else:
-            case = demo_case(name, customers, out, retrain=args.demo_retrain)
+            case = demo_case(
+                name,
+                customers,
+                out,
+                retrain=args.demo_retrain,
+                contracts_only=args.demo_contracts_only,
+            )
         r: dict = {
             "case": name,
             "records": {o: len(t) for o, t in case.truth.items()},
             "objects": list(case.truth),
+            "rules_dir": str(case.rules_dir),
             "resolver": {"skipped": True},
             "raw": {"skipped": True},
         }
