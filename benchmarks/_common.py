@@ -16,8 +16,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 CACHE = OUT / "cache"
-FEBRL_RULES = ROOT / "benchmarks" / "febrl"
-FEBRL_FILES = {"febrl3": ["dataset3.csv"], "febrl4": ["dataset4a.csv", "dataset4b.csv"]}
 FEBRL_COLUMNS = [
     "rec_id",
     "given_name",
