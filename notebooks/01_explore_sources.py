@@ -25,7 +25,7 @@
 #
 # **As a script.** `python notebooks/01_explore_sources.py` runs it too: tables are
 # printed and charts saved as HTML (to `RESOLVER_CHARTS`, default
-# `$RESOLVER_WORKDIR/charts`).
+# `charts/` in the scratch folder).
 
 # %%
 import pandas as pd

@@ -24,7 +24,7 @@
 # `RESOLVER_RULES_OUT` names a folder: e.g. your rules folder, to change its
 # `customers.yaml`.
 # **As a script.** `python notebooks/02_tune_customer_model.py` prints the tables and saves the
-# charts as HTML (to `RESOLVER_CHARTS`, default `$RESOLVER_WORKDIR/charts`).
+# charts as HTML (to `RESOLVER_CHARTS`, default `charts/` in the scratch folder).
 
 # %%
 import pandas as pd

@@ -24,7 +24,7 @@
 # `RESOLVER_RULES_OUT` names a folder: e.g. your rules folder, to change its
 # `invoices.yaml`.
 # **As a script.** `python notebooks/03_tune_invoice_model.py` prints the tables and saves the
-# charts as HTML (to `RESOLVER_CHARTS`, default `$RESOLVER_WORKDIR/charts`).
+# charts as HTML (to `RESOLVER_CHARTS`, default `charts/` in the scratch folder).
 
 # %%
 import pandas as pd

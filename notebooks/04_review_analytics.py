@@ -21,7 +21,7 @@
 # **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours,
 # `RESOLVER_RULES` at your rules folder (its `orphans.yaml`; default `rules/`).
 # As a script (`python notebooks/04_review_analytics.py`) tables are printed and
-# charts saved as HTML (to `RESOLVER_CHARTS`, default `$RESOLVER_WORKDIR/charts`).
+# charts saved as HTML (to `RESOLVER_CHARTS`, default `charts/` in the scratch folder).
 # A store without decisions gets a simulated reviewer who decides from the demo
 # truth — on a **copy** of the store and its journal, never on the store itself.
 

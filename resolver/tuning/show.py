@@ -33,9 +33,17 @@ def under_ipython() -> bool:
     return get_ipython() is not None
 
 
+def use_charts_dir(folder: Path | str) -> None:
+    """Where charts go when neither ``RESOLVER_CHARTS`` nor ``RESOLVER_WORKDIR`` is set
+    (:func:`resolver.tuning.workspace` sets its scratch folder's ``charts/``)."""
+    global _charts_dir
+    _charts_dir = Path(folder)
+
+
 def charts_dir() -> Path:
     """Where charts go when there is no front end: ``RESOLVER_CHARTS``, else
-    ``$RESOLVER_WORKDIR/charts``, else a new temporary folder (one per process)."""
+    ``$RESOLVER_WORKDIR/charts``, else the last workspace's ``charts/``, else a new
+    temporary folder (one per process)."""
     global _charts_dir
     if os.environ.get("RESOLVER_CHARTS"):
         folder = Path(os.environ["RESOLVER_CHARTS"])

@@ -12,8 +12,8 @@ Environment variables (all optional):
                          the rules; set it to ``rules`` to change the repository's rules)
 ``RESOLVER_DEMO_CUSTOMERS`` / ``RESOLVER_DEMO_SEED``  size and seed of a demo world
 ``RESOLVER_WORKDIR``     scratch folder (default: a new temporary folder)
-``RESOLVER_CHARTS``      where a notebook run as a plain script saves its charts
-                         (default: ``$RESOLVER_WORKDIR/charts``); see :mod:`resolver.tuning.show`
+``RESOLVER_CHARTS``      where a notebook run as a plain script saves its charts (default:
+                         the scratch folder's ``charts/``); see :mod:`resolver.tuning.show`
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from resolver import store
 from resolver.fixtures import MODELS, build_demo_store
 from resolver.store.journal import journal_path
 from resolver.tuning.rules import rules_folder
+from resolver.tuning.show import use_charts_dir
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def workspace(
     workdir = workdir or env.get("RESOLVER_WORKDIR")
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="resolver-tuning-"))
     work.mkdir(parents=True, exist_ok=True)
+    use_charts_dir(work / "charts")  # a script's charts go beside its scratch files
     rules_dir = rules_folder(env)
     models_dir = Path(env.get("RESOLVER_MODELS") or MODELS)
     data = Path(env["RESOLVER_DATA"]) if env.get("RESOLVER_DATA") else None

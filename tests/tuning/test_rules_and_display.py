@@ -72,3 +72,15 @@ def test_display_prints_tables_and_saves_charts_without_ipython(
     saved = list((tmp_path / "charts").glob("bands-*.html"))
     assert len(saved) == 1 and f"chart saved to {saved[0]}" in out
     assert "vega" in saved[0].read_text(encoding="utf-8").lower()
+
+
+def test_without_env_charts_go_beside_the_workspace(
+    demo_store: DemoStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alt = pytest.importorskip("altair")
+    monkeypatch.setattr(tuning.show, "_charts_dir", None)  # restored afterwards
+    monkeypatch.delenv("RESOLVER_CHARTS", raising=False)
+    monkeypatch.delenv("RESOLVER_WORKDIR", raising=False)
+    ws = workspace(tmp_path / "work", env={"RESOLVER_DB": str(demo_store.db)})
+    chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    assert tuning.save_chart(chart, "x").parent == ws.workdir / "charts"
