@@ -20,25 +20,30 @@
 #
 # **Data.** By default a small demo world is generated and run through the batch
 # job (a few seconds). To look at your own store instead, start Jupyter with
-# `RESOLVER_DB=data/demo.duckdb RESOLVER_DATA=data/demo` (after `make demo`).
+# `RESOLVER_DB=data/demo.duckdb RESOLVER_DATA=data/demo` (after `make demo`), and
+# `RESOLVER_RULES=path/to/rules` when it was built with your own rules folder.
+#
+# **As a script.** `python notebooks/01_explore_sources.py` runs it too: tables are
+# printed and charts saved as HTML (to `RESOLVER_CHARTS`, default
+# `charts/` in the scratch folder).
 
 # %%
 import pandas as pd
 
 from resolver import tuning
-from resolver.tuning import charts
+from resolver.tuning import charts, display
 
 pd.set_option("display.max_colwidth", 80)
 ws = tuning.workspace()
 con = ws.connect()
-print(f"store {ws.db}  (demo world: {ws.demo})")
+print(f"store {ws.db}  (demo world: {ws.demo}); rules {ws.rules_dir}")
 
 # %% [markdown]
 # ## What was loaded
 # Every row read is either loaded or rejected, per source file.
 
 # %%
-tuning.load_summary(con)
+display(tuning.load_summary(con))
 
 # %% [markdown]
 # ## Rejected rows by reason
@@ -46,10 +51,10 @@ tuning.load_summary(con)
 
 # %%
 rejects = tuning.rejects_by_reason(con)
-rejects
+display(rejects)
 
 # %%
-charts.bar(rejects, x="rows:Q", y="reason:N", color="system:N", title="rejected rows")
+display(charts.bar(rejects, x="rows:Q", y="reason:N", color="system:N", title="rejected rows"))
 
 # %% [markdown]
 # ## Completeness per system and field, raw and normalized
@@ -62,13 +67,13 @@ charts.bar(rejects, x="rows:Q", y="reason:N", color="system:N", title="rejected 
 
 # %%
 prof = tuning.profile(con)
-prof[prof["object"] == "customer"]
+display(prof[prof["object"] == "customer"])
 
 # %%
-prof[prof["object"] == "invoice"]
+display(prof[prof["object"] == "invoice"])
 
 # %%
-charts.completeness_heatmap(prof)
+display(charts.completeness_heatmap(prof))
 
 # %% [markdown]
 # Fields whose completeness changes most with normalization:
@@ -77,9 +82,9 @@ charts.completeness_heatmap(prof)
 delta = prof.dropna(subset=["norm_column"]).assign(
     change=lambda d: d["norm_complete"].astype(float) - d["raw_complete"]
 )
-delta.reindex(delta["change"].abs().sort_values(ascending=False).index).head(10)[
+display(delta.reindex(delta["change"].abs().sort_values(ascending=False).index).head(10)[
     ["object", "system", "field", "norm_column", "raw_complete", "norm_complete", "change"]
-]
+])
 
 # %% [markdown]
 # ## What normalization merges
@@ -87,13 +92,13 @@ delta.reindex(delta["change"].abs().sort_values(ascending=False).index).head(10)
 # four formats, one email in two cases.
 
 # %%
-tuning.value_profile(con, "customer", "phone", top_n=5)
+display(tuning.value_profile(con, "customer", "phone", top_n=5))
 
 # %%
-tuning.value_profile(con, "customer", "email", top_n=5)
+display(tuning.value_profile(con, "customer", "email", top_n=5))
 
 # %%
-tuning.value_profile(con, "customer", "company", top_n=5)
+display(tuning.value_profile(con, "customer", "company", top_n=5))
 
 # %% [markdown]
 # ## What normalization refuses
@@ -101,13 +106,13 @@ tuning.value_profile(con, "customer", "company", top_n=5)
 # contract change).
 
 # %%
-pd.concat(
+display(pd.concat(
     [
         tuning.refused_values(con, "customer", f).assign(field=f)
         for f in ("email", "phone", "name", "postal_code")
     ],
     ignore_index=True,
-)
+))
 
 # %% [markdown]
 # ## Splink's view of the columns the model uses
@@ -116,16 +121,18 @@ pd.concat(
 # email shared by many records — make large blocks and weak evidence.
 
 # %%
-tuning.completeness_chart(
+display(tuning.completeness_chart(
     con, "customer", ["first_name_norm", "last_name_norm", "email_norm", "phone_digits",
                       "address_line", "company_key"]
-)
+))
 
 # %%
-tuning.profile_chart(con, "customer", ["email_key", "phone_digits", "last_name_norm", "zip5"])
+display(tuning.profile_chart(con, "customer",
+                             ["email_key", "phone_digits", "last_name_norm", "zip5"]))
 
 # %%
-tuning.profile_chart(con, "invoice", ["invoice_number_norm", "amount_cents", "invoice_date"])
+display(tuning.profile_chart(con, "invoice",
+                             ["invoice_number_norm", "amount_cents", "invoice_date"]))
 
 # %%
 con.close()

@@ -16,21 +16,22 @@
 #
 # Blocking (what each rule costs and which matches it catches), the trained model
 # (m/u parameters and match weights), waterfalls of example pairs, and thresholds
-# chosen from labels — then written back to `rules/customers.yaml`.
+# chosen from labels — then written back to the rules' `customers.yaml`.
 #
-# **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours.
+# **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours,
+# `RESOLVER_RULES` at your rules folder (default: the repository's `rules/`).
 # **Writing.** Thresholds go to a scratch copy of the rules unless
-# `RESOLVER_RULES_OUT=rules` is set: then to the repository's rules file.
+# `RESOLVER_RULES_OUT` names a folder: e.g. your rules folder, to change its
+# `customers.yaml`.
+# **As a script.** `python notebooks/02_tune_customer_model.py` prints the tables and saves the
+# charts as HTML (to `RESOLVER_CHARTS`, default `charts/` in the scratch folder).
 
 # %%
-
-
 import pandas as pd
 
 from resolver import tuning
 from resolver.decisions import labels as decision_labels
-from resolver.linkage.rules import load_rules
-from resolver.tuning import charts
+from resolver.tuning import charts, display
 
 OBJECT = "customer"
 MIN_PRECISION = 0.999  # pairwise precision the auto-link band must keep
@@ -39,7 +40,7 @@ MIN_RECALL = 0.995  # share of true pairs that must at least reach a reviewer
 pd.set_option("display.max_colwidth", 70)
 ws = tuning.workspace()
 con = ws.connect()
-rules = load_rules(ws.rules_dir, OBJECT, models_dir=ws.models_dir)
+rules = tuning.load_rules(ws.rules_dir, ws.models_dir)[OBJECT]  # RESOLVER_RULES, models
 print(f"store {ws.db}; rules {rules.path}; truth {ws.truth_dir}")
 print(f"current thresholds: {rules.thresholds}")
 
@@ -63,10 +64,10 @@ if truth is not None:
 # `count_comparisons_from_blocking_rules`), then the cumulative chart.
 
 # %%
-tuning.blocking_report(con, rules)
+display(tuning.blocking_report(con, rules))
 
 # %%
-tuning.blocking_chart(con, rules)
+display(tuning.blocking_chart(con, rules))
 
 # %% [markdown]
 # Which true pairs each rule catches, in order: `new` is what a rule adds to the ones
@@ -92,11 +93,11 @@ if true_pairs is not None:
 # A Splink linker over the store's records with `models/customers.json`'s settings.
 
 # %%
-linker = tuning.linker_for(con, OBJECT, models_dir=ws.models_dir, rules_dir=ws.rules_dir)
-linker.visualisations.match_weights_chart()
+linker = tuning.linker_for(con, OBJECT, models_dir=ws.models_dir, rules=rules)
+display(linker.visualisations.match_weights_chart())
 
 # %%
-linker.visualisations.m_u_parameters_chart()
+display(linker.visualisations.m_u_parameters_chart())
 
 # %% [markdown]
 # ## Example pairs
@@ -110,11 +111,11 @@ examples = pd.concat(
      for k in tuning.EXAMPLE_KINDS],
     ignore_index=True,
 )
-examples
+display(examples)
 
 # %%
 records = tuning.waterfall_records(linker, con, examples)
-linker.visualisations.waterfall_chart(records, filter_nulls=False)
+display(linker.visualisations.waterfall_chart(records, filter_nulls=False))
 
 # %% [markdown]
 # ## Look-alikes that are different customers
@@ -140,15 +141,25 @@ if len(reviewed) and reviewed["is_match"].nunique() == 2:
 else:
     print("no reviewer decisions with both outcomes yet: thresholds come from the truth")
 
+# %% [markdown]
+# `choose_bands` takes the threshold with the best recall that keeps `MIN_PRECISION`
+# on the labels, but never below a floor the scored pairs themselves support
+# (`tuning.auto_link_floor`: match weight 0, and the model's own expected precision
+# over every pair, labelled or not — labels are too thin at low scores to trust
+# alone). The review threshold reaches `MIN_RECALL` and always leaves a band: at
+# least `tuning.MIN_GAP_BITS` of match weight below auto-link.
+
 # %%
 labels_for_choice = truth if truth is not None else reviewed
 bands = tuning.choose_bands(pairs, labels_for_choice, rules,
                             min_precision=MIN_PRECISION, min_recall=MIN_RECALL)
 auto_link, review, curve = bands.auto_link, bands.review, bands.curve
-bands.table
+print(f"auto_link {auto_link} (floor {bands.floor}), review {review}: "
+      f"{bands.band_pairs} scored pairs in the review band")
+display(bands.table)
 
 # %%
-charts.precision_recall_chart(curve, auto_link=auto_link, review=review)
+display(charts.precision_recall_chart(curve, auto_link=auto_link, review=review))
 
 # %% [markdown]
 # ## Write the thresholds back

@@ -18,7 +18,10 @@
 # each confidence band, how precise the auto-merge suggestions really are, and the
 # orphan backlog by expectation and age.
 #
-# **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours.
+# **Data.** A demo world by default; `RESOLVER_DB` / `RESOLVER_DATA` point at yours,
+# `RESOLVER_RULES` at your rules folder (its `orphans.yaml`; default `rules/`).
+# As a script (`python notebooks/04_review_analytics.py`) tables are printed and
+# charts saved as HTML (to `RESOLVER_CHARTS`, default `charts/` in the scratch folder).
 # A store without decisions gets a simulated reviewer who decides from the demo
 # truth — on a **copy** of the store and its journal, never on the store itself.
 
@@ -27,7 +30,7 @@ import pandas as pd
 
 from resolver import tuning
 from resolver.store import decisions as store_decisions
-from resolver.tuning import charts
+from resolver.tuning import charts, display
 
 SIMULATED_DECISIONS = 60  # proposals the simulated reviewer decides, spread over bands
 AUTO_MERGE_SAMPLE = 200  # auto-merge proposals sampled per object to measure precision
@@ -63,7 +66,7 @@ report = tuning.review_analytics(con, truth_dir=ws.truth_dir, sample=AUTO_MERGE_
 
 # %%
 over_time = report["decisions_over_time"]
-over_time
+display(over_time)
 
 # %%
 if len(over_time):
@@ -77,11 +80,11 @@ if len(over_time):
 
 # %%
 bands = report["acceptance_by_band"]
-bands
+display(bands)
 
 # %%
-charts.bar(bands.dropna(subset=["acceptance_rate"]), x="band:N", y="acceptance_rate:Q",
-           color="object:N", title="acceptance rate of decided proposals")
+display(charts.bar(bands.dropna(subset=["acceptance_rate"]), x="band:N", y="acceptance_rate:Q",
+                   color="object:N", title="acceptance rate of decided proposals"))
 
 # %% [markdown]
 # ## Measured precision of auto-merges
@@ -89,7 +92,7 @@ charts.bar(bands.dropna(subset=["acceptance_rate"]), x="band:N", y="acceptance_r
 # (or, for a real store, by reviewers' decisions), with a 95% Wilson interval.
 
 # %%
-report["auto_merge_precision"]
+display(report["auto_merge_precision"])
 
 # %% [markdown]
 # ## Orphan backlog by expectation and age
@@ -100,7 +103,7 @@ report["auto_merge_precision"]
 source = tuning.ensure_orphans(con, ws.rules_dir)
 print(f"orphans: {source}")
 backlog = tuning.orphan_backlog(con)
-backlog
+display(backlog)
 
 # %%
 if len(backlog):

@@ -9,10 +9,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from resolver.linkage.model import load_model_and_rules, work_linker
+from resolver.linkage.model import load_model, work_linker
 from resolver.linkage.predict import tf_columns
 from resolver.linkage.rules import LinkageRules
 from resolver.tuning.data import PAIR_COLUMNS, link_input, ordered
+from resolver.tuning.rules import load_rules
 
 EXAMPLE_KINDS = ("clear_match", "near_miss", "hard_negative")
 MAX_SCORED_RECORDS = 3000  # pair_scores compares every pair of the records involved
@@ -23,7 +24,8 @@ def linker_for(
     obj: str,
     *,
     models_dir: Path | str,
-    rules_dir: Path | str,
+    rules_dir: Path | str | None = None,
+    rules: LinkageRules | None = None,
     reestimate_prior: bool = True,
 ) -> Any:
     """A Splink ``Linker`` over the store's ``obj`` records with the saved model
@@ -32,8 +34,12 @@ def linker_for(
     With ``reestimate_prior`` the prior is estimated on these records from the
     rules' deterministic rules, as the batch job does, so scores match the store's.
     The linker runs on its own in-memory DuckDB; the store is only read.
+    ``rules``: the object's rules when you have them, else they are loaded from
+    ``rules_dir`` (default ``RESOLVER_RULES``) by :func:`resolver.tuning.load_rules`.
     """
-    model, rules = load_model_and_rules(models_dir, rules_dir, obj)
+    if rules is None:
+        rules = load_rules(rules_dir, models_dir)[obj]
+    model = load_model(models_dir, rules)
     linker, _, _ = work_linker(link_input(con, obj, rules), dict(model.splink))
     for col in tf_columns(model):
         linker.table_management.compute_tf_table(col)

@@ -233,8 +233,11 @@ def auto_merge_precision(
     )
 
 
-def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str) -> str:
+def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str | None = None) -> str:
     """Make sure the store has an ``orphans`` table; say where it came from.
+
+    ``rules_dir``: the folder whose ``orphans.yaml`` applies (default
+    ``RESOLVER_RULES``, else the repository's ``rules/``).
 
     "store": the last run wrote it. "computed": it was missing and
     :func:`resolver.orphans.stage_orphans` computed it now from the published tables
@@ -246,8 +249,9 @@ def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str) -> str
         from datetime import date
 
         from resolver.orphans import load_orphan_rules, stage_orphans
+        from resolver.tuning.rules import rules_folder
 
-        rules = load_orphan_rules(rules_dir)
+        rules = load_orphan_rules(rules_folder() if rules_dir is None else rules_dir)
         run_id = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
         stage_orphans(con, rules, prefix="", run_id=int(run_id), as_of=date.today())
     except (ImportError, AttributeError, TypeError, duckdb.Error):

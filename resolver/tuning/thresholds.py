@@ -13,6 +13,10 @@ from resolver.tuning.data import PAIR_COLUMNS, ordered
 # thresholds are written to rules files with six significant digits: keep them exact
 _GRID = 1e6
 _TOP = 0.999999
+_BOTTOM = 1 / _GRID  # the lowest writable threshold above 0
+
+BREAK_EVEN = 0.5  # match weight 0: above it the model rates a pair more likely a match
+MIN_GAP_BITS = 2.0  # the review band spans at least this much match weight below auto_link
 
 
 def _writable(p: np.ndarray) -> np.ndarray:
@@ -82,12 +86,69 @@ def _weight(p: float) -> float:
     return math.log2(p / (1 - p)) if 0 < p < 1 else math.inf
 
 
+def _probability(weight: float) -> float:
+    """The writable threshold at ``weight`` bits (floored to the grid, kept in (0, 1))."""
+    p = 1.0 / (1.0 + 2.0 ** (-weight)) if weight > -1000 else 0.0
+    return float(min(max(_writable(np.array([p]))[0], _BOTTOM), _TOP))
+
+
+def auto_link_floor(pairs: pd.DataFrame, *, min_precision: float) -> float:
+    """The lowest auto-link threshold the scored pairs themselves support.
+
+    Labels thin out where scores are low: on the demo one labelled pair lies between
+    0.45 and 0.905, so "precision 1.0 down to 0.187" rested on two pairs and the
+    tuner proposed auto-linking pairs the model gives 19%. The floor does not depend
+    on labels. It is the larger of
+
+    * :data:`BREAK_EVEN` (0.5, match weight 0): below it the model itself says a pair
+      is more likely two entities than one, and a few labels do not overrule that;
+    * the model's own precision estimate: over *every* scored pair that can
+      auto-link (vetoed pairs cannot), labelled or not, the expected share of true
+      matches among the pairs at or above ``t`` is the mean of their
+      ``match_probability``. The floor is the lowest ``t`` (a writable score) at
+      which that expectation still reaches ``min_precision``; when even the best
+      pair's does not, the best pair's score (the model doubts all of them).
+    """
+    score = pairs["match_probability"].to_numpy(dtype=float)
+    if "veto" in pairs:
+        score = score[pairs["veto"].isna().to_numpy()]
+    score = np.sort(score[score > 0])[::-1]
+    if len(score) == 0:
+        return BREAK_EVEN
+    grid = _writable(score)  # p >= t <=> its writable value >= t, for t on the grid
+    thresholds = np.unique(grid)[::-1]
+    n = np.searchsorted(-grid, -thresholds, side="right")  # pairs at or above each
+    expected = np.cumsum(score)[n - 1] / n
+    ok = np.nonzero(expected >= min_precision)[0]
+    model = thresholds[ok.max()] if len(ok) else thresholds[0]
+    return float(max(BREAK_EVEN, model))
+
+
+def review_ceiling(auto_link: float, *, min_gap_bits: float = MIN_GAP_BITS) -> float:
+    """The highest review threshold that leaves a real band below ``auto_link``:
+    ``min_gap_bits`` of match weight lower, written to six decimals, in (0, 1) and
+    strictly below ``auto_link``."""
+    if not 0 < auto_link < 1:
+        raise ValueError(f"auto_link must be in (0, 1), got {auto_link}")
+    ceiling = _probability(_weight(auto_link) - min_gap_bits)
+    if ceiling >= auto_link:  # only at the very bottom of the grid
+        ceiling = max(_BOTTOM, float(_writable(np.array([auto_link - _BOTTOM]))[0]))
+    if not 0 < ceiling < auto_link:
+        raise ValueError(f"no review threshold fits below auto_link {auto_link}")
+    return ceiling
+
+
 def choose_threshold(
-    curve: pd.DataFrame, *, min_precision: float, at_most: float | None = None
+    curve: pd.DataFrame,
+    *,
+    min_precision: float,
+    at_most: float | None = None,
+    at_least: float | None = None,
 ) -> float:
     """The threshold with the highest recall whose precision is at least
     ``min_precision`` (the highest such threshold when several tie on recall),
-    capped at ``at_most`` (e.g. the rules' auto_merge, which auto_link must not pass).
+    raised to ``at_least`` (e.g. :func:`auto_link_floor`) and capped at ``at_most``
+    (e.g. the rules' auto_merge, which auto_link must not pass; the cap wins).
 
     Raises ValueError when no threshold reaches the precision.
     """
@@ -100,6 +161,8 @@ def choose_threshold(
         )
     best = ok[ok["recall"] == ok["recall"].max()]
     t = float(best["threshold"].max())
+    if at_least is not None:
+        t = max(t, at_least)
     return min(t, at_most) if at_most is not None else t
 
 
@@ -138,7 +201,12 @@ def at_threshold(curve: pd.DataFrame, threshold: float) -> dict[str, Any]:
 
 
 class Bands:
-    """Thresholds chosen from labels, with the curves and a before/after table."""
+    """Thresholds chosen from labels, with the curves and a before/after table.
+
+    ``floor`` is the lowest auto_link the scored pairs support
+    (:func:`auto_link_floor`); ``band_pairs`` the scored pairs the chosen review band
+    [review, auto_link) holds.
+    """
 
     def __init__(
         self,
@@ -148,9 +216,12 @@ class Bands:
         curve: pd.DataFrame,
         curve_review: pd.DataFrame,
         table: pd.DataFrame,
+        floor: float = BREAK_EVEN,
+        band_pairs: int = 0,
     ) -> None:
         self.auto_link, self.review = auto_link, review
         self.curve, self.curve_review, self.table = curve, curve_review, table
+        self.floor, self.band_pairs = floor, band_pairs
 
 
 def choose_bands(
@@ -160,26 +231,49 @@ def choose_bands(
     *,
     min_precision: float,
     min_recall: float,
+    min_gap_bits: float = MIN_GAP_BITS,
 ) -> Bands:
-    """Pick auto_link (the lowest threshold keeping ``min_precision``, never above the
-    rules' auto_merge) and review (reaching ``min_recall``, never narrower than now)."""
+    """Pick auto_link and review from labels.
+
+    auto_link: the threshold with the best recall keeping ``min_precision`` on the
+    labels, never below :func:`auto_link_floor` (what the scored pairs support,
+    labelled or not) and never above the rules' auto_merge.
+
+    review: reaching ``min_recall`` (pairs above it reach a reviewer), never narrower
+    than the rules' band now, and always a real band: at least ``min_gap_bits`` of
+    match weight below auto_link (:func:`review_ceiling`), so review < auto_link and
+    every scored pair within those bits below auto_link goes to a reviewer.
+    """
     curve = precision_recall_curve(pairs, labels)
     curve_review = precision_recall_curve(pairs, labels, respect_vetoes=False)
     auto_merge = rules.doc["thresholds"].get("auto_merge")
-    auto_link = choose_threshold(curve, min_precision=min_precision, at_most=auto_merge)
-    review = choose_review_threshold(curve_review, min_recall=min_recall, at_most=auto_link)
+    floor = auto_link_floor(pairs, min_precision=min_precision)
+    auto_link = choose_threshold(
+        curve, min_precision=min_precision, at_least=floor, at_most=auto_merge
+    )
+    ceiling = review_ceiling(auto_link, min_gap_bits=min_gap_bits)
+    review = choose_review_threshold(curve_review, min_recall=min_recall, at_most=ceiling)
     # labels say where the matches end; keep the review band at least as wide as it is
     review = min(review, rules.thresholds.review)
+    score = pairs["match_probability"].to_numpy(dtype=float)
+    band_pairs = int(((score >= review) & (score < auto_link)).sum())
     table = pd.DataFrame(
         [
             {"band": "auto_link (now)", **at_threshold(curve, rules.thresholds.auto_link)},
+            {"band": "auto_link (floor)", **at_threshold(curve, floor)},
             {"band": "auto_link (chosen)", **at_threshold(curve, auto_link)},
             {"band": "review (now)", **at_threshold(curve_review, rules.thresholds.review)},
             {"band": "review (chosen)", **at_threshold(curve_review, review)},
         ]
     )
     return Bands(
-        auto_link=auto_link, review=review, curve=curve, curve_review=curve_review, table=table
+        auto_link=auto_link,
+        review=review,
+        curve=curve,
+        curve_review=curve_review,
+        table=table,
+        floor=floor,
+        band_pairs=band_pairs,
     )
 
 

@@ -5,12 +5,15 @@ Environment variables (all optional):
 ``RESOLVER_DB``          an existing store (e.g. ``data/demo.duckdb`` after ``make demo``)
 ``RESOLVER_DATA``        a data folder; its ``truth/`` is used when present. Without
                          ``RESOLVER_DB`` the batch job is run on it into a scratch store
-``RESOLVER_RULES``       the rules folder the store was built with (default ``rules/``)
+``RESOLVER_RULES``       your rules folder, the one the store was built with (default: the
+                         repository's ``rules/``); see :mod:`resolver.tuning.rules`
 ``RESOLVER_MODELS``      the models folder (default ``models/``)
 ``RESOLVER_RULES_OUT``   where tuned thresholds are written (default: a scratch copy of
                          the rules; set it to ``rules`` to change the repository's rules)
 ``RESOLVER_DEMO_CUSTOMERS`` / ``RESOLVER_DEMO_SEED``  size and seed of a demo world
 ``RESOLVER_WORKDIR``     scratch folder (default: a new temporary folder)
+``RESOLVER_CHARTS``      where a notebook run as a plain script saves its charts (default:
+                         the scratch folder's ``charts/``); see :mod:`resolver.tuning.show`
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from pathlib import Path
 import duckdb
 
 from resolver import store
-from resolver.fixtures import MODELS, RULES, build_demo_store
+from resolver.fixtures import MODELS, build_demo_store
 from resolver.store.journal import journal_path
+from resolver.tuning.rules import rules_folder
+from resolver.tuning.show import use_charts_dir
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ def workspace(
     workdir = workdir or env.get("RESOLVER_WORKDIR")
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="resolver-tuning-"))
     work.mkdir(parents=True, exist_ok=True)
-    rules_dir = Path(env.get("RESOLVER_RULES") or RULES)
+    use_charts_dir(work / "charts")  # a script's charts go beside its scratch files
+    rules_dir = rules_folder(env)
     models_dir = Path(env.get("RESOLVER_MODELS") or MODELS)
     data = Path(env["RESOLVER_DATA"]) if env.get("RESOLVER_DATA") else None
     out = Path(env["RESOLVER_RULES_OUT"]) if env.get("RESOLVER_RULES_OUT") else None

@@ -68,6 +68,10 @@ def test_notebook_runs_top_to_bottom(path: Path, demo_store: DemoStore, tmp_path
     assert _digest(RULES) == rules_before, "a notebook changed the repository's rules"
     if path.stem.startswith(("02", "03")):
         assert _digest(out) != rules_before  # thresholds were written to the copy
+    # under a kernel, tuning.display is IPython's: rich outputs, no chart files
+    kinds = {o["output_type"] for c in nb.cells for o in c.get("outputs", [])}
+    assert "display_data" in kinds
+    assert not (tmp_path / "work" / "charts").exists()
 
 
 @pytest.mark.slow
