@@ -32,6 +32,7 @@ from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.progress import Progress
 from resolver.source_files import read_source, rows_as_json
 from resolver.store import schema
+from resolver.store.content_hash import content_hash_sql
 
 
 @dataclass
@@ -221,6 +222,7 @@ def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFram
         out["country"] = out["country"].fillna(contract.country)
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
     out["row_hash"] = None  # computed by DuckDB at insert, over the canonical values
+    out["content_hash"] = None  # and this over the identifying normalized values
     source_cols = [c for c in raw.columns if c != "_row"]
     out["raw"] = rows_as_json(raw[source_cols])
     out["issues"] = _joined(issues, raw.index)
@@ -351,7 +353,11 @@ def _insert(
         # "1234.5" agree); decisions compare it to notice that a record changed
         fields = [c for c in schema.canonical_columns(_fields_of(columns))]
         parts = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in fields)
-        select = f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash)"
+        obj = "invoice" if "invoice_number" in columns else "customer"
+        select = (
+            f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash, "
+            f"{content_hash_sql(obj)} AS content_hash)"
+        )
     con.register("_ingest_frame", frame)
     try:
         con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")
