@@ -308,6 +308,15 @@ def _check_source_file(c: Contract, problems: list[Problem]) -> None:
     except Exception as exc:  # unreadable file: report, do not crash
         problems.append(Problem(where, "file", f"{c.file} cannot be read: {exc}"))
         return
+    if not header:
+        problems.append(Problem(where, "file", f"{c.file} is empty (not even a header)"))
+        return
+    wanted = c.source_columns()
+    if not c.is_parquet and not set(wanted) <= set(header):
+        hint = _delimiter_hint(c, wanted)
+        if hint:
+            problems.append(Problem(where, "csv.delimiter", hint))
+            return
     if c.id_column not in header:
         problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
     for name, mapped in c.fields.items():
@@ -318,18 +327,44 @@ def _check_source_file(c: Contract, problems: list[Problem]) -> None:
                 )
 
 
-def read_header(c: Contract) -> list[str]:
-    """The column names of a contract's source file."""
+def read_header(c: Contract, delimiter: str | None = None) -> list[str]:
+    """The column names of a contract's source file (read with ``delimiter`` instead of
+    the contract's, if given)."""
     if c.is_parquet:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(c.file).names)
     import csv
 
-    with c.file.open(encoding=c.csv_options.get("encoding", "utf-8-sig"), newline="") as fh:
+    from resolver.source_files import source_encoding
+
+    with c.file.open(encoding=source_encoding(c), newline="") as fh:
         reader = csv.reader(
             fh,
-            delimiter=c.csv_options.get("delimiter", ","),
+            delimiter=delimiter or c.csv_options.get("delimiter", ","),
             quotechar=c.csv_options.get("quotechar", '"'),
         )
         return next(reader, [])
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter_hint(c: Contract, wanted: list[str]) -> str | None:
+    """When the header, split on another common delimiter, holds every mapped column:
+    say so, instead of listing each column as missing."""
+    declared = c.csv_options.get("delimiter", ",")
+    for other in _DELIMITERS:
+        if other == declared:
+            continue
+        try:
+            header = read_header(c, delimiter=other)
+        except Exception:
+            return None
+        if set(wanted) <= set(header):
+            shown = other.encode("unicode_escape").decode()
+            return (
+                f"{c.file.name} looks {shown!r}-delimited, not {declared!r}: its header splits "
+                f'on {shown!r} into the mapped columns; set csv: {{delimiter: "{shown}"}}'
+            )
+    return None

@@ -92,9 +92,9 @@ def _ingest_one(
     progress: Progress,
 ) -> SourceLoad:
     with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
-        raw, bad_shape = read_source(contract)
+        raw, bad_rows = read_source(contract)
         done(1)
-    n = len(raw) + len(bad_shape)
+    n = len(raw) + len(bad_rows)
     with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
         canonical, problems = map_to_canonical(contract, raw)
         ok = problems.isna().to_numpy()
@@ -113,7 +113,7 @@ def _ingest_one(
         if contract.object == "customer":
             loaded["tax_id_norm"] = normalize_tax_id_column(loaded["tax_id"])
             loaded["first_name_variants"] = first_name_variants_column(loaded["first_name_norm"])
-        rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_shape)
+        rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_rows)
         advance(len(rejects))
         _insert(
             con, stages[TABLES[contract.object]], loaded, schema.RECORD_COLUMNS[contract.object]
@@ -298,7 +298,7 @@ def _strptime(fmt: str) -> str | None:
 
 
 def _rejects_frame(
-    contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_shape: pd.DataFrame
+    contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_rows: pd.DataFrame
 ) -> pd.DataFrame:
     file = str(contract.file)
     first_col = problems.str.extract(r"^column '([^']*)'", expand=False)
@@ -316,28 +316,26 @@ def _rejects_frame(
             "reason_kind": kind,
         }
     )
-    if len(bad_shape):
-        width = len(raw.columns) - 1
-        shape = pd.DataFrame(
+    if len(bad_rows):  # rows the reader could not read as data, each with its reason
+        line = bad_rows["_line"].astype("Int64").astype(str).radd(" (line ").add(")")
+        unreadable = pd.DataFrame(
             {
                 "system": contract.system,
                 "object": contract.object,
                 "source_file": file,
-                "source_row": bad_shape["_row"].astype("int64"),
-                "source_id": None,
-                "column_name": None,
+                "source_row": bad_rows["_row"].astype("int64"),
+                "source_id": bad_rows["_source_id"],
+                "column_name": bad_rows["_column"],
                 "reason": f"{file}: row "
-                + bad_shape["_row"].astype(str)
-                + " (line "
-                + bad_shape["_line"].astype(str)
-                + "): has "
-                + bad_shape["_fields"].astype(str)
-                + f" fields, the header has {width} [bad_shape]",
-                "raw": None,
-                "reason_kind": "bad_shape",
+                + bad_rows["_row"].astype(str)
+                + line.where(bad_rows["_line"].notna(), "")
+                + ": "
+                + bad_rows["_reason"],
+                "raw": bad_rows["_raw"],
+                "reason_kind": bad_rows["_kind"],
             }
         )
-        rejects = pd.concat([rejects, shape], ignore_index=True)
+        rejects = pd.concat([rejects, unreadable], ignore_index=True)
     return rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
 
 
