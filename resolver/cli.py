@@ -27,13 +27,16 @@ def _ingest(args: argparse.Namespace) -> int:
     from resolver import store
     from resolver.contracts import load_contracts
     from resolver.ingest import ingest
+    from resolver.source_volume import check_volumes
     from resolver.store import run_lock
+    from resolver.store.runs import latest_run
 
     contracts = load_contracts(args.rules, data_dir=args.data)
     with run_lock.hold(args.db, wait=args.wait, command="ingest"):
         con = store.start_building(args.db, keep_all=True)
         try:
             loads = ingest(con, contracts, progress=cli_progress())
+            check_volumes(loads, contracts, latest_run(con))
             store.finish_building(con, args.db)
         except BaseException:
             store.abandon_building(con, args.db)

@@ -31,6 +31,7 @@ from resolver.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.progress import Progress
 from resolver.proposals import proposal_counts, stage_proposals
 from resolver.report import stage_report
+from resolver.source_volume import check_volumes
 from resolver.store import run_lock
 from resolver.store import runs as store_runs
 from resolver.store.connection import PUBLISHABLE_TABLES
@@ -190,6 +191,7 @@ def _run_batch(
     started_at = journal.runs()[0]["started_at"]
     try:
         loads = ingest(con, setup.contracts, progress=progress, publish=False)
+        check_volumes(loads, setup.contracts, store_runs.latest_run(con))
         results, events, numbers = _link_all(
             con,
             setup,
