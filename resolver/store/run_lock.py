@@ -69,6 +69,25 @@ def describe(holder: dict[str, Any]) -> str:
     )
 
 
+def holder_is_gone(store_path: Path | str) -> bool:
+    """Whether no live process holds the store's run lock, judged without touching the
+    lock (taking it, even briefly, could make a starting run refuse): the file names no
+    holder (released), or names a process of this host that no longer exists (killed).
+    A holder on another host cannot be checked: it counts as live."""
+    holder = read_holder(lock_path(store_path))
+    if not holder:
+        return True
+    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+        return False
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 @contextmanager
 def hold(
     store_path: Path | str,

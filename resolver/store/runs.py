@@ -99,7 +99,21 @@ def list_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     for run_id, run in published_runs(con).items():
         if logged.get(run_id, {}).get("status") != "complete":
             logged[run_id] = run
+    running = [r for r in logged.values() if r["status"] == "running"]
+    if running and _no_run_alive(con):  # killed: the next run will log it failed
+        for r in running:
+            logged[r["run_id"]] = r | {"status": "failed", "summary": {"error": "interrupted"}}
     return [logged[k] for k in sorted(logged, reverse=True)]
+
+
+def _no_run_alive(con: duckdb.DuckDBPyConnection) -> bool:
+    from resolver.store import run_lock
+    from resolver.store.decisions import store_path
+
+    try:
+        return run_lock.holder_is_gone(store_path(con))
+    except ValueError:  # not a store file
+        return False
 
 
 def next_entity_number(con: duckdb.DuckDBPyConnection, obj: str) -> int:

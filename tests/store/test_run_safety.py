@@ -128,6 +128,7 @@ def test_wait_takes_the_lock_once_the_holder_is_done(tmp_path: Path) -> None:
     ):
         pass
     t0 = time.monotonic()
+    assert not run_lock.holder_is_gone(db)  # a live holder, seen without taking its lock
     with run_lock.hold(db, wait=30) as me:
         assert me["pid"] == os.getpid()
         assert json.loads(run_lock.lock_path(db).read_text())["pid"] == os.getpid()
@@ -157,6 +158,13 @@ def test_a_run_killed_midway_then_a_new_run_succeeds(demo_store: DemoStore, tmp_
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # before any new run, the reader already tells the dead run from a running one
+    assert Journal(journal_path(db)).runs()[0]["status"] == "running"
+    con = store.connect(db, read_only=True)
+    try:
+        assert runs.list_runs(con)[0]["status"] == "failed"
+    finally:
+        con.close()
     summary = run_batch(
         rules_dir=demo_store.rules_dir,
         db_path=db,
