@@ -94,7 +94,8 @@ def test_a_second_run_refuses_at_once_naming_the_holder(
         )
         refused_in = time.monotonic() - t0
     finally:
-        assert first.wait(timeout=300) == 0
+        _, rest = first.communicate(timeout=300)  # drained: a full pipe would stall it
+    assert first.returncode == 0, rest[-2000:]
     assert second.returncode == 2
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1, second.stderr
