@@ -27,15 +27,20 @@ def _ingest(args: argparse.Namespace) -> int:
     from resolver import store
     from resolver.contracts import load_contracts
     from resolver.ingest import ingest
+    from resolver.source_volume import check_volumes
+    from resolver.store import run_lock
+    from resolver.store.runs import latest_run
 
     contracts = load_contracts(args.rules, data_dir=args.data)
-    con = store.start_building(args.db, keep_all=True)
-    try:
-        loads = ingest(con, contracts, progress=cli_progress())
-        store.finish_building(con, args.db)
-    except BaseException:
-        store.abandon_building(con, args.db)
-        raise
+    with run_lock.hold(args.db, wait=args.wait, command="ingest"):
+        con = store.start_building(args.db, keep_all=True)
+        try:
+            loads = ingest(con, contracts, progress=cli_progress())
+            check_volumes(loads, contracts, latest_run(con))
+            store.finish_building(con, args.db)
+        except BaseException:
+            store.abandon_building(con, args.db)
+            raise
     for load in loads:
         print(load.format())
     total_read = sum(x.rows_read for x in loads)
@@ -78,6 +83,7 @@ def _run(args: argparse.Namespace) -> int:
         models_dir=args.models,
         retrain=args.retrain,
         progress=cli_progress(),
+        wait=args.wait,
     )
     print(summary.format())
     return 0
@@ -216,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load every source through its contract into the store")
     _rules_db(p)
+    _wait(p)
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("train", help="estimate both Splink models without labels and save them")
@@ -227,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rules_db(p)
     p.add_argument("--models", default="models", help="folder of the model JSON (default: models)")
     p.add_argument("--retrain", action="store_true", help="re-estimate the models first")
+    _wait(p)
     p.set_defaults(func=_run)
 
     p = sub.add_parser("export", help="export resolved data")
@@ -257,6 +265,16 @@ def _rules_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", default="rules", help="rules folder (default: rules)")
     p.add_argument("--db", required=True, help="the store's DuckDB file")
     p.add_argument("--data", default=None, help="folder the contracts' file paths are relative to")
+
+
+def _wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another run holds the store, wait up to SECONDS for it (default: refuse at once)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

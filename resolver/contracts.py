@@ -29,7 +29,20 @@ from resolver.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.errors import ContractError, Problem
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_TOP_KEYS = {"system", "object", "file", "csv", "id", "fields", "enums", "required", "parse"}
+_TOP_KEYS = {
+    "system",
+    "object",
+    "file",
+    "csv",
+    "id",
+    "fields",
+    "enums",
+    "required",
+    "parse",
+    "min_rows_ratio",
+    "allow_outside_data",
+}
+DEFAULT_MIN_ROWS_RATIO = 0.5  # a source loading under half its last good run stops the run
 _PARSE_KEYS = {"date_format", "amount_locale", "phone_region", "country", "on_bad_value"}
 _ON_BAD = ("reject", "blank")
 _CSV_KEYS = {"delimiter", "encoding", "quotechar"}
@@ -58,6 +71,10 @@ class Contract:
         "reject"  # an unreadable optional date or amount: reject the row, or blank it
     )
     csv_options: dict[str, str] = field(default_factory=dict)
+    # a run stops, publishing nothing, when this source loads no rows or fewer than
+    # this share of its last good run's (0: never)
+    min_rows_ratio: float = DEFAULT_MIN_ROWS_RATIO
+    allow_outside_data: bool = False  # may ``file`` lie outside the data folder?
 
     @property
     def name(self) -> str:
@@ -258,12 +275,29 @@ def parse_contract(
         problems.append(Problem(where, "csv", f"allowed keys: {', '.join(sorted(_CSV_KEYS))}"))
         csv_doc = {}
 
+    ratio = doc.get("min_rows_ratio", DEFAULT_MIN_ROWS_RATIO)
+    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 1:
+        problems.append(Problem(where, "min_rows_ratio", f"{ratio!r} must be a number from 0 to 1"))
+    outside = doc.get("allow_outside_data", False)
+    if not isinstance(outside, bool):
+        problems.append(Problem(where, "allow_outside_data", "must be true or false"))
+
     if len(problems) > before:
         return None
     base = Path(data_dir) if data_dir is not None else path.parent
     file_path = Path(file_name)
     if not file_path.is_absolute():
         file_path = base / file_path
+    if not outside and not _inside(file_path, base):
+        problems.append(
+            Problem(
+                where,
+                "file",
+                f"{file_name!r} is outside the data folder {base}: a contract reads only "
+                "under --data (or its own folder); set allow_outside_data: true to allow it",
+            )
+        )
+        return None
     return Contract(
         path=path,
         system=system,
@@ -279,7 +313,19 @@ def parse_contract(
         phone_region=str(parse_doc.get("phone_region", "US")),
         country=str(parse_doc.get("country", "US")),
         csv_options={str(k): str(v) for k, v in csv_doc.items()},
+        min_rows_ratio=float(ratio),
+        allow_outside_data=outside,
     )
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    """Whether ``file`` lies under ``folder`` once ``..`` and ``.`` are resolved (by the
+    paths' text: a symbolic link inside the folder is where its owner put it)."""
+    import os
+
+    f = os.path.normpath(os.path.abspath(file))
+    d = os.path.normpath(os.path.abspath(folder))
+    return os.path.commonpath([f, d]) == d
 
 
 def _date_formats(
@@ -308,6 +354,15 @@ def _check_source_file(c: Contract, problems: list[Problem]) -> None:
     except Exception as exc:  # unreadable file: report, do not crash
         problems.append(Problem(where, "file", f"{c.file} cannot be read: {exc}"))
         return
+    if not header:
+        problems.append(Problem(where, "file", f"{c.file} is empty (not even a header)"))
+        return
+    wanted = c.source_columns()
+    if not c.is_parquet and not set(wanted) <= set(header):
+        hint = _delimiter_hint(c, wanted)
+        if hint:
+            problems.append(Problem(where, "csv.delimiter", hint))
+            return
     if c.id_column not in header:
         problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
     for name, mapped in c.fields.items():
@@ -318,18 +373,44 @@ def _check_source_file(c: Contract, problems: list[Problem]) -> None:
                 )
 
 
-def read_header(c: Contract) -> list[str]:
-    """The column names of a contract's source file."""
+def read_header(c: Contract, delimiter: str | None = None) -> list[str]:
+    """The column names of a contract's source file (read with ``delimiter`` instead of
+    the contract's, if given)."""
     if c.is_parquet:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(c.file).names)
     import csv
 
-    with c.file.open(encoding=c.csv_options.get("encoding", "utf-8-sig"), newline="") as fh:
+    from resolver.source_files import source_encoding
+
+    with c.file.open(encoding=source_encoding(c), newline="") as fh:
         reader = csv.reader(
             fh,
-            delimiter=c.csv_options.get("delimiter", ","),
+            delimiter=delimiter or c.csv_options.get("delimiter", ","),
             quotechar=c.csv_options.get("quotechar", '"'),
         )
         return next(reader, [])
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter_hint(c: Contract, wanted: list[str]) -> str | None:
+    """When the header, split on another common delimiter, holds every mapped column:
+    say so, instead of listing each column as missing."""
+    declared = c.csv_options.get("delimiter", ",")
+    for other in _DELIMITERS:
+        if other == declared:
+            continue
+        try:
+            header = read_header(c, delimiter=other)
+        except Exception:
+            return None
+        if set(wanted) <= set(header):
+            shown = other.encode("unicode_escape").decode()
+            return (
+                f"{c.file.name} looks {shown!r}-delimited, not {declared!r}: its header splits "
+                f'on {shown!r} into the mapped columns; set csv: {{delimiter: "{shown}"}}'
+            )
+    return None

@@ -2,6 +2,7 @@
 
 accept  -> the records stay together (must-link)
 reject  -> no two of the records are linked (cannot-link) — while their data is unchanged
+           (their identifying values: :mod:`resolver.store.content_hash`)
 split   -> must-link inside each group, cannot-link across groups
 undo    -> the undone decision no longer applies
 link / expected -> orphan resolutions (link is a must-link between the two records)
@@ -18,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from resolver.store import decisions as store_decisions
+from resolver.store.content_hash import same_data
 
 _PAIR_COLUMNS = ["record_key_l", "record_key_r"]
 
@@ -47,7 +49,7 @@ def pair_rules(con: duckdb.DuckDBPyConnection, obj: str) -> dict[tuple[str, str]
         elif row.action == "reject":
             then = json.loads(row.record_hashes or "{}")
             for a, b in itertools.combinations(sorted(keys), 2):
-                if then.get(a) == current.get(a) and then.get(b) == current.get(b):
+                if _unchanged(then, current, a) and _unchanged(then, current, b):
                     out[(a, b)] = ("cannot", row.decision_id)
                 elif out.get((a, b), ("", 0))[0] == "cannot":
                     del out[(a, b)]  # data changed since: the rejection lapses
@@ -73,9 +75,18 @@ def constraints(con: duckdb.DuckDBPyConnection, obj: str) -> tuple[pd.DataFrame,
     )
 
 
-def _current_hashes(con: duckdb.DuckDBPyConnection, obj: str, d: pd.DataFrame) -> dict[str, str]:
+def _current_hashes(
+    con: duckdb.DuckDBPyConnection, obj: str, d: pd.DataFrame
+) -> dict[str, tuple[str, str]]:
     keys = sorted({k for ks in d["record_keys"] for k in ks})
-    return store_decisions.record_hashes(con, obj, keys)
+    return store_decisions.record_fingerprints(con, obj, keys)
+
+
+def _unchanged(then: dict[str, str], current: dict[str, tuple[str, str]], key: str) -> bool:
+    """Whether a record still holds the data a decision saw: timestamps and formatting
+    never count, a changed identifying value does (:mod:`resolver.store.content_hash`)."""
+    now = current.get(key)
+    return now is not None and same_data(then.get(key), *now)
 
 
 def labels(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame:

@@ -55,6 +55,14 @@ class StoreError(ResolverError):
     """The store file is missing, from another version, or holds no completed run."""
 
 
+class StoreBusy(StoreError):
+    """Another run (or training) holds the store's lock."""
+
+
+class SourceShrank(ResolverError):
+    """A source loaded no rows, or far fewer than its last good run: nothing is published."""
+
+
 class NotFound(ResolverError):
     """A proposal, orphan, entity or record that does not exist."""
 

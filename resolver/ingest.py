@@ -32,6 +32,7 @@ from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.progress import Progress
 from resolver.source_files import read_source, rows_as_json
 from resolver.store import schema
+from resolver.store.content_hash import content_hash_sql
 
 
 @dataclass
@@ -91,9 +92,9 @@ def _ingest_one(
     progress: Progress,
 ) -> SourceLoad:
     with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
-        raw, bad_shape = read_source(contract)
+        raw, bad_rows = read_source(contract)
         done(1)
-    n = len(raw) + len(bad_shape)
+    n = len(raw) + len(bad_rows)
     with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
         canonical, problems = map_to_canonical(contract, raw)
         ok = problems.isna().to_numpy()
@@ -112,7 +113,7 @@ def _ingest_one(
         if contract.object == "customer":
             loaded["tax_id_norm"] = normalize_tax_id_column(loaded["tax_id"])
             loaded["first_name_variants"] = first_name_variants_column(loaded["first_name_norm"])
-        rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_shape)
+        rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_rows)
         advance(len(rejects))
         _insert(
             con, stages[TABLES[contract.object]], loaded, schema.RECORD_COLUMNS[contract.object]
@@ -221,6 +222,7 @@ def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFram
         out["country"] = out["country"].fillna(contract.country)
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
     out["row_hash"] = None  # computed by DuckDB at insert, over the canonical values
+    out["content_hash"] = None  # and this over the identifying normalized values
     source_cols = [c for c in raw.columns if c != "_row"]
     out["raw"] = rows_as_json(raw[source_cols])
     out["issues"] = _joined(issues, raw.index)
@@ -296,7 +298,7 @@ def _strptime(fmt: str) -> str | None:
 
 
 def _rejects_frame(
-    contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_shape: pd.DataFrame
+    contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_rows: pd.DataFrame
 ) -> pd.DataFrame:
     file = str(contract.file)
     first_col = problems.str.extract(r"^column '([^']*)'", expand=False)
@@ -314,28 +316,26 @@ def _rejects_frame(
             "reason_kind": kind,
         }
     )
-    if len(bad_shape):
-        width = len(raw.columns) - 1
-        shape = pd.DataFrame(
+    if len(bad_rows):  # rows the reader could not read as data, each with its reason
+        line = bad_rows["_line"].astype("Int64").astype(str).radd(" (line ").add(")")
+        unreadable = pd.DataFrame(
             {
                 "system": contract.system,
                 "object": contract.object,
                 "source_file": file,
-                "source_row": bad_shape["_row"].astype("int64"),
-                "source_id": None,
-                "column_name": None,
+                "source_row": bad_rows["_row"].astype("int64"),
+                "source_id": bad_rows["_source_id"],
+                "column_name": bad_rows["_column"],
                 "reason": f"{file}: row "
-                + bad_shape["_row"].astype(str)
-                + " (line "
-                + bad_shape["_line"].astype(str)
-                + "): has "
-                + bad_shape["_fields"].astype(str)
-                + f" fields, the header has {width} [bad_shape]",
-                "raw": None,
-                "reason_kind": "bad_shape",
+                + bad_rows["_row"].astype(str)
+                + line.where(bad_rows["_line"].notna(), "")
+                + ": "
+                + bad_rows["_reason"],
+                "raw": bad_rows["_raw"],
+                "reason_kind": bad_rows["_kind"],
             }
         )
-        rejects = pd.concat([rejects, shape], ignore_index=True)
+        rejects = pd.concat([rejects, unreadable], ignore_index=True)
     return rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
 
 
@@ -351,7 +351,11 @@ def _insert(
         # "1234.5" agree); decisions compare it to notice that a record changed
         fields = [c for c in schema.canonical_columns(_fields_of(columns))]
         parts = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in fields)
-        select = f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash)"
+        obj = "invoice" if "invoice_number" in columns else "customer"
+        select = (
+            f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash, "
+            f"{content_hash_sql(obj)} AS content_hash)"
+        )
     con.register("_ingest_frame", frame)
     try:
         con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")

@@ -38,7 +38,10 @@ from resolver.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.progress import Progress
 from resolver.proposals import proposal_counts, stage_proposals
 from resolver.report import stage_report
+from resolver.source_volume import check_volumes
+from resolver.store import run_lock
 from resolver.store import runs as store_runs
+from resolver.store.connection import PUBLISHABLE_TABLES
 from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
 
 OBJECTS = ("customer", "invoice")
@@ -159,8 +162,33 @@ def run_batch(
     models_dir: Path | str = "models",
     retrain: bool = False,
     progress: Progress | None = None,
+    wait: float = 0.0,
 ) -> RunSummary:
-    """The whole batch job. Returns its summary; the run is visible only when complete."""
+    """The whole batch job. Returns its summary; the run is visible only when complete.
+
+    One run at a time per store: another run holding the store's lock makes this one
+    raise StoreBusy naming it, at once or after waiting up to ``wait`` seconds.
+    """
+    with run_lock.hold(db_path, wait=wait, command="run"):
+        return _run_batch(
+            rules_dir=rules_dir,
+            db_path=db_path,
+            data_dir=data_dir,
+            models_dir=models_dir,
+            retrain=retrain,
+            progress=progress,
+        )
+
+
+def _run_batch(
+    *,
+    rules_dir: Path | str,
+    db_path: Path | str,
+    data_dir: Path | str | None,
+    models_dir: Path | str,
+    retrain: bool,
+    progress: Progress | None,
+) -> RunSummary:
     started = time.perf_counter()
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
@@ -172,10 +200,11 @@ def run_batch(
     con = store.start_building(db_path)
     store_runs.ensure_runs(con)
     last = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
-    run_id = journal.start_run(after=last)
+    run_id = journal.start_run(after=last, published=store_runs.published_runs(con))
     started_at = journal.runs()[0]["started_at"]
     try:
         loads = ingest(con, setup.contracts, progress=progress, publish=False)
+        check_volumes(loads, setup.contracts, store_runs.latest_run(con))
         results, events, numbers = _link_all(
             con,
             setup,
@@ -208,7 +237,7 @@ def run_batch(
         # timed, though after the summary stored with the run was written
         with progress.stage("publish", total=None, unit="steps"):
             store.publish(con, tables, extra_sql=extra)
-            store.finish_building(con, db_path)
+            store.finish_building(con, db_path, required=(*PUBLISHABLE_TABLES, "runs"))
             con = None
     except BaseException as exc:
         store.abandon_building(con, db_path)
@@ -232,14 +261,16 @@ def train(
     """
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
-    # training's own scratch file: a run building at the same time keeps its file
-    con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
-    try:
-        ingest(con, setup.contracts, progress=progress, publish=False)
-        trained: dict[str, tuple[Model, LinkageRules]] = {}
-        _link_all(con, setup, trained, progress=progress, models_dir=models_dir, retrain=True)
-    finally:
-        store.abandon_building(con, db_path, suffix=TRAINING_SUFFIX)
+    # training's own scratch file (and its own lock: two trainings would share it); a
+    # run building at the same time keeps its file
+    with run_lock.hold(db_path, suffix=TRAINING_SUFFIX, command="train"):
+        con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
+        try:
+            ingest(con, setup.contracts, progress=progress, publish=False)
+            trained: dict[str, tuple[Model, LinkageRules]] = {}
+            _link_all(con, setup, trained, progress=progress, models_dir=models_dir, retrain=True)
+        finally:
+            store.abandon_building(con, db_path, suffix=TRAINING_SUFFIX)
     return {obj: model for obj, (model, _) in trained.items()}
 
 

@@ -10,8 +10,8 @@ amounts). The golden record is read beside it from ``<object>_golden``.
 
 A proposal's id is keyed by records, never by a run's cluster number: an entity's
 proposal is "P-<entity id>", a pair's is a hash of its two record keys. Its
-``members_key`` (:func:`resolver.store.journal.members_key`, computed here in SQL) is a hash of its members and their data (what a decision was taken
-on); its ``version`` also covers the evidence, so it changes whenever any of them
+``members_key`` (:func:`resolver.store.journal.members_key`, computed here in SQL) is a hash of its members and their content hashes (what a decision was taken
+on: :mod:`resolver.store.content_hash`); its ``version`` also covers the evidence, so it changes whenever any of them
 change. Built in SQL: a million records' proposals take seconds, not minutes.
 """
 
@@ -114,7 +114,7 @@ def stage_proposals(
     con.execute(f"""
     CREATE TABLE stage_{obj}_proposals AS
     WITH m AS (
-        SELECT m.entity_id, r.record_key, r.system, r.row_hash,
+        SELECT m.entity_id, r.record_key, r.system, r.content_hash,
                coalesce(s.stake_cents, 0) AS stake_cents
         FROM {members} m JOIN {records} r USING (record_key)
         LEFT JOIN _stake s USING (record_key)
@@ -126,7 +126,7 @@ def stage_proposals(
                list(DISTINCT m.system ORDER BY m.system) AS systems,
                count(*) AS n, count(DISTINCT m.system) AS n_systems,
                sum(m.stake_cents)::BIGINT AS stake_cents,
-               md5(string_agg(m.record_key || '=' || m.row_hash, '|' ORDER BY m.record_key))
+               md5(string_agg(m.record_key || '=' || m.content_hash, '|' ORDER BY m.record_key))
                  AS members_key
         FROM m JOIN multi USING (entity_id) GROUP BY m.entity_id
     ),
@@ -186,9 +186,9 @@ def stage_proposals(
                (coalesce(ml.stake_cents, 0) + coalesce(mr.stake_cents, 0))::BIGINT
                  AS stake_cents,
                2 AS records_affected,
-               md5(least(p.record_key_l || '=' || ml.row_hash, p.record_key_r || '=' || mr.row_hash)
+               md5(least(p.record_key_l || '=' || ml.content_hash, p.record_key_r || '=' || mr.content_hash)
                    || '|' ||
-                   greatest(p.record_key_l || '=' || ml.row_hash, p.record_key_r || '=' || mr.row_hash))
+                   greatest(p.record_key_l || '=' || ml.content_hash, p.record_key_r || '=' || mr.content_hash))
                  AS members_key,
                to_json([{evidence}])::VARCHAR AS evidence
         FROM review p

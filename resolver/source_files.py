@@ -8,10 +8,14 @@ CSV is parsed by Arrow's reader (in C++, about ten times faster than Python's cs
 module at a million rows) whenever that gives exactly what the csv module gives.
 It declines, and the file is read again with the csv module, when the file holds a
 row of the wrong width (only the csv module knows its physical line), a header with
-a repeated name or a byte-order mark the declared encoding keeps, a field over the
-csv module's size limit, an encoding other than UTF-8, or anything Arrow cannot read
-(an empty file, invalid UTF-8): every such file gets the csv module's answer, or
-its error, as before.
+a repeated name, a field over the csv module's size limit, an encoding other than
+UTF-8, or anything Arrow cannot read (an empty file, invalid UTF-8): every such file
+gets the csv module's answer.
+
+No single row fails a file: a row of the wrong width, one holding bytes its encoding
+cannot decode, or one with a value over the field size limit (131,072 characters)
+comes back apart with its reason, and ingest rejects it like any other bad row. A
+byte-order mark is never part of the first column's name.
 """
 
 from __future__ import annotations
@@ -35,11 +39,15 @@ from resolver.resources import duckdb_config
 # what str.strip() removes: every character Python counts as whitespace
 _PY_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 _UTF8 = ("utf-8", "utf-8-sig")
-_BAD_SHAPE_COLUMNS = ["_row", "_line", "_fields"]
+# a row read but not readable as data: its row and physical line, the column at fault
+# (where known), the reason text ("... [kind]"), the kind, its source id and its values
+BAD_ROW_COLUMNS = ["_row", "_line", "_column", "_reason", "_kind", "_source_id", "_raw"]
 
 
 def read_source(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read a source as text: (rows, rows whose field count does not match the header).
+    """Read a source as text: (rows, rows that cannot be read as data — the wrong
+    field count, undecodable bytes, a value over the field size limit — as
+    ``BAD_ROW_COLUMNS``, each with its reason).
 
     Both frames carry ``_row`` (1-based data row). Values are stripped strings or None.
     """
@@ -54,35 +62,146 @@ def read_source(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
             _strip(df)
     df.insert(0, "_row", np.arange(1, len(df) + 1, dtype=np.int64))
     if len(bad):
-        # bad-shape rows keep their own position; renumber good rows around them
+        # bad rows keep their own position; renumber good rows around them
         all_rows = np.arange(1, len(df) + len(bad) + 1, dtype=np.int64)
         good_rows = np.setdiff1d(all_rows, bad["_row"].to_numpy())
         df["_row"] = good_rows
     return df, bad
 
 
+def source_encoding(contract: Contract) -> str:
+    """The encoding to read a CSV with: the declared one (default UTF-8), a leading
+    byte-order mark skipped — a BOM is never part of the first column's name."""
+    declared = contract.csv_options.get("encoding", "utf-8-sig")
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        return declared  # opening the file raises the error the user should see
+    return "utf-8-sig" if name == "utf-8" else declared
+
+
 def read_csv_python(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The reference reader: Python's csv module, row by row (values not yet stripped)."""
+    """The reference reader: Python's csv module, row by row (values not yet stripped).
+
+    A row that cannot be read as data comes back apart (see :func:`read_source`): one
+    of the wrong width, one holding bytes the encoding cannot decode, one with a value
+    over the csv module's field size limit. No row fails the file.
+    """
     opts = contract.csv_options
     rows: list[list[str]] = []
-    bad: list[tuple[int, int, int]] = []
-    with contract.file.open(encoding=opts.get("encoding", "utf-8-sig"), newline="") as fh:
+    shape: list[tuple[int, int, int]] = []
+    lines: list[int] = []
+    numbers: list[int] = []
+    limit = csv.field_size_limit()
+    encoding = source_encoding(contract)
+    # undecodable bytes become lone surrogates (found below), long values are read
+    # whole and rejected: neither ends the file with a traceback
+    with contract.file.open(encoding=encoding, errors="surrogateescape", newline="") as fh:
         reader = csv.reader(
             fh, delimiter=opts.get("delimiter", ","), quotechar=opts.get("quotechar", '"')
         )
-        header = next(reader, [])
-        width = len(header)
-        row = 0
-        for rec in reader:
-            if not rec:  # blank lines are not rows (nor do they take a row number)
-                continue
-            row += 1
-            if len(rec) == width:
-                rows.append(rec)
-            else:
-                bad.append((row, reader.line_num, len(rec)))
+        csv.field_size_limit(sys.maxsize)
+        try:
+            header = next(reader, [])
+            width = len(header)
+            row = 0
+            for rec in reader:
+                if not rec:  # blank lines are not rows (nor do they take a row number)
+                    continue
+                row += 1
+                if len(rec) == width:
+                    rows.append(rec)
+                    numbers.append(row)
+                    lines.append(reader.line_num)
+                else:
+                    shape.append((row, reader.line_num, len(rec)))
+        finally:
+            csv.field_size_limit(limit)
     df = pd.DataFrame(rows, columns=header, dtype=object)
-    return df, pd.DataFrame(bad, columns=_BAD_SHAPE_COLUMNS)
+    bad = _bad_shape_frame(shape, width)
+    at = (np.asarray(numbers, dtype=np.int64), np.asarray(lines, dtype=np.int64))
+    unreadable, df = _unreadable_rows(df, at, contract.id_column, encoding, limit)
+    if len(unreadable):
+        bad = pd.concat([bad, unreadable], ignore_index=True).sort_values("_row")
+    return df, bad.reset_index(drop=True)
+
+
+def _bad_shape_frame(shape: list[tuple[int, int, int]], width: int) -> pd.DataFrame:
+    bad = pd.DataFrame(shape, columns=["_row", "_line", "_fields"])
+    return pd.DataFrame(
+        {
+            "_row": bad["_row"],
+            "_line": bad["_line"],
+            "_column": None,
+            "_reason": "has "
+            + bad["_fields"].astype(str)
+            + f" fields, the header has {width} [bad_shape]",
+            "_kind": "bad_shape",
+            "_source_id": None,
+            "_raw": None,
+        },
+        columns=BAD_ROW_COLUMNS,
+    )
+
+
+_SURROGATE = "[\udc80-\udcff]"  # what surrogateescape makes of an undecodable byte
+
+
+def _unreadable_rows(
+    df: pd.DataFrame,
+    at: tuple[np.ndarray, np.ndarray],
+    id_column: str,
+    encoding: str,
+    limit: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows holding undecodable bytes or a value over ``limit`` characters, as bad rows
+    (``at``: every row's number and physical line), and the frame without them."""
+    if df.empty:
+        return pd.DataFrame(columns=BAD_ROW_COLUMNS), df
+    reasons = pd.Series(None, index=df.index, dtype=object)
+    columns = pd.Series(None, index=df.index, dtype=object)
+    kinds = pd.Series(None, index=df.index, dtype=object)
+    for i, name in enumerate(df.columns):
+        col = df.iloc[:, i]
+        lengths = col.str.len()
+        long = (lengths > limit) & reasons.isna()
+        if long.any():
+            reasons[long] = (
+                f"column {name!r}: a value of "
+                + lengths[long].map("{:,}".format)
+                + f" characters, over the limit of {limit:,} [field_too_large]"
+            )
+            columns[long], kinds[long] = name, "field_too_large"
+        undecodable = col.str.contains(_SURROGATE, regex=True, na=False) & reasons.isna()
+        if undecodable.any():
+            reasons[undecodable] = (
+                f"column {name!r}: bytes that are not valid {encoding} [bad_encoding]"
+            )
+            columns[undecodable], kinds[undecodable] = name, "bad_encoding"
+    bad = reasons.notna().to_numpy()
+    if not bad.any():
+        return pd.DataFrame(columns=BAD_ROW_COLUMNS), df
+    rows = df.loc[bad].map(lambda v: _printable(v, limit)).reset_index(drop=True)
+    ids = rows[id_column] if id_column in rows.columns else None
+    out = pd.DataFrame(
+        {
+            "_row": at[0][bad],
+            "_line": at[1][bad],
+            "_column": columns[bad].to_numpy(),
+            "_reason": reasons[bad].to_numpy(),
+            "_kind": kinds[bad].to_numpy(),
+            "_source_id": None if ids is None else ids.str.strip().to_numpy(),
+            "_raw": rows_as_json(rows),
+        },
+        columns=BAD_ROW_COLUMNS,
+    )
+    return out, df.loc[~bad].reset_index(drop=True)
+
+
+def _printable(value: str, limit: int) -> str:
+    """A value as a reject keeps it: undecodable bytes as U+FFFD, a huge value cut."""
+    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:200] + f"… ({len(text):,} characters)"
 
 
 def read_csv_fast(contract: Contract) -> pa.Table | None:
@@ -91,14 +210,11 @@ def read_csv_fast(contract: Contract) -> pa.Table | None:
     opts = contract.csv_options
     delimiter, quotechar = opts.get("delimiter", ","), opts.get("quotechar", '"')
     try:
-        encoding = codecs.lookup(opts.get("encoding", "utf-8-sig")).name
+        encoding = codecs.lookup(source_encoding(contract)).name
     except LookupError:
         return None  # the csv module path raises the error the user should see
     if encoding not in _UTF8 or not (_one_byte(delimiter) and _one_byte(quotechar)):
         return None
-    with contract.file.open("rb") as fh:
-        if fh.read(3) == codecs.BOM_UTF8 and encoding == "utf-8":
-            return None  # plain utf-8 keeps the mark in the first column's name
     try:
         with contract.file.open(encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh, delimiter=delimiter, quotechar=quotechar), None)
@@ -213,7 +329,7 @@ def _ident(name: str) -> str:
 
 
 def _no_bad_shape() -> pd.DataFrame:
-    return pd.DataFrame(columns=_BAD_SHAPE_COLUMNS)
+    return pd.DataFrame(columns=BAD_ROW_COLUMNS)
 
 
 __all__ = ["read_csv_fast", "read_csv_python", "read_source", "rows_as_json"]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import bisect
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from resolver.store.journal import Journal, members_key
 
 DECIDING = ("accept", "reject", "split")  # actions that set a status (undo clears one)
+_INTERNAL = ("members_key", "record_hashes")  # kept for matching, not shown in a history
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class InForce:
     action: str  # accept | reject | split
     members_key: str  # the members and data it was taken on
     decision_id: int
+    hashes: dict[str, str] = field(default_factory=dict)  # record_key -> hash when decided
 
 
 class DecisionLog:
@@ -70,7 +72,7 @@ class DecisionLog:
     def history(self, proposal_id: str) -> list[dict[str, Any]]:
         """The proposal's decisions, oldest first (copies: callers may change them)."""
         return [
-            {k: v for k, v in h.items() if k != "members_key"}
+            {k: v for k, v in h.items() if k not in _INTERNAL}
             for h in self._history.get(proposal_id, ())
         ]
 
@@ -106,6 +108,7 @@ def history_entry(row: dict[str, Any]) -> dict[str, Any]:
         "proposal_version": row["proposal_version"],
         "record_values": json.loads(row["record_values"] or "{}"),
         "members_key": members_key(json.loads(row["record_hashes"] or "{}")),
+        "record_hashes": json.loads(row["record_hashes"] or "{}"),
     }
 
 
@@ -115,4 +118,4 @@ def _in_force(history: list[dict[str, Any]]) -> InForce | None:
     if not live:
         return None
     last = max(live, key=lambda h: h["decision_id"])
-    return InForce(last["action"], last["members_key"], last["decision_id"])
+    return InForce(last["action"], last["members_key"], last["decision_id"], last["record_hashes"])

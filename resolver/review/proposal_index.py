@@ -9,6 +9,7 @@ an array kept in step with the decision log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from resolver.canonical import OBJECTS
 from resolver.proposals import PROPOSAL_COLUMNS
-from resolver.review.decision_log import DecisionLog
+from resolver.review.decision_log import DecisionLog, InForce
 
 KINDS = ("duplicate", "link", "review_pair")
 ACTIONS = ("auto_merge", "review", "none")
@@ -103,19 +104,30 @@ class ProposalIndex:
         return self._evidence[table][int(row)].as_py()
 
     # -- status, from the decisions ------------------------------------------------
-    def apply_decisions(self, log: DecisionLog, proposal_ids: list[str] | set[str]) -> None:
+    def apply_decisions(
+        self,
+        log: DecisionLog,
+        proposal_ids: list[str] | set[str],
+        legacy_holds: Callable[[int, InForce], bool] | None = None,
+    ) -> None:
         """Set the status of these proposals from the decisions in force on them: a
-        decision holds while the proposal's members and their data are unchanged."""
+        decision holds while the proposal's members and the data it was made on are
+        unchanged (the members' content hashes). ``legacy_holds(i, d)`` judges a
+        decision journaled with row hashes, before content hashes existed."""
         for pid in proposal_ids:
             i = self.pos.get(pid)
             if i is None:
                 continue
             d = log.in_force(pid)
-            self.status[i] = (
-                _STATUS_OF_ACTION[d.action]
-                if d is not None and d.members_key == self.members_key[i]
-                else 0
+            holds = d is not None and (
+                d.members_key == self.members_key[i]
+                or (legacy_holds is not None and legacy_holds(i, d))
             )
+            self.status[i] = _STATUS_OF_ACTION[d.action] if holds and d is not None else 0
+
+    def keys_of(self, i: int) -> list[str]:
+        """The record keys of the proposal at position ``i``."""
+        return self.record_keys[i].as_py()
 
     # -- reading ---------------------------------------------------------------------
     def page(self, f: Filters, sort: str, offset: int, limit: int) -> list[int]:

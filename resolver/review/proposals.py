@@ -20,7 +20,7 @@ import duckdb
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.review.decision_log import DECIDING, InForce
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
-from resolver.review.view import ReviewView
+from resolver.review.view import HASH_COLUMNS, ReviewView
 from resolver.store.fair_lock import FairLock
 
 Action = Literal["accept", "reject", "split", "undo"]
@@ -214,9 +214,14 @@ def _decision_row(
             raise InvalidDecision("groups go with split only")
         if action in ("reject", "split") and len(keys) < 2:
             raise InvalidDecision("a proposal with one record cannot be rejected or split")
-    row["record_hashes"] = {m["record_key"]: m["row_hash"] for m in current["members"]}
+    # what the decision is made on: the members' content hashes (one rule with the
+    # batch, resolver.store.content_hash; a store older than them has row hashes)
+    row["record_hashes"] = {
+        m["record_key"]: m.get("content_hash") or m["row_hash"] for m in current["members"]
+    }
     row["record_values"] = {
-        m["record_key"]: {k: v for k, v in m.items() if k != "row_hash"} for m in current["members"]
+        m["record_key"]: {k: v for k, v in m.items() if k not in HASH_COLUMNS}
+        for m in current["members"]
     }
     return row
 

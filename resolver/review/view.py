@@ -17,11 +17,12 @@ from typing import Any
 import duckdb
 
 from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS, OBJECTS, TABLES
-from resolver.review.decision_log import DecisionLog
+from resolver.review.decision_log import DecisionLog, InForce
 from resolver.review.keyed_rows import KeyedRows
 from resolver.review.proposal_index import ProposalIndex
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
+from resolver.store.content_hash import PREFIX as CONTENT_PREFIX
 from resolver.store.schema import canonical_columns
 
 # Record fields shown to reviewers beside each member: the canonical values, and
@@ -37,7 +38,8 @@ SHOWN = {
     ],
     "invoice": [*canonical_columns(INVOICE_FIELDS), "invoice_number_norm"],
 }
-MEMBER_COLUMNS = ["record_key", "system", "source_id", "row_hash"]
+MEMBER_COLUMNS = ["record_key", "system", "source_id", "row_hash", "content_hash"]
+HASH_COLUMNS = ("row_hash", "content_hash")  # what a decision journals, not what it shows
 
 _logs: dict[Path, DecisionLog] = {}
 _logs_lock = threading.Lock()
@@ -61,7 +63,7 @@ class ReviewView:
         self.objects = [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
         self.proposals = ProposalIndex(con, self.objects)
         self.records = {
-            o: KeyedRows(con, TABLES[o], "record_key", MEMBER_COLUMNS + SHOWN[o])
+            o: KeyedRows(con, TABLES[o], "record_key", _member_columns(con, TABLES[o]) + SHOWN[o])
             for o in OBJECTS
             if table_exists(con, TABLES[o])
         }
@@ -90,8 +92,22 @@ class ReviewView:
                 changed: Any = self.log.decided()
             else:
                 changed = self.log.changed(applied, top)
-            self.proposals.apply_decisions(self.log, changed)
+            self.proposals.apply_decisions(self.log, changed, self._legacy_holds)
             self._applied = (self.log.epoch, top)
+
+    def _legacy_holds(self, i: int, d: InForce) -> bool:
+        """Whether a decision journaled with row hashes (before content hashes) still
+        holds: the same members, each with the row hash it had then."""
+        if not d.hashes or any(h.startswith(CONTENT_PREFIX) for h in d.hashes.values()):
+            return False
+        keys = self.proposals.keys_of(i)
+        if sorted(keys) != sorted(d.hashes):
+            return False
+        obj = OBJECTS[int(self.proposals.object[i])]
+        members = self.members(obj, keys)
+        return len(members) == len(keys) and all(
+            m.get("row_hash") == d.hashes[m["record_key"]] for m in members
+        )
 
     def evidence(self, proposal_id: str) -> str | None:
         """A proposal's evidence JSON."""
@@ -106,6 +122,12 @@ class ReviewView:
         rows = self.golden.get(obj)
         row = rows.get(entity_id) if rows is not None else None
         return golden_fields(row) if row else {}
+
+
+def _member_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """MEMBER_COLUMNS the table has (a store written before content hashes lacks one)."""
+    have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    return [c for c in MEMBER_COLUMNS if c in have]
 
 
 def golden_fields(g: dict[str, Any]) -> dict[str, Any]:

@@ -170,7 +170,11 @@ def start_building(
     _remove_file_and_sidecars(building)
     con = connect(building, create=True)
     if path.exists():
-        con.execute(f"ATTACH '{_sql_path(path)}' AS live (READ_ONLY)")
+        try:
+            con.execute(f"ATTACH '{_sql_path(path)}' AS live (READ_ONLY)")
+        except duckdb.Error as exc:
+            abandon_building(con, path, suffix=suffix)
+            raise StoreError(_unusable(path, f"it cannot be opened ({exc})")) from exc
         try:
             live = {
                 r[0]
@@ -179,6 +183,10 @@ def start_building(
                     "WHERE table_catalog = 'live' AND table_schema = 'main'"
                 ).fetchall()
             }
+            if "meta" not in live:
+                con.execute("DETACH live")
+                abandon_building(con, path, suffix=suffix)
+                raise StoreError(_unusable(path, f"it holds {len(live)} resolver table(s)"))
             con.execute("DELETE FROM meta")
             con.execute("INSERT INTO meta SELECT * FROM live.meta")
             for name in sorted(live - {"meta"}):
@@ -190,8 +198,40 @@ def start_building(
                         f"CREATE TABLE {PREVIOUS_PREFIX}{name} AS SELECT * FROM live.{name}"
                     )
         finally:
-            con.execute("DETACH live")
+            with contextlib.suppress(duckdb.Error):
+                con.execute("DETACH live")
     return con
+
+
+def _unusable(path: Path, why: str) -> str:
+    return (
+        f"store {path} is unusable: {why}. The journal beside it keeps every decision and "
+        f"the run log; move {path.name} aside and run again to rebuild the store"
+    )
+
+
+PUBLISHABLE_TABLES = ("meta", *_BASE_TABLES)
+
+
+def check_publishable(path: Path | str, required: Sequence[str] = PUBLISHABLE_TABLES) -> None:
+    """Raise StoreError unless the closed file at ``path`` opens as a store holding
+    every ``required`` table: a half-written or empty file is never put in place."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"refusing to publish {path}: it cannot be opened ({exc})") from exc
+    try:
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
+        missing = [t for t in required if t not in have]
+        if missing:
+            raise StoreError(f"refusing to publish {path}: tables {', '.join(missing)} missing")
+    finally:
+        con.close()
 
 
 # point lookups the review API makes: an index turns a scan of a million rows into
@@ -221,8 +261,14 @@ def create_lookup_indexes(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(cols)})")
 
 
-def finish_building(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
-    """Index, close the building file and put it in place of the live one, atomically."""
+def finish_building(
+    con: duckdb.DuckDBPyConnection,
+    path: Path | str,
+    *,
+    required: Sequence[str] = PUBLISHABLE_TABLES,
+) -> None:
+    """Index, close the building file, check it holds every ``required`` table, and put
+    it in place of the live one, atomically."""
     import os
 
     for name in MEMBER_TABLES:
@@ -231,6 +277,7 @@ def finish_building(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
     con.execute("CHECKPOINT")
     con.close()
     building = building_path(path)
+    check_publishable(building, required)
     fd = os.open(building, os.O_RDONLY)
     try:
         os.fsync(fd)

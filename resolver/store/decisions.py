@@ -48,14 +48,27 @@ def load(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame
 
 
 def record_hashes(con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]) -> dict[str, str]:
-    """The current row hash of each record: the run being built's (its staged table),
-    else the last published run's."""
+    """The current content hash of each record (what a decision is made on, see
+    :mod:`resolver.store.content_hash`): the run being built's, else the last
+    published run's."""
+    return {k: v[0] for k, v in record_fingerprints(con, obj, keys).items()}
+
+
+def record_fingerprints(
+    con: duckdb.DuckDBPyConnection, obj: str, keys: list[str]
+) -> dict[str, tuple[str, str]]:
+    """record_key -> (content_hash, row_hash) now: the run being built's records (its
+    staged table), else the last published run's. A store written before content
+    hashes existed answers its row hash for both."""
     from resolver.store.connection import table_exists
 
     table = {"customer": "customers", "invoice": "invoices"}[obj]
     if table_exists(con, f"stage_{table}"):
         table = f"stage_{table}"
+    columns = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    content = "content_hash" if "content_hash" in columns else "row_hash"
     rows = con.execute(
-        f"SELECT record_key, row_hash FROM {table} WHERE list_contains(?, record_key)", [keys]
+        f"SELECT record_key, {content}, row_hash FROM {table} WHERE list_contains(?, record_key)",
+        [keys],
     ).fetchall()
-    return dict(rows)
+    return {k: (c, r) for k, c, r in rows}

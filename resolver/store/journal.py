@@ -207,11 +207,18 @@ class Journal:
         return df[df["object"] == obj].reset_index(drop=True) if obj else df.copy()
 
     # -- run log -----------------------------------------------------------------
-    def start_run(self, *, after: int = 0) -> int:
-        """Log a new run as running (numbered after ``after`` and every logged run);
-        runs a killed job left running become failed."""
+    def start_run(
+        self, *, after: int = 0, published: dict[int, dict[str, Any]] | None = None
+    ) -> int:
+        """Log a new run as running (numbered after ``after`` and every logged run).
+
+        ``published`` is the store's own word on its runs (run id -> its ``runs`` row):
+        a run it holds as complete is logged complete — one killed between putting its
+        file in place and logging that — and runs a killed job left running become failed.
+        """
         with _LOCK, self._writer_turn(), self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
+            _reconcile(db, published or {})
             db.execute(
                 "UPDATE run_log SET status = 'failed', summary = ? WHERE status = 'running'",
                 [json.dumps({"error": "interrupted"})],
@@ -248,6 +255,33 @@ class Journal:
             }
             for r in rows
         ]
+
+
+def _reconcile(db: sqlite3.Connection, published: dict[int, dict[str, Any]]) -> None:
+    """Log every run the store holds as complete as complete (the store is the truth:
+    its run was published; only the log line after it was lost, or the whole journal)."""
+    if not published:
+        return
+    marks = ",".join("?" for _ in published)
+    agree = {
+        int(r[0])
+        for r in db.execute(
+            f"SELECT run_id FROM run_log WHERE status = 'complete' AND run_id IN ({marks})",
+            list(published),
+        ).fetchall()
+    }
+    for run_id in sorted(set(published) - agree):
+        run = published[run_id]
+        db.execute(
+            "INSERT OR REPLACE INTO run_log (run_id, started_at, finished_at, status, summary) "
+            "VALUES (?, ?, ?, 'complete', ?)",
+            [
+                run_id,
+                str(run["started_at"]),
+                str(run["finished_at"]),
+                json.dumps(run["summary"], default=str, sort_keys=True),
+            ],
+        )
 
 
 def members_key(hashes: dict[str, str]) -> str:

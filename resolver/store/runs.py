@@ -69,11 +69,51 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     }
 
 
+def published_runs(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
+    """run id -> the ``runs`` row of every complete run this store holds."""
+    if not table_exists(con, "runs"):
+        return {}
+    rows = con.execute(
+        "SELECT run_id, started_at, finished_at, status, summary FROM runs "
+        "WHERE status = 'complete'"
+    ).fetchall()
+    return {
+        int(r[0]): {
+            "run_id": int(r[0]),
+            "started_at": str(r[1]),
+            "finished_at": str(r[2]),
+            "status": r[3],
+            "summary": json.loads(r[4] or "{}"),
+        }
+        for r in rows
+    }
+
+
 def list_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every run, newest first, failed and interrupted ones included (from the journal)."""
+    """Every run, newest first, failed and interrupted ones included: the journal's run
+    log, reconciled with the store's own ``runs`` table — a run the store holds as
+    complete is complete, whatever a log line lost to a kill says."""
     from resolver.store.decisions import journal_of
 
-    return journal_of(con).runs()
+    logged = {r["run_id"]: r for r in journal_of(con).runs()}
+    for run_id, run in published_runs(con).items():
+        if logged.get(run_id, {}).get("status") != "complete":
+            logged[run_id] = run
+    running = [r for r in logged.values() if r["status"] == "running"]
+    if running and _no_run_alive(con):  # killed: the next run will log it failed
+        for r in running:
+            logged[r["run_id"]] = r | {"status": "failed", "summary": {"error": "interrupted"}}
+    return [logged[k] for k in sorted(logged, reverse=True)]
+
+
+def _no_run_alive(con: duckdb.DuckDBPyConnection) -> bool:
+    from resolver.store import run_lock
+    from resolver.store.decisions import store_path
+
+    try:
+        return run_lock.holder_is_gone(store_path(con))
+    except ValueError:  # not a store file
+        return False
 
 
 def next_entity_number(con: duckdb.DuckDBPyConnection, obj: str) -> int:

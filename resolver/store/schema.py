@@ -56,6 +56,9 @@ RECORD_BASE_COLUMNS: dict[str, str] = {
     "source_file": "VARCHAR NOT NULL",
     "source_row": "BIGINT NOT NULL",  # 1-based data row (header not counted)
     "row_hash": "VARCHAR NOT NULL",  # hash of the mapped raw values: changes when data changes
+    # hash of the identifying normalized values: what a decision was made on
+    # (resolver.store.content_hash; timestamps and formatting never change it)
+    "content_hash": "VARCHAR NOT NULL",
 }
 
 

@@ -94,7 +94,17 @@ def test_a_row_of_the_wrong_width_goes_to_the_csv_module(tmp_path: Path, monkeyp
     assert read_csv_fast(contract) is None
     rows, bad = read_source(contract)
     assert rows["_row"].tolist() == [1, 3]
-    assert bad.to_dict("records") == [{"_row": 2, "_line": 4, "_fields": 3}]
+    assert bad.to_dict("records") == [
+        {
+            "_row": 2,
+            "_line": 4,
+            "_column": None,
+            "_reason": "has 3 fields, the header has 2 [bad_shape]",
+            "_kind": "bad_shape",
+            "_source_id": None,
+            "_raw": None,
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -116,11 +126,15 @@ def test_what_only_the_csv_module_reads_right_goes_to_it(
     _assert_same(read_source(contract), _reference(contract, monkeypatch))
 
 
-def test_invalid_utf8_is_the_csv_module_error(tmp_path: Path) -> None:
+def test_invalid_utf8_is_a_bad_row_not_an_error(tmp_path: Path) -> None:
     file = tmp_path / "s.csv"
-    file.write_bytes(b"id,name\n1,\xff\n")
-    with pytest.raises(UnicodeDecodeError):
-        read_source(_contract(file))
+    file.write_bytes(b"id,name\n1,\xff\n2,b\n")
+    rows, bad = read_source(_contract(file))
+    assert rows[["_row", "id", "name"]].to_dict("records") == [{"_row": 2, "id": "2", "name": "b"}]
+    assert bad[["_row", "_line", "_column", "_kind", "_source_id"]].to_dict("records") == [
+        {"_row": 1, "_line": 2, "_column": "name", "_kind": "bad_encoding", "_source_id": "1"}
+    ]
+    assert bad["_raw"][0] == '{"id":"1","name":"\ufffd"}'
 
 
 def test_parquet_text_columns_read_like_pandas(tmp_path: Path) -> None:

@@ -327,14 +327,23 @@ def test_training_leaves_a_running_jobs_building_file_alone(
     demo_world: Path, tmp_path: Path
 ) -> None:
     """Training works in its own scratch file (sharing the store's journal), so a
-    `resolver run` building at the same time keeps its file."""
+    `resolver run` building at the same time keeps its file; it does not wait for the
+    run's lock (it never writes the store), but takes one of its own."""
+    from resolver.errors import StoreBusy
     from resolver.pipeline import train
-    from resolver.store.journal import journal_path
+    from resolver.store import run_lock
+    from resolver.store.journal import TRAINING_SUFFIX, journal_path
 
     db = tmp_path / "s.duckdb"
     building = tmp_path / "s.duckdb.building"
     building.write_bytes(b"a run's half-built file")
-    train(rules_dir="rules", db_path=db, data_dir=demo_world, models_dir=tmp_path / "models")
+    with run_lock.hold(db):  # a run is working on the store
+        train(rules_dir="rules", db_path=db, data_dir=demo_world, models_dir=tmp_path / "models")
+    with (
+        run_lock.hold(db, suffix=TRAINING_SUFFIX, command="train"),
+        pytest.raises(StoreBusy, match="in use by another train"),
+    ):
+        train(rules_dir="rules", db_path=db, data_dir=demo_world, models_dir=tmp_path / "models")
     assert building.read_bytes() == b"a run's half-built file"
     assert not (tmp_path / "s.duckdb.training").exists()
     assert (tmp_path / "models" / "customers.json").exists()

@@ -1,0 +1,249 @@
+"""One run at a time per store; what survives a kill; the run log agrees with the store.
+
+Real files and real processes: runs are `python -m resolver run` subprocesses, killed
+with SIGKILL where a test says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from resolver import store
+from resolver.errors import StoreBusy, StoreError
+from resolver.fixtures import DemoStore
+from resolver.pipeline import run_batch
+from resolver.store import run_lock, runs
+from resolver.store.journal import Journal, journal_path
+
+
+def _cmd(demo_store: DemoStore, db: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "resolver",
+        "run",
+        "--rules",
+        str(demo_store.rules_dir),
+        "--data",
+        str(demo_store.data_dir),
+        "--db",
+        str(db),
+        "--models",
+        str(demo_store.models_dir),
+        *extra,
+    ]
+
+
+def _start_and_wait_for(cmd: list[str], marker: str) -> subprocess.Popen:
+    """Start a run and return once its stderr shows ``marker`` (it then holds the lock)."""
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={**os.environ})
+    assert proc.stderr is not None
+    deadline = time.time() + 120
+    for line in proc.stderr:
+        if marker in line:
+            return proc
+        assert time.time() < deadline, "the run never got there"
+    raise AssertionError(f"the run ended before {marker!r}: rc {proc.wait()}")
+
+
+def _copy_store(demo_store: DemoStore, tmp_path: Path) -> Path:
+    db = tmp_path / "s.duckdb"
+    shutil.copy(demo_store.db, db)
+    return db
+
+
+def _assert_valid_store(db: Path) -> dict:
+    """The live file opens as a store with a complete last run, and the run log, the
+    store and the API's reading of the runs agree on every run."""
+    con = store.connect(db, read_only=True)
+    try:
+        latest = runs.latest_run(con)
+        assert latest is not None
+        assert con.execute("SELECT count(*) FROM customer_members").fetchall()[0][0] > 0
+        listed = runs.list_runs(con)
+        published = runs.published_runs(con)
+    finally:
+        con.close()
+    logged = {r["run_id"]: r["status"] for r in Journal(journal_path(db)).runs()}
+    for run_id in published:
+        assert logged[run_id] == "complete", (run_id, logged)
+    assert {r["run_id"]: r["status"] for r in listed} == logged
+    return latest
+
+
+def test_a_second_run_refuses_at_once_naming_the_holder(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    db = _copy_store(demo_store, tmp_path)
+    first = _start_and_wait_for(_cmd(demo_store, db), "link customer started")
+    try:
+        t0 = time.monotonic()
+        second = subprocess.run(
+            _cmd(demo_store, db), capture_output=True, text=True, env={**os.environ}, timeout=60
+        )
+        refused_in = time.monotonic() - t0
+    finally:
+        _, rest = first.communicate(timeout=300)  # drained: a full pipe would stall it
+    assert first.returncode == 0, rest[-2000:]
+    assert second.returncode == 2
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1, second.stderr
+    assert lines[0].startswith("resolver run: error: store ")
+    assert f"pid {first.pid} on " in lines[0] and "started 20" in lines[0]
+    assert refused_in < 30  # at once: no waiting for the first run
+    assert _assert_valid_store(db)["run_id"] == 2  # the first run's, published whole
+
+
+def test_wait_takes_the_lock_once_the_holder_is_done(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+                import sys, time
+                from resolver.store import run_lock
+                with run_lock.hold({str(db)!r}):
+                    print("held", flush=True)
+                    time.sleep(1.5)
+            """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with (
+        pytest.raises(StoreBusy, match=rf"after waiting 0.2s: pid {holder.pid} on "),
+        run_lock.hold(db, wait=0.2),
+    ):
+        pass
+    t0 = time.monotonic()
+    assert not run_lock.holder_is_gone(db)  # a live holder, seen without taking its lock
+    with run_lock.hold(db, wait=30) as me:
+        assert me["pid"] == os.getpid()
+        assert json.loads(run_lock.lock_path(db).read_text())["pid"] == os.getpid()
+    assert time.monotonic() - t0 < 10
+    assert holder.wait() == 0
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    dead = subprocess.run([sys.executable, "-c", "pass"])  # a pid that no longer runs
+    assert dead.returncode == 0
+    run_lock.lock_path(db).write_text(json.dumps({"pid": 999999, "host": "gone"}))
+    with run_lock.hold(db) as me:
+        assert json.loads(run_lock.lock_path(db).read_text())["pid"] == me["pid"]
+
+
+def test_a_run_killed_midway_then_a_new_run_succeeds(demo_store: DemoStore, tmp_path: Path) -> None:
+    db = _copy_store(demo_store, tmp_path)
+    # normalizers run in forked workers: they must not keep the dead run's lock alive
+    env_workers = {**os.environ, "RESOLVER_WORKERS": "2"}
+    proc = subprocess.Popen(
+        _cmd(demo_store, db), stderr=subprocess.PIPE, text=True, env=env_workers
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "crm/customer started" in line:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # before any new run, the reader already tells the dead run from a running one
+    assert Journal(journal_path(db)).runs()[0]["status"] == "running"
+    con = store.connect(db, read_only=True)
+    try:
+        assert runs.list_runs(con)[0]["status"] == "failed"
+    finally:
+        con.close()
+    summary = run_batch(
+        rules_dir=demo_store.rules_dir,
+        db_path=db,
+        data_dir=demo_store.data_dir,
+        models_dir=demo_store.models_dir,
+    )
+    latest = _assert_valid_store(db)
+    assert latest["run_id"] == summary.run_id
+    statuses = [r["status"] for r in Journal(journal_path(db)).runs()]
+    assert statuses[:2] == ["complete", "failed"]
+
+
+def test_a_run_killed_after_the_rename_is_complete_everywhere(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    """Killed between putting its file in place and logging it: the store holds the
+    run, so the reader (GET /runs) and the next run's log say complete."""
+    db = _copy_store(demo_store, tmp_path)
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from resolver.store.journal import Journal
+        end_run = Journal.end_run
+        def die_when_complete(self, run_id, status, summary):
+            if status == "complete":
+                os.kill(os.getpid(), signal.SIGKILL)
+            end_run(self, run_id, status, summary)
+        Journal.end_run = die_when_complete
+        from resolver.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    cmd = _cmd(demo_store, db)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *cmd[3:]], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    logged = {r["run_id"]: r["status"] for r in Journal(journal_path(db)).runs()}
+    assert logged[2] == "running"  # the log line the kill lost
+    con = store.connect(db, read_only=True)
+    try:
+        assert runs.latest_run(con)["run_id"] == 2
+        assert [(r["run_id"], r["status"]) for r in runs.list_runs(con)][:1] == [(2, "complete")]
+    finally:
+        con.close()
+    run_batch(
+        rules_dir=demo_store.rules_dir,
+        db_path=db,
+        data_dir=demo_store.data_dir,
+        models_dir=demo_store.models_dir,
+    )
+    _assert_valid_store(db)
+    logged = {r["run_id"]: r["status"] for r in Journal(journal_path(db)).runs()}
+    assert logged[2] == "complete" and logged[3] == "complete"
+
+
+def test_an_unusable_live_store_is_named_not_a_catalog_error(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    duckdb.connect(str(db)).close()  # a file with no tables, as a clobbered run left it
+    with pytest.raises(StoreError, match=r"s.duckdb is unusable: it holds 0 resolver table"):
+        run_batch(
+            rules_dir=demo_store.rules_dir,
+            db_path=db,
+            data_dir=demo_store.data_dir,
+            models_dir=demo_store.models_dir,
+        )
+    assert not (tmp_path / "s.duckdb.building").exists()
+
+
+def test_a_file_without_the_store_tables_is_never_published(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    db.write_bytes(b"the live store")
+    con = store.start_building(tmp_path / "other.duckdb")  # a fresh building file
+    con.execute("DROP TABLE customers")
+    with pytest.raises(StoreError, match=r"refusing to publish .*customers"):
+        store.finish_building(con, tmp_path / "other.duckdb")
+    assert not (tmp_path / "other.duckdb").exists()
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(StoreError, match="refusing to publish"):
+        store.connection.check_publishable(empty)
