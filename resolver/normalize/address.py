@@ -16,6 +16,9 @@ comma-separated shapes; usaddress (a CRF, ~250 µs a call) is only the fallback
 for a line whose street and city are not separated by a comma.
 ``address_reason``: None (parsed or missing), "unparsed", "invalid_zip",
 "invalid_state".
+
+``normalize_address_keys`` (and ``keys=True`` on the column forms) adds
+``postal_norm`` (``address_keys.postal_key``: the postal code of any country).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from resolver.normalize._address_tables import (
     SUFFIXES,
     UNITS,
 )
+from resolver.normalize.address_keys import postal_key
 from resolver.normalize._distinct import (
     WorkerPool,
     as_text,
@@ -369,16 +373,20 @@ def _std_unit_text(text: str | None) -> str | None:
 
 def _assemble(
     parts: dict[str, str | None], default_country: str, reason: str | None
-) -> AddressResult:
+) -> tuple[AddressResult, str | None]:
+    """The address and its ``postal_norm``."""
     country = _std_country(parts.get("country"), default_country)
     house, street, unit = (
         _parse_street(parts["street"]) if parts.get("street") else (None, None, None)
     )
     unit = _std_unit_text(parts.get("unit")) or unit
     city = _std_city(parts.get("city"))
-    return _finish(
+    result = _finish(
         house, street, unit, city, parts.get("state"), parts.get("postal"), country, reason
     )
+    if result.address_line is None:
+        return result, None
+    return result, postal_key(result.zip5, parts.get("postal"))
 
 
 def _clean_or_none(value: object) -> str | None:
@@ -404,7 +412,8 @@ def _country_field(value: object, default_country: str) -> tuple[str]:
 
 
 def _region_fields(key: tuple[object, object, str]) -> tuple[object, ...]:
-    """(state, zip5, zip4, other postal, reason, 'STATE ZIP' text) of raw state, postal, country.
+    """(state, zip5, zip4, other postal, reason, 'STATE ZIP' text, postal_norm) of raw
+    state, postal, country.
 
     The part of ``_finish`` that depends on state, postal code and country only.
     """
@@ -420,7 +429,7 @@ def _region_fields(key: tuple[object, object, str]) -> tuple[object, ...]:
     elif state_raw and state is None:
         reason = "invalid_state"
     region = " ".join(p for p in (state, zip5 or other) if p)
-    return state, zip5, zip4, other, reason, region
+    return state, zip5, zip4, other, reason, region, postal_key(zip5, postal)
 
 
 def _country_suffix(country: object) -> tuple[str]:
@@ -482,12 +491,13 @@ def normalize_split_address_columns(
     *,
     default_country: str = "US",
     pool: WorkerPool | None = None,
+    keys: bool = False,
 ) -> pd.DataFrame:
     """Split-field form: each field over its own distinct values, then assembled by column.
 
     Equals ``normalize_address(street=..., unit=..., ...)`` row by row when any of
-    street/city/state/postal_code is present. ``pool`` spreads the street parsing
-    over worker processes.
+    street/city/state/postal_code is present (``normalize_address_keys`` with
+    ``keys``). ``pool`` spreads the street parsing over worker processes.
     """
     st = over_distinct(street, _street_fields, ("h", "s", "u"), pool=pool)
     un = over_distinct(unit, _unit_field, ("u",))
@@ -497,11 +507,11 @@ def normalize_split_address_columns(
     region = over_distinct_rows(
         [state, postal_code, cc],
         _region_fields,
-        ("state", "zip5", "zip4", "other", "reason", "region"),
+        ("state", "zip5", "zip4", "other", "reason", "region", "postal_norm"),
     )
     suffix = over_distinct(cc, _country_suffix, ("s",))["s"].to_numpy()
     unit_std = np.array([u2 or u for u2, u in zip(un["u"], st["u"], strict=True)], dtype=object)
-    return _finish_columns(
+    out = _finish_columns(
         st["h"].to_numpy(),
         st["s"].to_numpy(),
         unit_std,
@@ -511,11 +521,23 @@ def normalize_split_address_columns(
         suffix,
         street.index,
     )
+    if keys:
+        present = out["address_line"].notna().to_numpy()
+        out["postal_norm"] = np.where(present, region["postal_norm"].to_numpy(), None)
+    return out
 
 
 def _line_key_result(key: tuple[object, object, object], default_country: str) -> AddressResult:
     line, unit, country = key
     return normalize_address(line, unit=unit, country=country, default_country=default_country)
+
+
+def _line_key_keys(key: tuple[object, object, object], default_country: str) -> tuple:
+    line, unit, country = key
+    result, postal = normalize_address_keys(
+        line, unit=unit, country=country, default_country=default_country
+    )
+    return (*result, postal)
 
 
 def normalize_line_address_columns(
@@ -525,15 +547,18 @@ def normalize_line_address_columns(
     *,
     default_country: str = "US",
     pool: WorkerPool | None = None,
+    keys: bool = False,
 ) -> pd.DataFrame:
-    """``normalize_address(line, unit=..., country=...)`` once per distinct combination.
+    """``normalize_address(line, unit=..., country=...)`` once per distinct combination
+    (with ``keys``, ``normalize_address_keys``: ``postal_norm`` as a last column).
 
     ``pool`` spreads the distinct combinations over worker processes.
     """
+    fn = _line_key_keys if keys else _line_key_result
     return over_distinct_rows(
         [line, unit, country],
-        partial(_line_key_result, default_country=default_country),
-        ADDRESS_COLUMNS,
+        partial(fn, default_country=default_country),
+        (*ADDRESS_COLUMNS, "postal_norm") if keys else ADDRESS_COLUMNS,
         pool=pool,
     )
 
@@ -556,6 +581,34 @@ def normalize_address(
     >>> normalize_address("123 North Main Street Apt 4B, Springfield, IL 62704-1234").address_line
     '123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704'
     """
+    return normalize_address_keys(
+        line,
+        street=street,
+        unit=unit,
+        city=city,
+        state=state,
+        postal_code=postal_code,
+        country=country,
+        default_country=default_country,
+    )[0]
+
+
+def normalize_address_keys(
+    line: object = None,
+    *,
+    street: object = None,
+    unit: object = None,
+    city: object = None,
+    state: object = None,
+    postal_code: object = None,
+    country: object = None,
+    default_country: str = "US",
+) -> tuple[AddressResult, str | None]:
+    """``normalize_address`` and ``postal_norm`` (the postal code of any country); never raises.
+
+    >>> normalize_address_keys(street="10 Downing St", postal_code="SW1A 2AA", country="UK")[1]
+    'SW1A2AA'
+    """
     try:
         split = {
             "street": as_text(street),
@@ -572,10 +625,10 @@ def normalize_address(
         if text is None:
             if split["unit"] or split["country"]:
                 return _assemble(split, default_country, None)
-            return _MISSING
+            return _MISSING, None
         cleaned = _clean(text)
         if not cleaned:
-            return _MISSING
+            return _MISSING, None
         parts, understood = _line_parts(cleaned)
         reason = None
         if not understood:
@@ -588,7 +641,7 @@ def normalize_address(
             parts["country"] = split["country"]
         return _assemble(parts, default_country, reason)
     except Exception:  # a last guard: the normalizer never raises
-        return _MISSING._replace(address_reason="unparsed")
+        return _MISSING._replace(address_reason="unparsed"), None
 
 
 def has_address_content(value: object) -> bool:
