@@ -43,11 +43,11 @@ from resolver.normalize.email import (
     normalize_email,
     normalize_email_column,
 )
-from resolver.normalize.keys import KEY_COLUMNS, key_columns
 from resolver.normalize.invoice_number import (
     normalize_invoice_number,
     normalize_invoice_number_column,
 )
+from resolver.normalize.keys import KEY_COLUMNS, key_columns
 from resolver.normalize.name import (
     NAME_COLUMNS,
     NameResult,

@@ -39,7 +39,6 @@ from resolver.normalize._address_tables import (
     SUFFIXES,
     UNITS,
 )
-from resolver.normalize.address_keys import postal_key
 from resolver.normalize._distinct import (
     WorkerPool,
     as_text,
@@ -47,6 +46,7 @@ from resolver.normalize._distinct import (
     over_distinct,
     over_distinct_rows,
 )
+from resolver.normalize.address_keys import postal_key
 
 ADDRESS_COLUMNS = (
     "addr_house_number",

@@ -17,6 +17,8 @@ paths share it) and has a column form over distinct values:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import pandas as pd
 
 from resolver.normalize._distinct import over_distinct, over_distinct_rows
@@ -81,9 +83,12 @@ def birth_year_of(birth_date: object, partial: object = None) -> str | None:
     return birth_year(birth_date) or partial_year(partial)
 
 
-def record_keys(norm: dict[str, object], birth_date: object, partial: object) -> dict:
+def record_keys(
+    norm: Mapping[str, object], birth_date: object, partial: object
+) -> dict[str, str | None]:
     """Every key of one normalized record (``norm`` holds the normalized columns)."""
-    out = dict(zip(NAME_KEY_COLUMNS, name_keys(norm["first_name_norm"], norm["last_name_norm"])))
+    names = name_keys(norm["first_name_norm"], norm["last_name_norm"])
+    out: dict[str, str | None] = dict(zip(NAME_KEY_COLUMNS, names, strict=True))
     out["company_sorted"] = company_sorted(norm["company_key"])
     out["email_user"] = email_user(norm["email_key"])
     out["phone_local"] = phone_local(norm["phone_digits"])
@@ -92,7 +97,7 @@ def record_keys(norm: dict[str, object], birth_date: object, partial: object) ->
     return out
 
 
-def _one(series: pd.Series, fn) -> pd.Series:
+def _one(series: pd.Series, fn: Callable[[object], str | None]) -> pd.Series:
     return over_distinct(series, lambda v: (fn(v),), ("v",))["v"]
 
 
