@@ -8,7 +8,9 @@
   house number or unit, lower case: "S LA CIENEGA BLVD" -> "la cienega". When
   stripping would leave nothing ("NORTH ST"), the name word stays ("north").
 
-Both are pure, never raise and are idempotent.
+Both are pure and never raise; ``postal_key`` is idempotent. ``street_core``
+strips one of each (type, directionals), so a street named after a type word
+keeps it ("OLD MILL WAY" -> "old mill").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from resolver.normalize._address_tables import DIRECTIONALS, SUFFIXES
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")
-_POSTAL_LEN = (3, 10)  # shortest (Faroe '100') to longest ('SW1A1AA', '1234-567' kept)
+_POSTAL_LEN = (3, 10)  # shortest (Faroe '100') to longest
 
 
 def postal_key(zip5: str | None, postal: str | None) -> str | None:
@@ -31,7 +33,10 @@ def postal_key(zip5: str | None, postal: str | None) -> str | None:
         return zip5
     if not postal or not isinstance(postal, str):
         return None
-    compact = _NOT_ALNUM.sub("", postal).upper()
+    tokens = postal.split()
+    while len(tokens) > 1 and tokens[0].isalpha():
+        tokens.pop(0)  # a region the line parser left in front: 'ON M5V 2T6', 'ACT 2602'
+    compact = _NOT_ALNUM.sub("", "".join(tokens)).upper()
     if not compact.isascii() or not _DIGIT.search(compact):
         return None
     low, high = _POSTAL_LEN
@@ -39,10 +44,13 @@ def postal_key(zip5: str | None, postal: str | None) -> str | None:
 
 
 def _strip(tokens: list[str]) -> list[str]:
-    """Drop trailing types/directionals and leading directionals while a word is left."""
-    while len(tokens) > 1 and (tokens[-1] in SUFFIXES or tokens[-1] in DIRECTIONALS):
+    """Drop a trailing directional, then the street type, then a leading directional,
+    each only while a word is left. One of each: 'OLD MILL WAY' keeps 'OLD MILL'."""
+    if len(tokens) > 1 and tokens[-1] in DIRECTIONALS:
         tokens.pop()
-    while len(tokens) > 1 and tokens[0] in DIRECTIONALS:
+    if len(tokens) > 1 and tokens[-1] in SUFFIXES:
+        tokens.pop()
+    if len(tokens) > 1 and tokens[0] in DIRECTIONALS:
         tokens.pop(0)
     return tokens
 

@@ -187,9 +187,9 @@ def birth_year(value: object) -> str | None:
         return None
     if isinstance(value, dt.date):
         value, _ = parse_date(value)  # a datetime with a zone: its UTC date, as stored
-        return f"{value.year:04d}" if value is not None else None
+        return _plausible(f"{value.year:04d}") if value is not None else None
     year = partial_year(value)
     if year is not None:
         return year
     parsed, _ = parse_date(value)
-    return f"{parsed.year:04d}" if parsed is not None else None
+    return _plausible(f"{parsed.year:04d}") if parsed is not None else None

@@ -6,7 +6,8 @@ paths share it) and has a column form over distinct values:
 * ``name_sorted``: the sorted tokens of first and last name ("smith john" and
   "john smith" agree); ``first_initial``; ``first_name_prefix`` and
   ``last_name_prefix`` (first 3 characters).
-* ``company_sorted``: the sorted distinct tokens of ``company_key``.
+* ``company_sorted``: the sorted distinct words of ``company_key`` (the words of
+  ``company_norm`` but "and", which the key joins without spaces).
 * ``email_user``: the local part of ``email_key``.
 * ``phone_local``: the last 7 digits of ``phone_digits`` ("246-1501" matches
   "310/246-1501").
@@ -58,10 +59,13 @@ def name_keys(first: object, last: object) -> tuple[str | None, ...]:
     )
 
 
-def company_sorted(company_key: object) -> str | None:
-    """'bel air hotel' and 'hotel bel air' -> 'air bel hotel'."""
-    key = _text(company_key)
-    return " ".join(sorted(set(key.split()))) or None if key else None
+def company_sorted(company_norm: object) -> str | None:
+    """'bel air hotel' and 'hotel bel air' -> 'air bel hotel' (from ``company_norm``)."""
+    norm = _text(company_norm)
+    if norm is None:
+        return None
+    words = set(norm.split())
+    return " ".join(sorted(words - {"and"} or words)) or None
 
 
 def email_user(email_key: object) -> str | None:
@@ -89,7 +93,7 @@ def record_keys(
     """Every key of one normalized record (``norm`` holds the normalized columns)."""
     names = name_keys(norm["first_name_norm"], norm["last_name_norm"])
     out: dict[str, str | None] = dict(zip(NAME_KEY_COLUMNS, names, strict=True))
-    out["company_sorted"] = company_sorted(norm["company_key"])
+    out["company_sorted"] = company_sorted(norm["company_norm"])
     out["email_user"] = email_user(norm["email_key"])
     out["phone_local"] = phone_local(norm["phone_digits"])
     out["street_core"] = street_core(norm["addr_street"])
@@ -108,7 +112,7 @@ def key_columns(norm: pd.DataFrame, birth_date: pd.Series, partial: pd.Series) -
         lambda k: name_keys(*k),
         NAME_KEY_COLUMNS,
     )
-    out["company_sorted"] = _one(norm["company_key"], company_sorted)
+    out["company_sorted"] = _one(norm["company_norm"], company_sorted)
     out["email_user"] = _one(norm["email_key"], email_user)
     out["phone_local"] = _one(norm["phone_digits"], phone_local)
     out["street_core"] = _one(norm["addr_street"], street_core)
