@@ -73,7 +73,9 @@ def email_user(email_key: object) -> str | None:
     key = _text(email_key)
     if key is None:
         return None
-    return key.rpartition("@")[0] or None if "@" in key else key
+    if "@" not in key:
+        return key
+    return key.rpartition("@")[0] or None
 
 
 def phone_local(phone_digits: object) -> str | None:
