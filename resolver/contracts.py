@@ -11,6 +11,9 @@ A contract is one YAML file per source (``rules/sources/*.yaml``)::
     required: [last_name]
     parse: {date_format: iso, amount_locale: en_US, phone_region: US, country: US}
 
+``parse.phone_area_code`` ("310"): the area code a source's 7-digit local phone
+numbers are in; it is put in front of them.
+
 ``load_contracts`` validates every file before anything is read and raises one
 :class:`~resolver.errors.ContractError` listing every problem found.
 """
@@ -43,7 +46,15 @@ _TOP_KEYS = {
     "allow_outside_data",
 }
 DEFAULT_MIN_ROWS_RATIO = 0.5  # a source loading under half its last good run stops the run
-_PARSE_KEYS = {"date_format", "amount_locale", "phone_region", "country", "on_bad_value"}
+_PARSE_KEYS = {
+    "date_format",
+    "amount_locale",
+    "phone_region",
+    "phone_area_code",
+    "country",
+    "on_bad_value",
+}
+_AREA_CODE_RE = re.compile(r"^[0-9]{2,5}$")
 _ON_BAD = ("reject", "blank")
 _CSV_KEYS = {"delimiter", "encoding", "quotechar"}
 _AMOUNT_LOCALES = ("en_US", "eu")
@@ -66,6 +77,7 @@ class Contract:
     date_formats: dict[str, str] = field(default_factory=dict)
     amount_locale: str = "en_US"
     phone_region: str = "US"
+    phone_area_code: str | None = None  # put in front of 7-digit local phone numbers
     country: str = "US"
     on_bad_value: str = (
         "reject"  # an unreadable optional date or amount: reject the row, or blank it
@@ -270,6 +282,7 @@ def parse_contract(
         problems.append(
             Problem(where, "parse.on_bad_value", f"{on_bad!r} is not one of {', '.join(_ON_BAD)}")
         )
+    area_code = _area_code(parse_doc.get("phone_area_code"), where, problems)
     csv_doc = doc.get("csv") or {}
     if not isinstance(csv_doc, Mapping) or set(csv_doc) - _CSV_KEYS:
         problems.append(Problem(where, "csv", f"allowed keys: {', '.join(sorted(_CSV_KEYS))}"))
@@ -311,6 +324,7 @@ def parse_contract(
         amount_locale=str(locale),
         on_bad_value=str(on_bad),
         phone_region=str(parse_doc.get("phone_region", "US")),
+        phone_area_code=area_code,
         country=str(parse_doc.get("country", "US")),
         csv_options={str(k): str(v) for k, v in csv_doc.items()},
         min_rows_ratio=float(ratio),
@@ -326,6 +340,28 @@ def _inside(file: Path, folder: Path) -> bool:
     f = os.path.normpath(os.path.abspath(file))
     d = os.path.normpath(os.path.abspath(folder))
     return os.path.commonpath([f, d]) == d
+
+
+def _area_code(value: Any, where: str, problems: list[Problem]) -> str | None:
+    """``parse.phone_area_code``: 2 to 5 digits (a string; YAML may read 310 as a number)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        problems.append(
+            Problem(where, "parse.phone_area_code", f'{value!r} must be 2 to 5 digits, e.g. "310"')
+        )
+        return None
+    text = str(value).strip()
+    if not _AREA_CODE_RE.match(text):
+        problems.append(
+            Problem(
+                where,
+                "parse.phone_area_code",
+                f'{value!r} must be 2 to 5 digits (only digits), e.g. "310"',
+            )
+        )
+        return None
+    return text
 
 
 def _date_formats(

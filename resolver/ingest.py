@@ -3,6 +3,11 @@
 Every row read is either loaded into ``customers``/``invoices`` (raw values beside
 normalized ones, the source row kept as JSON) or written to ``rejects`` with a
 reason naming file, row and column: rows read = rows loaded + rows rejected.
+Loaded values the normalizers cannot use (an invalid phone, a malformed email,
+an unparsed address, an unreadable birth date) are counted per field beside
+that identity (``SourceLoad.unusable``, ``source_loads.unusable``). A partial
+birth date ("1987-05") is not a reject: ``birth_date`` stays empty, the record's
+``issues`` say so and ``birth_year`` keeps the year.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ from resolver.normalize import (
     parse_amount_column,
     parse_date_column,
 )
+from resolver.normalize._distinct import over_distinct
+from resolver.normalize.date import partial_year
 from resolver.normalize.nickname_variants import first_name_variants_column
 from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.progress import Progress
 from resolver.source_files import read_source, rows_as_json
 from resolver.store import schema
 from resolver.store.content_hash import content_hash_sql
+from resolver.unusable import Unusable, count_unusable, format_unusable, unusable_json
 
 
 @dataclass
@@ -46,6 +54,7 @@ class SourceLoad:
     rows_loaded: int
     rows_rejected: int
     reasons: Counter = field(default_factory=Counter)
+    unusable: Unusable = field(default_factory=dict)  # field -> {kind: count}
 
     def format(self) -> str:
         line = (
@@ -55,6 +64,9 @@ class SourceLoad:
         if self.reasons:
             top = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common(4))
             line += f"  ({top})"
+        unusable = format_unusable(self.unusable)
+        if unusable:
+            line += f"; unusable: {unusable}"
         return line
 
 
@@ -104,6 +116,7 @@ def _ingest_one(
                 loaded,
                 phone_region=contract.phone_region,
                 default_country=contract.country,
+                phone_area_code=contract.phone_area_code,
                 progress=advance,
             )
         else:
@@ -113,6 +126,10 @@ def _ingest_one(
         if contract.object == "customer":
             loaded["tax_id_norm"] = normalize_tax_id_column(loaded["tax_id"])
             loaded["first_name_variants"] = first_name_variants_column(loaded["first_name_norm"])
+            birth_raw = _mapped_values(raw.loc[ok], contract.fields.get("birth_date"))
+            unusable = count_unusable(loaded, birth_raw)
+        else:
+            unusable = {}
         rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_rows)
         advance(len(rejects))
         _insert(
@@ -127,11 +144,12 @@ def _ingest_one(
         rows_loaded=len(loaded),
         rows_rejected=len(rejects),
         reasons=Counter(rejects["reason_kind"]) if len(rejects) else Counter(),
+        unusable=unusable,
     )
     if load.rows_loaded + load.rows_rejected != load.rows_read:  # the identity must hold
         raise ResolverError(f"{contract.file}: rows lost between read and load")
     con.execute(
-        f"INSERT INTO {stages['source_loads']} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {stages['source_loads']} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             contract.system,
             contract.object,
@@ -142,6 +160,7 @@ def _ingest_one(
             load.rows_loaded,
             load.rows_rejected,
             datetime.now(UTC).replace(tzinfo=None),
+            unusable_json(unusable),
         ],
     )
     return load
@@ -194,6 +213,26 @@ def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFram
                 parsed = parse_amount_column(values, locale=contract.amount_locale)
                 name = f"{name}_cents"
             unreadable = parsed["reason"].notna() & values.notna()
+            if name == "birth_date":
+                # '1987', '1987-05': kept as birth_year, noted, never a reject
+                years = over_distinct(values, lambda v: (partial_year(v),), ("y",))["y"]
+                partial = unreadable & years.notna()
+                unreadable &= ~partial
+                out["birth_date_partial"] = values.where(partial, None)
+                if partial.any():
+                    issues.append(
+                        pd.Series(
+                            np.where(
+                                partial,
+                                f"column {col!r}: partial birth date "
+                                + values.astype(str)
+                                + ": birth_date left empty, birth_year kept [partial_date]",
+                                None,
+                            ),
+                            index=raw.index,
+                            dtype=object,
+                        )
+                    )
             message = (
                 f"cannot read {kind} "
                 + values.astype(str)

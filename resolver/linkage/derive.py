@@ -131,7 +131,7 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         if "phone_local" in p.columns:
             opts["local_column"] = "phone_local"
         add("phone", opts, {"phone_digits", "phone_local"})
-    street = has("addr_street")
+    street = has("addr_street") or has("street_core")
     postal = "postal_norm" if has("postal_norm") else ("zip5" if has("zip5") else None)
     if street:
         opts = {

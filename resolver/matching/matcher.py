@@ -209,6 +209,7 @@ class Matcher:
                     record,
                     phone_region=contract.phone_region if contract else "US",
                     default_country=contract.country if contract else "US",
+                    phone_area_code=contract.phone_area_code if contract else None,
                 )
             )
             row["tax_id_norm"] = normalize_tax_id(record.get("tax_id"))

@@ -47,6 +47,7 @@ from resolver.normalize.invoice_number import (
     normalize_invoice_number,
     normalize_invoice_number_column,
 )
+from resolver.normalize.keys import KEY_COLUMNS, key_columns
 from resolver.normalize.name import (
     NAME_COLUMNS,
     NameResult,
@@ -78,13 +79,17 @@ CUSTOMER_INPUT_COLUMNS = (
     "state",
     "postal_code",
     "country",
+    "birth_date",  # a date (or a date text): gives birth_year
+    "birth_date_partial",  # ingest's raw text of a partial birth date ('1987-05'), if any
 )
+ADDRESS_KEY_COLUMNS = (*ADDRESS_COLUMNS, "postal_norm")
 CUSTOMER_OUTPUT_COLUMNS = (
     *NAME_COLUMNS,
     *COMPANY_COLUMNS,
     *EMAIL_COLUMNS,
     *PHONE_COLUMNS,
-    *ADDRESS_COLUMNS,
+    *ADDRESS_KEY_COLUMNS,
+    *KEY_COLUMNS,
 )
 
 __all__ = [
@@ -94,6 +99,7 @@ __all__ = [
     "CUSTOMER_OUTPUT_COLUMNS",
     "DATE_DTYPE",
     "EMAIL_COLUMNS",
+    "KEY_COLUMNS",
     "MIN_PARALLEL",
     "NAME_COLUMNS",
     "PHONE_COLUMNS",
@@ -150,6 +156,7 @@ def normalize_customer_frame(
     *,
     phone_region: str = "US",
     default_country: str = "US",
+    phone_area_code: str | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
 ) -> pd.DataFrame:
@@ -158,7 +165,9 @@ def normalize_customer_frame(
     Missing input columns count as all null. ``first_name``/``last_name`` win
     over ``name`` row by row; a company in the name field (with ``company``
     empty) fills the company fields and leaves the person fields null; split
-    address fields win over the single-line ``address``. ``progress(n)`` is
+    address fields win over the single-line ``address``. The match keys
+    (``KEY_COLUMNS``, ``postal_norm``) follow from the normalized values;
+    ``phone_area_code`` goes in front of 7-digit phone numbers. ``progress(n)`` is
     called with the number of rows completed since the previous call (the
     calls sum to ``len(df)``), so ``progress=tqdm_bar.update`` works; the work
     goes kind by kind, so it advances in five steps.
@@ -169,13 +178,14 @@ def normalize_customer_frame(
     process. The output does not depend on it.
     """
     with WorkerPool(workers) as pool:
-        return _customer_frame(df, phone_region, default_country, progress, pool)
+        return _customer_frame(df, phone_region, default_country, phone_area_code, progress, pool)
 
 
 def _customer_frame(
     df: pd.DataFrame,
     phone_region: str,
     default_country: str,
+    phone_area_code: str | None,
     progress: Callable[[int], None] | None,
     pool: WorkerPool,
 ) -> pd.DataFrame:
@@ -193,7 +203,10 @@ def _customer_frame(
     # companies meanwhile (with a serial pool they simply run when collected)
     emails_later = over_distinct_later(col["email"], normalize_email, EMAIL_COLUMNS, pool=pool)
     phones_later = over_distinct_later(
-        col["phone"], partial(normalize_phone, region=phone_region), PHONE_COLUMNS, pool=pool
+        col["phone"],
+        partial(normalize_phone, region=phone_region, area_code=phone_area_code),
+        PHONE_COLUMNS,
+        pool=pool,
     )
 
     # names: split fields where given, else the single line
@@ -232,16 +245,16 @@ def _customer_frame(
         _present(col["address"]) | _present(col["unit"]) | _present(col["country"])
     )
     addresses = pd.DataFrame(
-        np.full((n, len(ADDRESS_COLUMNS)), None, dtype=object),
+        np.full((n, len(ADDRESS_KEY_COLUMNS)), None, dtype=object),
         index=index,
-        columns=list(ADDRESS_COLUMNS),
+        columns=list(ADDRESS_KEY_COLUMNS),
     )
     if split_addr.any():
         sub = {
             k: col[k][split_addr]
             for k in ("street", "unit", "city", "state", "postal_code", "country")
         }
-        addresses.loc[split_addr, list(ADDRESS_COLUMNS)] = normalize_split_address_columns(
+        addresses.loc[split_addr, list(ADDRESS_KEY_COLUMNS)] = normalize_split_address_columns(
             sub["street"],
             sub["unit"],
             sub["city"],
@@ -250,18 +263,22 @@ def _customer_frame(
             sub["country"],
             default_country=default_country,
             pool=pool,
+            keys=True,
         ).to_numpy()
     if line_rows.any():
-        addresses.loc[line_rows, list(ADDRESS_COLUMNS)] = normalize_line_address_columns(
+        addresses.loc[line_rows, list(ADDRESS_KEY_COLUMNS)] = normalize_line_address_columns(
             col["address"][line_rows],
             col["unit"][line_rows],
             col["country"][line_rows],
             default_country=default_country,
             pool=pool,
+            keys=True,
         ).to_numpy()
-    tick(4)
 
     out = pd.concat([names, companies, emails, phones, addresses], axis=1)
+    keys = key_columns(out, col["birth_date"], col["birth_date_partial"])
+    out = pd.concat([out, keys], axis=1)
+    tick(4)
     out["name_is_company"] = out["name_is_company"].astype(bool)
     return out[list(CUSTOMER_OUTPUT_COLUMNS)]
 

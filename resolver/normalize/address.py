@@ -16,6 +16,9 @@ comma-separated shapes; usaddress (a CRF, ~250 µs a call) is only the fallback
 for a line whose street and city are not separated by a comma.
 ``address_reason``: None (parsed or missing), "unparsed", "invalid_zip",
 "invalid_state".
+
+``normalize_address_keys`` (and ``keys=True`` on the column forms) adds
+``postal_norm`` (``address_keys.postal_key``: the postal code of any country).
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from resolver.normalize._address_line import (
+    _ORDINAL_FLOOR,
+    _ZIP,
+    _ZIP_SHORT,
+    _line_parts,
+    _usaddress_parts,
+)
 from resolver.normalize._address_tables import (
     COUNTRIES,
     DIRECTIONALS,
@@ -43,6 +53,7 @@ from resolver.normalize._distinct import (
     over_distinct,
     over_distinct_rows,
 )
+from resolver.normalize.address_keys import postal_key
 
 ADDRESS_COLUMNS = (
     "addr_house_number",
@@ -70,9 +81,6 @@ _PO_BOX = re.compile(
 _HOUSE = re.compile(r"^(?:\d+[A-Z]?(?:-\d*[A-Z]?)?|\d+/\d+|[A-Z]\d+)$")
 _CONTENT = re.compile(r"[A-Za-z0-9#/-]")
 _HALF = re.compile(r"\d/\d")
-_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
-_ZIP_SHORT = re.compile(r"^\d{3,4}$")  # '2134' lost its leading zero in a spreadsheet
-_ORDINAL_FLOOR = re.compile(r"^(\d+)(?:ST|ND|RD|TH)$")
 _SAINT = {"ST": "SAINT", "FT": "FORT", "MT": "MOUNT"}
 # address_line spells a foreign country out: a trailing 'CA' would read as California
 _COUNTRY_NAMES: dict[str, str] = {}
@@ -189,13 +197,6 @@ def _parse_street(piece: str) -> tuple[str | None, str | None, str | None]:
     return house, _std_street_name(tokens), unit
 
 
-def _is_unit_piece(piece: str) -> bool:
-    first = piece.split(" ", 1)[0]
-    return first in UNITS or bool(
-        _ORDINAL_FLOOR.match(first) and piece.endswith(("FL", "FLR", "FLOOR"))
-    )
-
-
 def _std_city(text: str | None) -> str | None:
     if not text:
         return None
@@ -238,102 +239,6 @@ def _std_postal(text: str | None, country: str) -> tuple[str | None, str | None,
     return None, None, None, True
 
 
-def _split_state_zip(tokens: list[str]) -> tuple[list[str], str | None, str | None]:
-    """Pop a trailing ZIP and state from tokens: ['SPRINGFIELD', 'IL', '62704'] -> (['SPRINGFIELD'], 'IL', '62704')."""
-    postal = None
-    short = False
-    if tokens and (_ZIP.match(tokens[-1]) or _ZIP_SHORT.match(tokens[-1])):
-        short = _ZIP.match(tokens[-1]) is None
-        postal = tokens.pop()
-    elif (
-        len(tokens) >= 2
-        and re.fullmatch(r"[A-Z]\d[A-Z]", tokens[-2])
-        and re.fullmatch(r"\d[A-Z]\d", tokens[-1])
-    ):
-        postal = f"{tokens[-2]} {tokens[-1]}"  # a Canadian 'M5V 2T6'
-        del tokens[-2:]
-    for width in (3, 2, 1):
-        if len(tokens) >= width:
-            cand = " ".join(tokens[-width:])
-            if (width == 1 and cand in STATE_CODES) or cand in STATES:
-                del tokens[-width:]
-                return tokens, cand, postal
-    if short and postal:
-        # '1 123': a 3-4 digit tail is a ZIP that lost its zero only after a state ('MA 2108')
-        return [*tokens, postal], None, None
-    return tokens, None, postal
-
-
-def _line_parts(text: str) -> tuple[dict[str, str | None], bool]:
-    """Split a cleaned single line into raw parts; the bool says the rules understood it."""
-    pieces = [p for p in text.split(", ") if p]
-    parts: dict[str, str | None] = dict.fromkeys(
-        ("street", "unit", "city", "state", "postal", "country")
-    )
-    if len(pieces) > 1 and pieces[-1] in COUNTRIES:
-        parts["country"] = pieces.pop()
-    foreign = parts["country"] is not None and COUNTRIES[parts["country"]] != "US"
-    if foreign and len(pieces) >= 3 and not _split_state_zip(pieces[-1].split())[1]:
-        # '10 DOWNING STREET, LONDON, SW1A 2AA': street, city, postal code
-        parts["street"], parts["city"] = pieces[0], pieces[1]
-        parts["postal"] = " ".join(pieces[2:])
-        return parts, True
-    if pieces:
-        tail = pieces[-1].split()
-        rest, state, postal = _split_state_zip(tail)
-        if state or postal:
-            parts["state"], parts["postal"] = state, postal
-            pieces.pop()
-            if rest:
-                pieces.append(" ".join(rest))
-            if len(pieces) >= 2:
-                parts["city"] = pieces.pop()
-            elif rest:
-                return parts | {"street": pieces[0] if pieces else None}, False
-        elif (
-            len(pieces) >= 2
-            and not any(ch.isdigit() for ch in pieces[-1])
-            and not _is_unit_piece(pieces[-1])
-        ):
-            parts["city"] = pieces.pop()  # '123 MAIN ST, SPRINGFIELD'
-    streets, units = [], []
-    for piece in pieces:
-        (units if _is_unit_piece(piece) else streets).append(piece)
-    parts["street"] = " ".join(streets) or None
-    parts["unit"] = " ".join(units) or None
-    return parts, True
-
-
-_USADDRESS_PARTS = {
-    "PlaceName": "city",
-    "StateName": "state",
-    "ZipCode": "postal",
-    "CountryName": "country",
-    "OccupancyType": "unit",
-    "OccupancyIdentifier": "unit",
-    "SubaddressType": "unit",
-    "SubaddressIdentifier": "unit",
-}
-
-
-def _usaddress_parts(text: str) -> dict[str, str | None] | None:
-    """The usaddress fallback: its labelled tokens mapped onto our raw parts."""
-    try:
-        import usaddress
-
-        labelled = usaddress.parse(text)
-    except Exception:
-        return None
-    parts: dict[str, list[str]] = {}
-    for token, label in labelled:
-        key = _USADDRESS_PARTS.get(label, "street")
-        parts.setdefault(key, []).append(token.strip(","))
-    out = {k: " ".join(v) or None for k, v in parts.items()}
-    if out.get("city") in STATES and not out.get("state"):
-        out["state"], out["city"] = out["city"], None  # usaddress read 'ILLINOIS' as a city
-    return out
-
-
 def _line(house, street, unit, city, state, zip5, postal_other, country) -> str | None:
     first = " ".join(p for p in (house, street, unit) if p)
     region = " ".join(p for p in (state, zip5 or postal_other) if p)
@@ -369,16 +274,20 @@ def _std_unit_text(text: str | None) -> str | None:
 
 def _assemble(
     parts: dict[str, str | None], default_country: str, reason: str | None
-) -> AddressResult:
+) -> tuple[AddressResult, str | None]:
+    """The address and its ``postal_norm``."""
     country = _std_country(parts.get("country"), default_country)
     house, street, unit = (
         _parse_street(parts["street"]) if parts.get("street") else (None, None, None)
     )
     unit = _std_unit_text(parts.get("unit")) or unit
     city = _std_city(parts.get("city"))
-    return _finish(
+    result = _finish(
         house, street, unit, city, parts.get("state"), parts.get("postal"), country, reason
     )
+    if result.address_line is None:
+        return result, None
+    return result, postal_key(result.zip5, parts.get("postal"))
 
 
 def _clean_or_none(value: object) -> str | None:
@@ -404,7 +313,8 @@ def _country_field(value: object, default_country: str) -> tuple[str]:
 
 
 def _region_fields(key: tuple[object, object, str]) -> tuple[object, ...]:
-    """(state, zip5, zip4, other postal, reason, 'STATE ZIP' text) of raw state, postal, country.
+    """(state, zip5, zip4, other postal, reason, 'STATE ZIP' text, postal_norm) of raw
+    state, postal, country.
 
     The part of ``_finish`` that depends on state, postal code and country only.
     """
@@ -420,7 +330,7 @@ def _region_fields(key: tuple[object, object, str]) -> tuple[object, ...]:
     elif state_raw and state is None:
         reason = "invalid_state"
     region = " ".join(p for p in (state, zip5 or other) if p)
-    return state, zip5, zip4, other, reason, region
+    return state, zip5, zip4, other, reason, region, postal_key(zip5, postal)
 
 
 def _country_suffix(country: object) -> tuple[str]:
@@ -482,12 +392,13 @@ def normalize_split_address_columns(
     *,
     default_country: str = "US",
     pool: WorkerPool | None = None,
+    keys: bool = False,
 ) -> pd.DataFrame:
     """Split-field form: each field over its own distinct values, then assembled by column.
 
     Equals ``normalize_address(street=..., unit=..., ...)`` row by row when any of
-    street/city/state/postal_code is present. ``pool`` spreads the street parsing
-    over worker processes.
+    street/city/state/postal_code is present (``normalize_address_keys`` with
+    ``keys``). ``pool`` spreads the street parsing over worker processes.
     """
     st = over_distinct(street, _street_fields, ("h", "s", "u"), pool=pool)
     un = over_distinct(unit, _unit_field, ("u",))
@@ -497,11 +408,11 @@ def normalize_split_address_columns(
     region = over_distinct_rows(
         [state, postal_code, cc],
         _region_fields,
-        ("state", "zip5", "zip4", "other", "reason", "region"),
+        ("state", "zip5", "zip4", "other", "reason", "region", "postal_norm"),
     )
     suffix = over_distinct(cc, _country_suffix, ("s",))["s"].to_numpy()
     unit_std = np.array([u2 or u for u2, u in zip(un["u"], st["u"], strict=True)], dtype=object)
-    return _finish_columns(
+    out = _finish_columns(
         st["h"].to_numpy(),
         st["s"].to_numpy(),
         unit_std,
@@ -511,11 +422,23 @@ def normalize_split_address_columns(
         suffix,
         street.index,
     )
+    if keys:
+        present = out["address_line"].notna().to_numpy()
+        out["postal_norm"] = np.where(present, region["postal_norm"].to_numpy(), None)
+    return out
 
 
 def _line_key_result(key: tuple[object, object, object], default_country: str) -> AddressResult:
     line, unit, country = key
     return normalize_address(line, unit=unit, country=country, default_country=default_country)
+
+
+def _line_key_keys(key: tuple[object, object, object], default_country: str) -> tuple:
+    line, unit, country = key
+    result, postal = normalize_address_keys(
+        line, unit=unit, country=country, default_country=default_country
+    )
+    return (*result, postal)
 
 
 def normalize_line_address_columns(
@@ -525,15 +448,18 @@ def normalize_line_address_columns(
     *,
     default_country: str = "US",
     pool: WorkerPool | None = None,
+    keys: bool = False,
 ) -> pd.DataFrame:
-    """``normalize_address(line, unit=..., country=...)`` once per distinct combination.
+    """``normalize_address(line, unit=..., country=...)`` once per distinct combination
+    (with ``keys``, ``normalize_address_keys``: ``postal_norm`` as a last column).
 
     ``pool`` spreads the distinct combinations over worker processes.
     """
+    fn = _line_key_keys if keys else _line_key_result
     return over_distinct_rows(
         [line, unit, country],
-        partial(_line_key_result, default_country=default_country),
-        ADDRESS_COLUMNS,
+        partial(fn, default_country=default_country),
+        (*ADDRESS_COLUMNS, "postal_norm") if keys else ADDRESS_COLUMNS,
         pool=pool,
     )
 
@@ -556,6 +482,34 @@ def normalize_address(
     >>> normalize_address("123 North Main Street Apt 4B, Springfield, IL 62704-1234").address_line
     '123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704'
     """
+    return normalize_address_keys(
+        line,
+        street=street,
+        unit=unit,
+        city=city,
+        state=state,
+        postal_code=postal_code,
+        country=country,
+        default_country=default_country,
+    )[0]
+
+
+def normalize_address_keys(
+    line: object = None,
+    *,
+    street: object = None,
+    unit: object = None,
+    city: object = None,
+    state: object = None,
+    postal_code: object = None,
+    country: object = None,
+    default_country: str = "US",
+) -> tuple[AddressResult, str | None]:
+    """``normalize_address`` and ``postal_norm`` (the postal code of any country); never raises.
+
+    >>> normalize_address_keys(street="10 Downing St", postal_code="SW1A 2AA", country="UK")[1]
+    'SW1A2AA'
+    """
     try:
         split = {
             "street": as_text(street),
@@ -572,10 +526,10 @@ def normalize_address(
         if text is None:
             if split["unit"] or split["country"]:
                 return _assemble(split, default_country, None)
-            return _MISSING
+            return _MISSING, None
         cleaned = _clean(text)
         if not cleaned:
-            return _MISSING
+            return _MISSING, None
         parts, understood = _line_parts(cleaned)
         reason = None
         if not understood:
@@ -588,7 +542,7 @@ def normalize_address(
             parts["country"] = split["country"]
         return _assemble(parts, default_country, reason)
     except Exception:  # a last guard: the normalizer never raises
-        return _MISSING._replace(address_reason="unparsed")
+        return _MISSING._replace(address_reason="unparsed"), None
 
 
 def has_address_content(value: object) -> bool:

@@ -110,3 +110,86 @@ def parse_date_column(series: pd.Series, *, fmt: str | None = None) -> pd.DataFr
     out = over_distinct(series, lambda v: parse_date(v, fmt=fmt), ("value", "reason"))
     out["value"] = pd.Series(pd.array(out["value"].tolist(), dtype=DATE_DTYPE), index=out.index)
     return out
+
+
+# partial dates, as birth dates are often kept: '1987', '1987-05', '1987/5', '05/1987',
+# '5-1987', 'May 1987', 'May, 1987'
+_YEAR = re.compile(r"^(\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+_MONTH_NAME_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_YEARS = (1800, 2199)  # a year outside this is a typo, not a birth year
+
+
+def _plausible(year: str, month: int | None = None) -> str | None:
+    if not _YEARS[0] <= int(year) <= _YEARS[1]:
+        return None
+    if month is not None and not 1 <= month <= 12:
+        return None
+    return year
+
+
+def partial_year(raw: object) -> str | None:
+    """The year of a partial date ('1987', '1987-05', '05/1987', 'May 1987'), else None.
+
+    A full date is not partial: ``partial_year("1987-05-12")`` is None.
+    """
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)  # a year kept as a number
+    if is_missing(raw) or not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not text.isascii():
+        return None
+    match = _YEAR.match(text)
+    if match:
+        return _plausible(match.group(1))
+    match = _YEAR_MONTH.match(text)
+    if match:
+        return _plausible(match.group(1), int(match.group(2)))
+    match = _MONTH_YEAR.match(text)
+    if match:
+        return _plausible(match.group(2), int(match.group(1)))
+    match = _MONTH_NAME_YEAR.match(text)
+    if match and match.group(1).lower() in _MONTHS:
+        return _plausible(match.group(2))
+    return None
+
+
+def birth_year(value: object) -> str | None:
+    """'1987' from a date, a full date text or a partial one; None otherwise; never raises.
+
+    >>> birth_year(dt.date(1987, 5, 12)), birth_year("05/1987"), birth_year("1987-05-12")
+    ('1987', '1987', '1987')
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, dt.date):
+        value, _ = parse_date(value)  # a datetime with a zone: its UTC date, as stored
+        return _plausible(f"{value.year:04d}") if value is not None else None
+    year = partial_year(value)
+    if year is not None:
+        return year
+    parsed, _ = parse_date(value)
+    return _plausible(f"{parsed.year:04d}") if parsed is not None else None

@@ -17,7 +17,9 @@ Conventions:
   (md, phd, esq, ...) are dropped.
 * a single word is taken as the last name ("Smith" -> last "smith").
 * ``first_name_key``: a nickname-aware canonical first name (bob, rob, robert
-  -> robert), ``*_phonetic``: jellyfish metaphone of the name without spaces
+  -> robert), mapped only where unambiguous: two formal names are never joined
+  (emily, amy and amelia stay apart; 'mat' is martha or mathew, so it stays);
+  ``*_phonetic``: jellyfish metaphone of the name without spaces
   and hyphens.
 * a value that reads as a company ("ACME PLUMBING LLC") gives
   ``name_is_company=True`` and no person fields.
@@ -26,7 +28,6 @@ Conventions:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
 import jellyfish
@@ -40,6 +41,7 @@ from resolver.normalize._distinct import (
     over_distinct,
 )
 from resolver.normalize.company import looks_like_company
+from resolver.normalize.first_name_key import first_name_key
 
 NAME_COLUMNS = (
     "first_name_norm",
@@ -147,30 +149,6 @@ _HYPHENS = re.compile(r"\s*-+\s*")
 _EDGE_HYPHEN = re.compile(r"(?:^|(?<=[\s,]))-+|-+(?=[\s,]|$)")
 _SPACES = re.compile(r"\s+")
 
-_NICK_OVERRIDES = {
-    **dict.fromkeys(["bob", "bobby", "rob", "robbie", "bert"], "robert"),
-    **dict.fromkeys(["bill", "billy", "will", "willy", "willie"], "william"),
-    **dict.fromkeys(["mike", "mikey", "mick", "mickey"], "michael"),
-    **dict.fromkeys(["tom", "tommy", "thom"], "thomas"),
-    **dict.fromkeys(["chris", "kris"], "christopher"),
-    **dict.fromkeys(["alex", "alec"], "alexander"),
-    **dict.fromkeys(["tony"], "anthony"),
-    **dict.fromkeys(["jack", "johnny", "jon"], "john"),
-    **dict.fromkeys(["sam", "sammy"], "samuel"),
-    **dict.fromkeys(["rick", "ricky", "rich", "richie", "dick"], "richard"),
-    **dict.fromkeys(["harry", "hank"], "henry"),
-    **dict.fromkeys(["ann", "anne", "annie"], "anna"),
-    **dict.fromkeys(["beth", "betty", "betsy", "liz", "lizzie", "eliza"], "elizabeth"),
-    **dict.fromkeys(["al"], "albert"),
-    **dict.fromkeys(["andy", "drew"], "andrew"),
-    **dict.fromkeys(["dan", "danny"], "daniel"),
-    **dict.fromkeys(["chuck", "charlie"], "charles"),
-    **dict.fromkeys(["deb", "debbie", "debby", "debra"], "deborah"),
-    **dict.fromkeys(["jen", "jenny", "jenn"], "jennifer"),
-    **dict.fromkeys(["molly", "polly", "mae"], "mary"),
-}
-_NICK_TARGETS = frozenset(_NICK_OVERRIDES.values())
-
 
 class NameResult(NamedTuple):
     first_name_norm: str | None
@@ -187,44 +165,6 @@ class NameResult(NamedTuple):
 
 _MISSING = NameResult(None, None, None, None, None, None, None, None, None, False)
 _COMPANY = NameResult(None, None, None, None, None, None, None, None, None, True)
-
-
-@lru_cache(maxsize=1)
-def _namer():  # built lazily: loading the nickname table takes ~50 ms
-    from nicknames import NickNamer
-
-    return NickNamer()
-
-
-def _nick_step(name: str) -> str:
-    if name in _NICK_OVERRIDES:
-        return _NICK_OVERRIDES[name]
-    namer = _namer()
-    if name in _NICK_TARGETS or len(namer.nicknames_of(name)) >= 5:
-        return name  # a formal name in its own right: 'john', 'margaret'
-    canon = namer.canonicals_of(name)
-    if not canon:
-        return name
-    # prefer canonicals with the same initial: 'liz' -> 'elizabeth' only if no 'l...' one
-    same = [c for c in canon if c[:1] == name[:1]]
-    pool = same or list(canon)
-    return min(pool, key=lambda c: (-len(namer.nicknames_of(c)), c))
-
-
-@lru_cache(maxsize=65536)
-def first_name_key(first: str | None) -> str | None:
-    """Nickname-aware canonical first name: 'bob', 'rob', 'robert' -> 'robert'."""
-    if not first:
-        return None
-    name = first.split("-")[0]  # 'mary-kate' -> 'mary'
-    seen = [name]
-    while True:
-        nxt = _nick_step(seen[-1])
-        if nxt == seen[-1]:
-            return nxt
-        if nxt in seen:  # a cycle in the table: take its smallest member
-            return min(seen[seen.index(nxt) :])
-        seen.append(nxt)
 
 
 def _phonetic(value: str | None) -> str | None:

@@ -13,15 +13,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from resolver.normalize._distinct import is_missing
-from resolver.normalize.address import ADDRESS_COLUMNS, has_address_content, normalize_address
+from resolver.normalize.address import (
+    ADDRESS_COLUMNS,
+    has_address_content,
+    normalize_address_keys,
+)
 from resolver.normalize.company import COMPANY_COLUMNS, normalize_company
 from resolver.normalize.email import EMAIL_COLUMNS, normalize_email
+from resolver.normalize.keys import record_keys
 from resolver.normalize.name import NAME_COLUMNS, normalize_name, normalize_name_parts
 from resolver.normalize.phone import PHONE_COLUMNS, normalize_phone
 
 
 def normalize_customer_record(
-    record: Mapping[str, Any], *, phone_region: str = "US", default_country: str = "US"
+    record: Mapping[str, Any],
+    *,
+    phone_region: str = "US",
+    default_country: str = "US",
+    phone_area_code: str | None = None,
 ) -> dict[str, Any]:
     """``normalize_customer_frame`` of a one-row frame, as a dict of the output columns."""
     v = record.get
@@ -38,9 +47,10 @@ def normalize_customer_record(
     out: dict[str, Any] = dict(zip(NAME_COLUMNS, names, strict=True))
     out.update(zip(COMPANY_COLUMNS, normalize_company(company_src), strict=True))
     out.update(zip(EMAIL_COLUMNS, normalize_email(v("email")), strict=True))
-    out.update(zip(PHONE_COLUMNS, normalize_phone(v("phone"), region=phone_region), strict=True))
+    phone = normalize_phone(v("phone"), region=phone_region, area_code=phone_area_code)
+    out.update(zip(PHONE_COLUMNS, phone, strict=True))
     if any(has_address_content(v(k)) for k in ("street", "city", "state", "postal_code")):
-        address = normalize_address(
+        address, postal = normalize_address_keys(
             street=v("street"),
             unit=v("unit"),
             city=v("city"),
@@ -50,12 +60,14 @@ def normalize_customer_record(
             default_country=default_country,
         )
     elif any(not is_missing(v(k)) for k in ("address", "unit", "country")):
-        address = normalize_address(
+        address, postal = normalize_address_keys(
             v("address"), unit=v("unit"), country=v("country"), default_country=default_country
         )
     else:
-        address = (None,) * len(ADDRESS_COLUMNS)
+        address, postal = (None,) * len(ADDRESS_COLUMNS), None
     out.update(zip(ADDRESS_COLUMNS, address, strict=True))
+    out["postal_norm"] = postal
+    out.update(record_keys(out, v("birth_date"), v("birth_date_partial")))
     out["name_is_company"] = bool(out["name_is_company"])
     return out
 

@@ -1,9 +1,17 @@
 """Phone numbers: E.164, extension, national digits (the blocking key), reason.
 
-``normalize_phone(raw, region="US")`` returns
+``normalize_phone(raw, region="US", area_code=None)`` returns
 ``PhoneResult(phone_e164, phone_ext, phone_digits, reason)``; reason is None when
 parsed or missing, ``"placeholder"`` (000-000-0000, 555-555-5555, 123-456-7890,
 one repeated digit, the fictional 555-01xx range) or ``"invalid"``.
+
+``phone_e164`` is only set for a valid number. ``phone_digits`` keeps the
+national digits of any value with a plausible number of digits (7 to 15), valid
+or not: an unassigned area code or a 7-digit local number still matches the same
+digits elsewhere. A leading ``1`` of an 11-digit number is the NANP country code
+and is dropped; a number written with ``+`` drops its country code. Placeholders
+keep no digits (they identify nobody). ``area_code`` (a contract's
+``parse.phone_area_code``) is put in front of a 7-digit local number first.
 
 The common North American shapes ("(312) 555-1234", "312.555.1234",
 "+1 312 555 1234", "13125551234") take a fast path that validates with the
@@ -40,6 +48,7 @@ _SEQUENTIAL = frozenset(
     ["1234567890", "0123456789", "9876543210", "0987654321", "1234567", "123456"]
 )
 _NANP_REGIONS = COUNTRY_CODE_TO_REGION_CODE[1]
+MIN_DIGITS, MAX_DIGITS = 7, 15  # a plausible national number, valid or not
 
 
 class PhoneResult(NamedTuple):
@@ -159,31 +168,73 @@ def _slow(main: str, region: str) -> tuple[str, int, str | None, str | None]:
     return nsn, cc, number.extension, None
 
 
-def normalize_phone(raw: object, region: str = "US") -> PhoneResult:
+def _kept_digits(main: str, nsn: str) -> str | None:
+    """The national digits of a number phonenumbers does not call valid, or None.
+
+    ``nsn`` is phonenumbers' reading (used for a number written with '+', whose
+    country code it removed); otherwise the value's own digits, less the NANP
+    country code '1' of an 11-digit number.
+    """
+    if main.startswith("+"):
+        digits = nsn
+    else:
+        digits = _NON_DIGIT.sub("", main)
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or not digits.isascii():
+        return None
+    if _is_placeholder(digits, len(digits) == 10):
+        return None
+    return digits
+
+
+def _with_area_code(main: str, area_code: str | None) -> str:
+    """'246-1501' with area code '310' -> '3102461501'; anything else unchanged."""
+    if not area_code or main.startswith("+"):
+        return main
+    digits = _NON_DIGIT.sub("", main)
+    if len(digits) == MIN_DIGITS and digits.isascii() and not _is_placeholder(digits, False):
+        return area_code + digits
+    return main
+
+
+def normalize_phone(raw: object, region: str = "US", area_code: str | None = None) -> PhoneResult:
     """Normalize one phone number; never raises.
 
     >>> normalize_phone("(312) 555-1234 ext. 12")
     PhoneResult(phone_e164='+13125551234', phone_ext='12', phone_digits='3125551234', reason=None)
+    >>> normalize_phone("246-1501", area_code="310").phone_e164
+    '+13102461501'
     """
     text = as_text(raw)
     if text is None:
         return _MISSING
     main, ext = _split_ext(text)
-    main = main.strip()
+    main = _with_area_code(main.strip(), area_code)
     fast = _fast(main, region)
     if fast is not None:
         nsn, reason = fast
-        if reason:
+        if reason == "placeholder":
             return PhoneResult(None, None, None, reason)
+        if reason:
+            return PhoneResult(None, ext, nsn, reason)
         return PhoneResult(f"+1{nsn}", ext, nsn, None)
     nsn, cc, parsed_ext, reason = _slow(main, region)
-    if reason:
+    if reason == "placeholder":
         return PhoneResult(None, None, None, reason)
+    if reason:
+        digits = _kept_digits(main, nsn)
+        return PhoneResult(None, (ext or parsed_ext or None) if digits else None, digits, reason)
     return PhoneResult(f"+{cc}{nsn}", ext or parsed_ext or None, nsn, None)
 
 
 def normalize_phone_column(
-    series: pd.Series, *, region: str = "US", pool: WorkerPool | None = None
+    series: pd.Series,
+    *,
+    region: str = "US",
+    area_code: str | None = None,
+    pool: WorkerPool | None = None,
 ) -> pd.DataFrame:
     """Column form over distinct values: phone_e164, phone_ext, phone_digits, phone_reason."""
-    return over_distinct(series, partial(normalize_phone, region=region), PHONE_COLUMNS, pool=pool)
+    fn = partial(normalize_phone, region=region, area_code=area_code)
+    return over_distinct(series, fn, PHONE_COLUMNS, pool=pool)

@@ -33,6 +33,15 @@ _COMPLETENESS_SEVERITY = {
     ("customer", "street"): "high",
     ("customer", "postal_code"): "high",
 }
+# completeness also counts values present but unusable (an invalid phone links
+# nothing): the fields read, the reason column that flags them, the check's key
+_UNUSABLE = {
+    "customer": (
+        (("email",), "email_reason", "email_unusable"),
+        (("phone",), "phone_reason", "phone_unusable"),
+        (("address", "street", "postal_code"), "address_reason", "address_unusable"),
+    ),
+}
 # field agreement across linked records: column -> severity
 AGREEMENT_FIELDS = {
     "customer": {
@@ -159,6 +168,58 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
                     field=field,
                 )
             )
+        out += _unusable(con, table, obj, system, fields, total, columns)
+    return out
+
+
+def _unusable(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    obj: str,
+    system: str,
+    fields: list[str],
+    total: int,
+    columns: set[str],
+) -> list[dict[str, Any]]:
+    """Values present but unusable count as not complete: one check per flagged field."""
+    out = []
+    for raw_fields, reason, key in _UNUSABLE.get(obj, ()):
+        mapped = [f for f in raw_fields if f in fields]
+        if not mapped or reason not in columns:
+            continue
+        where = f"system = ? AND {reason} IS NOT NULL"
+        kinds = dict(
+            con.execute(
+                f"SELECT {reason}, count(*) FROM {table} WHERE {where} GROUP BY ALL ORDER BY ALL",
+                [system],
+            ).fetchall()
+        )
+        count = sum(kinds.values())
+        examples = []
+        if count:
+            examples = _examples(
+                _rows(
+                    con,
+                    f"SELECT record_key, {reason} FROM {table} WHERE {where} "
+                    f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
+                    [system],
+                )
+            )
+        out.append(
+            check(
+                category="completeness",
+                key=key,
+                title=f"{mapped[0]} present but unusable (not complete)",
+                obj=obj,
+                system=system,
+                count=count,
+                total=total,
+                severity=_COMPLETENESS_SEVERITY.get((obj, mapped[0]), "medium"),
+                examples=examples,
+                field=mapped[0],
+                kinds={str(k): int(v) for k, v in kinds.items()},
+            )
+        )
     return out
 
 

@@ -38,6 +38,17 @@ CUSTOMER_NORM_COLUMNS: dict[str, str] = {
     "country_norm": "VARCHAR",
     "address_line": "VARCHAR",
     "address_reason": "VARCHAR",
+    # match keys: values the columns above lose or that compare better apart
+    "postal_norm": "VARCHAR",  # any country's postal code, compact; a US one is its zip5
+    "name_sorted": "VARCHAR",  # sorted tokens of first + last name
+    "first_initial": "VARCHAR",
+    "first_name_prefix": "VARCHAR",  # first 3 characters
+    "last_name_prefix": "VARCHAR",
+    "company_sorted": "VARCHAR",  # sorted distinct tokens of company_key
+    "email_user": "VARCHAR",  # local part of email_key
+    "phone_local": "VARCHAR",  # last 7 digits of phone_digits
+    "street_core": "VARCHAR",  # street name without number, unit, type, directionals
+    "birth_year": "VARCHAR",  # 4 digits, from a full or a partial birth date
     "tax_id_norm": "VARCHAR",  # digits and letters only, upper case
     "first_name_variants": "VARCHAR[]",  # the name and every name it is a nickname of
 }
@@ -117,6 +128,8 @@ SOURCE_LOAD_COLUMNS: dict[str, str] = {
     "rows_loaded": "BIGINT NOT NULL",
     "rows_rejected": "BIGINT NOT NULL",
     "loaded_at": "TIMESTAMP NOT NULL",
+    # loaded values that could not be used, per field: {"phone": {"invalid": 38, ...}}
+    "unusable": "JSON",
 }
 
 

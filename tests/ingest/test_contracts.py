@@ -72,6 +72,18 @@ def test_a_good_contract_loads(folder: Path) -> None:
         (("system: crm\n", "system: crm\ncolour: red\n"), "colour: unknown key"),
         (("id: ID", "id: No"), "YAML read this value as true/false"),
         (("A: active", "Yes: active"), "YAML read this value as true/false"),
+        (
+            ('  date_format: "%m/%d/%Y"', '  phone_area_code: "31a"'),
+            "parse.phone_area_code: '31a' must be 2 to 5 digits",
+        ),
+        (
+            ('  date_format: "%m/%d/%Y"', '  phone_area_code: "310310"'),
+            "parse.phone_area_code: '310310' must be 2 to 5 digits",
+        ),
+        (
+            ('  date_format: "%m/%d/%Y"', "  phone_area_code: [310]"),
+            "parse.phone_area_code: [310] must be 2 to 5 digits",
+        ),
     ],
 )
 def test_each_mistake_has_its_message(folder: Path, change: tuple[str, str], expected: str) -> None:
@@ -79,6 +91,13 @@ def test_each_mistake_has_its_message(folder: Path, change: tuple[str, str], exp
     problems = _problems(folder)
     assert any(expected in p for p in problems), problems
     assert all("crm.yaml" in p for p in problems)
+
+
+@pytest.mark.parametrize(("value", "expected"), [('"310"', "310"), ("310", "310"), ('"02"', "02")])
+def test_a_phone_area_code_is_read(folder: Path, value: str, expected: str) -> None:
+    _write(folder, GOOD + f"  phone_area_code: {value}\n")
+    (contract,) = load_contracts(folder, data_dir=folder)
+    assert contract.phone_area_code == expected
 
 
 def test_every_problem_is_reported_at_once(folder: Path) -> None:

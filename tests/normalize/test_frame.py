@@ -49,6 +49,17 @@ EXPECTED_COLUMNS = [
     "country_norm",
     "address_line",
     "address_reason",
+    # match keys (issue: matchable values were thrown away)
+    "postal_norm",
+    "name_sorted",
+    "first_initial",
+    "first_name_prefix",
+    "last_name_prefix",
+    "company_sorted",
+    "email_user",
+    "phone_local",
+    "street_core",
+    "birth_year",
 ]
 
 

@@ -293,3 +293,38 @@ def test_company_column_equals_scalar(values):
     assert [tuple(r) for r in frame.itertuples(index=False)] == [
         tuple(normalize_company(v)) for v in values
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        # unambiguous nicknames still fold to their formal name
+        ("bob", "robert"),
+        ("bobby", "robert"),
+        ("bill", "william"),
+        ("liz", "elizabeth"),
+        ("jimmy", "james"),
+        ("sophie", "sophia"),
+        # formal names are never merged with one another
+        ("emily", "emily"),
+        ("amy", "amy"),
+        ("amelia", "amelia"),
+        ("mark", "mark"),
+        ("felix", "felix"),
+        ("oliver", "oliver"),
+        # a nickname of several names stays as it is
+        ("mat", "mat"),
+        ("millie", "millie"),
+        ("chris", "chris"),
+        ("sam", "sam"),
+        ("al", "al"),
+    ],
+)
+def test_first_name_key_is_conservative(name, key):
+    assert first_name_key(name) == key
+    assert first_name_key(key) == key
+
+
+def test_first_name_key_never_joins_two_formal_names():
+    for a, b in [("emily", "amelia"), ("amy", "amelia"), ("emily", "amy"), ("mat", "martha")]:
+        assert first_name_key(a) != first_name_key(b), (a, b)

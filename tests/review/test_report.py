@@ -231,7 +231,7 @@ def test_a_reject_counts_under_its_first_kind_as_ingest_summarises_it() -> None:
     con.execute(create_table_sql("rejects", REJECT_COLUMNS))
     con.execute(create_table_sql("source_loads", SOURCE_LOAD_COLUMNS))
     con.execute(
-        "INSERT INTO source_loads VALUES ('crm', 'customer', 'f.csv', 'x', 'c', 10, 9, 1, now())"
+        "INSERT INTO source_loads VALUES ('crm', 'customer', 'f.csv', 'x', 'c', 10, 9, 1, now(), NULL)"
     )
     con.execute(
         "INSERT INTO rejects VALUES ('crm', 'customer', 'f.csv', 3, 'C9', 'id', "
