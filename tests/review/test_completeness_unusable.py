@@ -30,8 +30,8 @@ def test_unusable_values_are_not_complete(tmp_path: Path) -> None:
     for key, email, er, phone, pr, street, ar in rows:
         con.execute(
             "INSERT INTO customers (record_key, system, source_id, source_file, source_row, "
-            "row_hash, email, email_reason, phone, phone_reason, street, address_reason) "
-            "VALUES (?, 'crm', ?, 'f.csv', 1, 'h', ?, ?, ?, ?, ?, ?)",
+            "row_hash, content_hash, email, email_reason, phone, phone_reason, street, "
+            "address_reason) VALUES (?, 'crm', ?, 'f.csv', 1, 'h', 'c', ?, ?, ?, ?, ?, ?)",
             [key, key[-1], email, er, phone, pr, street, ar],
         )
     got = {c["id"].split(".")[-1]: c for c in completeness(con, "")}

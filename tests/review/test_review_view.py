@@ -39,7 +39,7 @@ def test_pages_equal_sql_for_random_filters(view_and_con) -> None:
     rng = random.Random(4)
     union = " UNION ALL ".join(f"SELECT * FROM {o}_proposals" for o in ("customer", "invoice"))
     checked_rows = 0
-    for _ in range(60):
+    for _ in range(120):
         f = {
             "object": rng.choice([None, "customer", "invoice"]),
             "system": rng.choice([None, *systems, "nowhere"]),
