@@ -68,8 +68,8 @@ def _train(args: argparse.Namespace) -> int:
             f"{obj:<9} trained on {meta['rows_trained_on']:,} rows  rules {meta['rules_hash']}  "
             f"-> {Path(args.models) / ('customers.json' if obj == 'customer' else 'invoices.json')}"
         )
-        for level in meta.get("untrained_levels", []):
-            print(f"  warning: untrained level {level} (Splink would use a default)")
+        for level in meta.get("neutral_levels", []):
+            print(f"  {level}: not seen in training; weight 0 (no evidence either way)")
     return 0
 
 

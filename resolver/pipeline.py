@@ -316,7 +316,6 @@ def _link_all(
                 table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
             model = train_model(table, rules, progress=progress)
             model.meta["derivation"] = notes
-            model.meta["neutral_levels"] = model.meta.get("neutral_levels", [])
             save_model(model, models_dir)
             for note in [*notes, *model.meta.get("training_notes", [])]:
                 progress.note(f"{obj}: {note}")

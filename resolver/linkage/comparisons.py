@@ -130,6 +130,33 @@ def _phone(o: Options) -> list[Level]:
     return [*levels, _ELSE]
 
 
+def _contact(o: Options) -> list[Level]:
+    """Phone and address as one piece of evidence. People who share a home share both,
+    so two comparisons would count a household's one fact twice and outweigh their
+    different first names; one comparison counts it once, with its own m and u."""
+    phone, line = o["phone_column"], o["line_column"]
+    num, core = o["house_number_column"], o.get("street_core_column")
+    null = {
+        "sql_condition": f"({phone}_l IS NULL OR {phone}_r IS NULL) "
+        f"AND ({line}_l IS NULL OR {line}_r IS NULL)",
+        "label_for_charts": "missing",
+        "is_null_level": True,
+    }
+    same_place = f"{line}_l = {line}_r"
+    if core:
+        same_place = f"({same_place} OR ({num}_l = {num}_r AND {core}_l = {core}_r))"
+    both = _level(
+        f"{phone}_l = {phone}_r AND {same_place}",
+        "same phone and address",
+        phone if o.get("tf") else None,
+    )
+    phone_levels = _phone(
+        {"column": phone, "local_column": o.get("local_column"), "tf": o.get("tf")}
+    )
+    address_levels = _address({**o, "tf": o.get("tf")})
+    return [null, both, *phone_levels[1:-1], *address_levels[1:-1], _ELSE]
+
+
 def _tokens(col: str, side: str) -> str:
     return f"string_split({col}_{side}, ' ')"
 
@@ -245,6 +272,7 @@ KINDS: dict[str, tuple[Callable[[Options], list[Level]], tuple[str, ...]]] = {
     "email": (_email, ("column", "key_column")),
     "address": (_address, ("line_column", "house_number_column", "street_column")),
     "phone": (_phone, ("column",)),
+    "contact": (_contact, ("phone_column", "line_column", "house_number_column", "street_column")),
     "company": (_company, ("column",)),
     "names_swapped": (_names_swapped, ("first_column", "last_column")),
     "birth": (_birth, ("date_column",)),

@@ -11,6 +11,7 @@ counts and the number of comparisons a blocking rule would generate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,8 @@ from resolver.linkage.rules import RULE_FILES, LinkageRules, merge_overrides, ru
 # multiple of the rows (with a floor for small files, where every pair is cheap).
 PER_RULE_PAIRS = (200_000, 4.0)  # (floor, per row)
 TOTAL_PAIRS = (1_000_000, 25.0)
-EM_PASSES = 3
-DEFAULT_THRESHOLDS = {"auto_link": 0.95, "review": 0.5, "auto_merge": 0.999}
+EM_PASSES = 4
+TRAININGS_PER_COMPARISON = 2
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,33 @@ class Derived:
 
     doc: dict[str, Any]
     notes: list[str]
-    blocking_counts: dict[str, int]
+
+
+def _doc(
+    obj: str,
+    *,
+    det: list[str],
+    recall: float,
+    em: list[list[str]],
+    blocking: list[list[str]],
+    comparisons: dict[str, dict[str, Any]],
+    auto_link: float,
+) -> dict[str, Any]:
+    """A complete rules document (README "Linkage rules" lists the keys)."""
+    return {
+        "object": obj,
+        "prior": {"deterministic_rules": det, "recall": recall},
+        "training": {
+            "u_max_pairs": 2_000_000,
+            "seed": 42,
+            "em_max_pairs": 2_000_000,
+            "em_blocking": em,
+        },
+        "blocking": blocking,
+        "comparisons": comparisons,
+        "thresholds": {"auto_link": auto_link, "review": 0.5, "auto_merge": 0.999},
+        "clustering": {"duplicate_free_systems": []},
+    }
 
 
 def _budget(rows: int, spec: tuple[float, float]) -> int:
@@ -45,18 +72,47 @@ def _budget(rows: int, spec: tuple[float, float]) -> int:
 
 # ---------------------------------------------------------------- customers
 
+# The columns each kind of customer evidence comes from: what a comparison reads and
+# the keys derived from it (a pass blocked on any of them cannot train it).
+FAMILIES: dict[str, frozenset[str]] = {
+    "first_name": frozenset(
+        {
+            "first_name_norm",
+            "first_name_key",
+            "first_name_variants",
+            "first_name_phonetic",
+            "first_initial",
+            "first_name_prefix",
+            "name_sorted",
+        }
+    ),
+    "last_name": frozenset(
+        {"last_name_norm", "last_name_phonetic", "last_name_prefix", "name_sorted"}
+    ),
+    "names_swapped": frozenset({"first_name_norm", "last_name_norm", "name_sorted"}),
+    "company": frozenset({"company_key", "company_sorted", "company_norm"}),
+    "birth_date": frozenset({"birth_date", "birth_year"}),
+    "email": frozenset({"email_norm", "email_key", "email_user"}),
+    "phone": frozenset({"phone_digits", "phone_local"}),
+    "address": frozenset(
+        {"address_line", "addr_house_number", "addr_street", "street_core", "zip5", "postal_norm"}
+    ),
+    "city": frozenset({"city_norm"}),
+    "tax_id": frozenset({"tax_id_norm"}),
+}
+FAMILIES["contact"] = FAMILIES["phone"] | FAMILIES["address"]
+
 
 def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
     """Comparisons the customer data supports, and the columns each one reads."""
     comps: dict[str, dict[str, Any]] = {}
     family: dict[str, set[str]] = {}
 
-    def add(name: str, opts: dict[str, Any], cols: set[str]) -> None:
+    def add(name: str, opts: dict[str, Any], cols: frozenset[str] | None = None) -> None:
         comps[name] = opts
-        family[name] = cols
+        family[name] = set(FAMILIES[name] if cols is None else cols)
 
     has = p.usable
-    people = has("first_name_norm") or has("last_name_norm")
     if has("first_name_norm"):
         opts: dict[str, Any] = {
             "kind": "first_name",
@@ -67,19 +123,7 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         }
         if "first_name_variants" in p.columns:
             opts["variants_column"] = "first_name_variants"
-        add(
-            "first_name",
-            opts,
-            {
-                "first_name_norm",
-                "first_name_key",
-                "first_name_variants",
-                "first_name_phonetic",
-                "first_initial",
-                "first_name_prefix",
-                "name_sorted",
-            },
-        )
+        add("first_name", opts)
     if has("last_name_norm"):
         opts = {
             "kind": "string",
@@ -89,11 +133,7 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         }
         if has("last_name_phonetic"):
             opts["phonetic_column"] = "last_name_phonetic"
-        add(
-            "last_name",
-            opts,
-            {"last_name_norm", "last_name_phonetic", "last_name_prefix", "name_sorted"},
-        )
+        add("last_name", opts)
     if has("first_name_norm") and has("last_name_norm"):
         add(
             "names_swapped",
@@ -102,18 +142,17 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
                 "first_column": "first_name_norm",
                 "last_column": "last_name_norm",
             },
-            {"first_name_norm", "last_name_norm", "name_sorted"},
         )
     if has("company_key"):
         opts = {"kind": "company", "column": "company_key", "tf": True}
         if "company_sorted" in p.columns:
             opts["sorted_column"] = "company_sorted"
-        add("company", opts, {"company_key", "company_sorted", "company_norm"})
+        add("company", opts)
     if has("birth_year") or has("birth_date"):
         opts = {"kind": "birth", "date_column": "birth_date"}
         if "birth_year" in p.columns:
             opts["year_column"] = "birth_year"
-        add("birth_date", opts, {"birth_date", "birth_year"})
+        add("birth_date", opts)
     if has("email_norm"):
         add(
             "email",
@@ -124,63 +163,53 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
                 "user_level": False,
                 "tf": True,
             },
-            {"email_norm", "email_key", "email_user"},
         )
-    if has("phone_digits"):
-        opts = {"kind": "phone", "column": "phone_digits", "tf": True}
-        if "phone_local" in p.columns:
-            opts["local_column"] = "phone_local"
-        add("phone", opts, {"phone_digits", "phone_local"})
     street = has("addr_street") or has("street_core")
     postal = "postal_norm" if has("postal_norm") else ("zip5" if has("zip5") else None)
-    if street:
-        opts = {
-            "kind": "address",
-            "line_column": "address_line",
-            "house_number_column": "addr_house_number",
-            "street_column": "addr_street",
-            "tf": True,
-        }
-        if postal:
-            opts["postal_column"] = postal
-        if "street_core" in p.columns:
-            opts["street_core_column"] = "street_core"
+    address: dict[str, Any] = {
+        "line_column": "address_line",
+        "house_number_column": "addr_house_number",
+        "street_column": "addr_street",
+        "tf": True,
+    }
+    if postal:
+        address["postal_column"] = postal
+    if "street_core" in p.columns:
+        address["street_core_column"] = "street_core"
+    local = {"local_column": "phone_local"} if "phone_local" in p.columns else {}
+    if has("phone_digits") and street:
         add(
-            "address",
-            opts,
-            {
-                "address_line",
-                "addr_house_number",
-                "addr_street",
-                "street_core",
-                "zip5",
-                "postal_norm",
-            },
+            "contact",
+            # no term frequencies: a value's frequency in one column says little about
+            # how rare a phone *and* an address together are
+            {"kind": "contact", "phone_column": "phone_digits", **local, **address, "tf": False},
         )
-    elif postal:
-        add("postal_code", {"kind": "exact", "column": postal, "tf": True}, {postal})
+    elif has("phone_digits"):
+        add("phone", {"kind": "phone", "column": "phone_digits", "tf": True, **local})
+    if street and not has("phone_digits"):
+        add("address", {"kind": "address", **address})
+    if postal and not street:
+        add("postal_code", {"kind": "exact", "column": postal, "tf": True}, frozenset({postal}))
     if has("city_norm") and not (street and postal):
         # a city says little beside a full address; without one it is the place evidence
         add(
             "city",
             {"kind": "string", "column": "city_norm", "thresholds": [0.9], "tf": True},
-            {"city_norm"},
         )
     if p.identifying("tax_id_norm"):
-        add("tax_id", {"kind": "code", "column": "tax_id_norm"}, {"tax_id_norm"})
+        add("tax_id", {"kind": "code", "column": "tax_id_norm"})
     for name in sorted(c for c in p.columns if c.startswith("x_")):
         if not has(name):
             continue
         col = p.columns[name]
         if col.distinct <= 50:  # a category: gender, cuisine, customer type
-            add(name, {"kind": "exact", "column": name, "tf": True}, {name})
+            add(name, {"kind": "exact", "column": name, "tf": True}, frozenset({name}))
         else:
             add(
                 name,
                 {"kind": "string", "column": name, "thresholds": [0.9], "tf": True},
-                {name},
+                frozenset({name}),
             )
-    del people
     return comps, family
 
 
@@ -294,6 +323,17 @@ def _choose_blocking(
     return chosen, counts
 
 
+def _reads(comps: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
+    """The columns each comparison's SQL reads (as Splink sees them)."""
+    out = {}
+    for name, opts in comps.items():
+        cols = {v for k, v in opts.items() if k.endswith("column")}
+        for level in opts.get("levels", []):
+            cols |= set(re.findall(r"\b([a-z_][a-z0-9_]*)_[lr]\b", level["sql"]))
+        out[name] = cols
+    return out
+
+
 def _match_shares(
     con: duckdb.DuckDBPyConnection, table: str, blocking: list[list[str]], det: list[str]
 ) -> dict[str, float]:
@@ -317,10 +357,14 @@ def _em_passes(
     blocking: list[list[str]],
     counts: dict[str, int],
     family: dict[str, set[str]],
+    reads: dict[str, set[str]],
     rows: int,
     shares: dict[str, float],
 ) -> list[list[str]]:
-    """Training passes, until each comparison is trained by at least one.
+    """Training passes, until each comparison is trained by two (where the data allows).
+
+    ``family``: the columns each comparison's evidence comes from (derived keys
+    included); ``reads``: the columns its SQL reads.
 
     EM separates two classes, so a pass needs both: blocking rules whose pairs are
     neither nearly all matches nor nearly all non-matches (by the near-certain rules'
@@ -334,25 +378,34 @@ def _em_passes(
         share = shares.get(label(cols), 0.5)
         return abs(share - 0.5) if 0.02 <= share <= 0.95 else 1.0 + abs(share - 0.5)
 
+    def safe(cols: list[str]) -> bool:
+        # Splink leaves out of a pass the comparisons whose SQL reads a blocked column;
+        # a key derived from a comparison's column (a prefix, an initial, sorted name
+        # words) is not one of them, so a pass on it would train that comparison on
+        # pairs that all agree: refuse such passes
+        return all(not family[n] & set(cols) or reads[n] & set(cols) for n in family)
+
     ranked = sorted(
-        (cols for cols in blocking if counts[label(cols)] >= enough),
-        key=lambda cols: (mixed(cols), counts[label(cols)]),
+        (cols for cols in blocking if counts[label(cols)] >= enough and safe(cols)),
+        key=lambda cols: (mixed(cols) >= 1.0, counts[label(cols)]),
     )
-    untrained = set(family)
+    # each comparison trained by two passes where the data allows: Splink averages the
+    # passes' m estimates, and one pass alone can settle on a degenerate answer (m = 0
+    # for a level its two classes happen not to share)
+    trained = dict.fromkeys(family, 0)
     passes: list[list[str]] = []
-    while untrained and len(passes) < EM_PASSES:
+    while len(passes) < EM_PASSES:
+        needy = {n for n, k in trained.items() if k < TRAININGS_PER_COMPARISON}
         best = next(
-            (
-                c
-                for c in ranked
-                if c not in passes and any(not family[n] & set(c) for n in untrained)
-            ),
+            (c for c in ranked if c not in passes and any(not family[n] & set(c) for n in needy)),
             None,
         )
         if best is None:
             break
         passes.append(best)
-        untrained -= {n for n in untrained if not family[n] & set(best)}
+        for n in family:
+            if not family[n] & set(best):
+                trained[n] += 1
     return passes
 
 
@@ -386,21 +439,16 @@ def derive_customer_rules(con: duckdb.DuckDBPyConnection, table: str, profile: P
     if not det and blocking:
         det = [" AND ".join(f"l.{c} = r.{c}" for c in blocking[0])]
     shares = _match_shares(con, table, blocking, det)
-    doc = {
-        "object": "customer",
-        "prior": {"deterministic_rules": det, "recall": 0.7},
-        "training": {
-            "u_max_pairs": 2_000_000,
-            "seed": 42,
-            "em_max_pairs": 2_000_000,
-            "em_blocking": _em_passes(blocking, counts, family, profile.rows, shares),
-        },
-        "blocking": blocking,
-        "comparisons": comps,
-        "thresholds": dict(DEFAULT_THRESHOLDS),
-        "clustering": {"duplicate_free_systems": []},
-    }
-    return Derived(doc=doc, notes=notes, blocking_counts=counts)
+    doc = _doc(
+        "customer",
+        det=det,
+        recall=0.7,
+        em=_em_passes(blocking, counts, family, _reads(comps), profile.rows, shares),
+        blocking=blocking,
+        comparisons=comps,
+        auto_link=0.95,
+    )
+    return Derived(doc=doc, notes=notes)
 
 
 # ---------------------------------------------------------------- invoices
@@ -467,22 +515,17 @@ def derive_invoice_rules(con: duckdb.DuckDBPyConnection, table: str, profile: Pr
     elif blocking:
         det.append(" AND ".join(f"l.{c} = r.{c}" for c in blocking[0]))
     shares = _match_shares(con, table, blocking, det)
-    em = _em_passes(blocking, counts, family, profile.rows, shares)
-    doc = {
-        "object": "invoice",
-        "prior": {"deterministic_rules": det, "recall": 0.8},
-        "training": {
-            "u_max_pairs": 2_000_000,
-            "seed": 42,
-            "em_max_pairs": 2_000_000,
-            "em_blocking": em or blocking[:1],
-        },
-        "blocking": blocking,
-        "comparisons": comps,
-        "thresholds": {"auto_link": 0.99, "review": 0.5, "auto_merge": 0.999},
-        "clustering": {"duplicate_free_systems": []},
-    }
-    return Derived(doc=doc, notes=notes, blocking_counts=counts)
+    em = _em_passes(blocking, counts, family, _reads(comps), profile.rows, shares)
+    doc = _doc(
+        "invoice",
+        det=det,
+        recall=0.8,
+        em=em or blocking[:1],
+        blocking=blocking,
+        comparisons=comps,
+        auto_link=0.99,
+    )
+    return Derived(doc=doc, notes=notes)
 
 
 DERIVERS = {"customer": derive_customer_rules, "invoice": derive_invoice_rules}
@@ -490,49 +533,21 @@ DERIVERS = {"customer": derive_customer_rules, "invoice": derive_invoice_rules}
 
 # ---------------------------------------------------------------- the whole step
 
-_PROFILED = {
-    "customer": [
-        "first_name_norm",
-        "first_name_key",
-        "first_name_variants",
-        "first_name_phonetic",
-        "first_initial",
-        "first_name_prefix",
-        "last_name_norm",
-        "last_name_phonetic",
-        "last_name_prefix",
-        "name_sorted",
-        "company_key",
-        "company_sorted",
-        "email_norm",
-        "email_key",
-        "email_user",
-        "phone_digits",
-        "phone_local",
-        "addr_house_number",
-        "addr_street",
-        "street_core",
-        "address_line",
-        "city_norm",
-        "zip5",
-        "postal_norm",
-        "birth_date",
-        "birth_year",
-        "tax_id_norm",
-    ],
-    "invoice": [
-        "invoice_number_norm",
-        "customer_entity_id",
-        "amount_cents",
-        "invoice_date",
-    ],
-}
+_INVOICE_COLUMNS = ("invoice_number_norm", "customer_entity_id", "amount_cents", "invoice_date")
 
 
 def profiled_columns(obj: str, available: list[str]) -> list[str]:
-    """The columns the derivation looks at, among those ``available``."""
+    """The columns the derivation looks at, among those ``available``: every column of
+    an evidence family, every blocking key, and the contract's extra attributes."""
+    if obj == "invoice":
+        wanted = list(_INVOICE_COLUMNS)
+    else:
+        wanted = sorted(
+            {c for fam in FAMILIES.values() for c in fam}
+            | {c for cols in _CUSTOMER_BLOCKS for c in cols}
+        )
     extras = sorted(c for c in available if c.startswith("x_"))
-    return [c for c in _PROFILED[obj] if c in available] + extras
+    return [c for c in wanted if c in available] + extras
 
 
 def estimate_blocking_recall(
@@ -561,8 +576,6 @@ def estimate_blocking_recall(
 
 
 def _column_names(sql: str) -> set[str]:
-    import re
-
     return set(re.findall(r"\b[lr]\.([a-z_][a-z0-9_]*)", sql))
 
 

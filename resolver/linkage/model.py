@@ -21,6 +21,7 @@ import pyarrow as pa
 from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
+from resolver.linkage.comparisons import KINDS
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
 from resolver.resources import duckdb_config
@@ -111,6 +112,7 @@ def train_model(
         linker.training.estimate_probability_two_random_records_match(
             rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
         )
+        prior = float(linker._settings_obj._probability_two_random_records_match)
         advance(1)
         linker.training.estimate_u_using_random_sampling(
             max_pairs=float(training.get("u_max_pairs", 2e6)), seed=int(training.get("seed", 42))
@@ -151,7 +153,63 @@ def train_model(
     model.meta["untrained_levels"] = model.untrained_levels()
     model.meta["neutral_levels"] = _neutralise_untrained(model.splink)
     model.meta["floored_levels"] = _floor_m(model.splink)
+    model.meta["u_without_matches"] = _deduct_matches_from_u(model.splink, prior)
+    model.meta["strongest_first"] = _strongest_first(model.splink, rules.comparisons)
     return model
+
+
+# Kinds whose first level is agreement on everything the others agree on partly (exact
+# against similar, phone *and* address against either): it must weigh the most.
+_NESTED_KINDS = frozenset(KINDS) - {"custom", "names_swapped"}
+STRONGEST_MARGIN_BITS = 1.0
+
+
+def _strongest_first(splink: dict[str, Any], comparisons: dict[str, dict[str, Any]]) -> list[str]:
+    """Keep the first agreement level of each nested comparison at least
+    ``STRONGEST_MARGIN_BITS`` above every other level, lowering its u where training
+    left it below one (EM and the u deduction estimate levels separately, and a small
+    file can leave "same phone and address" under "same address")."""
+    raised = []
+    for comp in splink["comparisons"]:
+        name = comp["output_column_name"]
+        if comparisons.get(name, {}).get("kind") not in _NESTED_KINDS:
+            continue
+        levels = [
+            lv
+            for lv in comp["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("m_probability") and lv.get("u_probability")
+        ]
+        if len(levels) < 2:
+            continue
+        first, rest = levels[0], levels[1:]
+        best = max(lv["m_probability"] / lv["u_probability"] for lv in rest)
+        wanted = best * 2**STRONGEST_MARGIN_BITS
+        if first["m_probability"] / first["u_probability"] < wanted:
+            first["u_probability"] = first["m_probability"] / wanted
+            raised.append(f"{name}/{first['label_for_charts']}")
+    return raised
+
+
+# The most a level's u may fall when the matches among the random pairs are deducted
+# (about 3 bits): a cap on how far one estimate may move the other.
+U_DEDUCTION_FLOOR = 1 / 8
+
+
+def _deduct_matches_from_u(splink: dict[str, Any], prior: float) -> float:
+    """Take the matches out of u. Random pairs include matches in the share ``prior``,
+    so what sampling measures for a level is ``prior * m + (1 - prior) * u``; on a
+    small file, where the matches are many of the pairs that agree on a rare value (a
+    phone and an address), the measured u is mostly matches and the agreement would
+    weigh bits too little. Solved for u, each level's share kept at least
+    ``U_DEDUCTION_FLOOR`` of what was measured. Returns the prior used."""
+    for comp in splink["comparisons"]:
+        for level in comp["comparison_levels"]:
+            m, measured = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or m is None or measured is None:
+                continue
+            u = (measured - prior * m) / (1 - prior)
+            level["u_probability"] = max(u, measured * U_DEDUCTION_FLOOR)
+    return prior
 
 
 # The smallest m a level keeps: no single disagreement weighs more than about 17 bits

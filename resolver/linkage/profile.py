@@ -87,16 +87,11 @@ def profile_table(
         present = f"{name} IS NOT NULL"
         if types[name].endswith("[]"):
             present += f" AND len({name}) > 0"
-        filled, distinct = con.execute(
-            f"SELECT count(*) FILTER ({present}), count(DISTINCT {name}) FILTER ({present}) "
-            f"FROM {table}"
+        # one pass per column: its values counted, then per system
+        filled, distinct, top = con.execute(
+            f"SELECT coalesce(sum(n), 0), count(*), coalesce(max(n), 0) FROM "
+            f"(SELECT count(*) AS n FROM {table} WHERE {present} GROUP BY {name})"
         ).fetchall()[0]
-        top = 0
-        if filled:
-            top = con.execute(
-                f"SELECT max(n) FROM (SELECT count(*) AS n FROM {table} WHERE {present} "
-                f"GROUP BY {name})"
-            ).fetchall()[0][0]
         per_system = dict(
             con.execute(
                 f"SELECT system, count(*) FILTER ({present}) FROM {table} GROUP BY 1 ORDER BY 1"

@@ -134,7 +134,8 @@ def test_changed_record_finds_its_own_entity_first(client, api_db: Path) -> None
         assert top["entity_id"] == row["entity_id"], (row, body["candidates"][:2])
         assert top["match_probability"] > 0.5
         levels = {e["comparison"]: e["level"] for e in top["evidence"]}
-        assert levels["email"] == "exact" and levels["phone"] == "exact"
+        # phone and address are one piece of evidence (the derived `contact` comparison)
+        assert levels["email"] == "exact" and levels["contact"] == "same phone and address"
 
 
 def test_source_form_through_the_contract(client, demo_store) -> None:
