@@ -391,6 +391,8 @@ def _link_object(
 ) -> tuple[ObjectResult, pd.DataFrame, int]:
     result = ObjectResult(records=table.num_rows, model=model.version)
     scored = score_pairs(table, model, rules, progress=progress)
+    for note in scored.notes:
+        progress.note(f"{obj}: {note}")
     result.prior, result.pairs_scored = scored.prior, scored.comparisons_scored
     with progress.stage(f"pairs {obj}", total=None, unit="steps"):
         con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")

@@ -293,22 +293,19 @@ _CUSTOMER_DETERMINISTIC: list[tuple[list[str], str]] = [
 ]
 
 
-def _choose_blocking(
-    candidates: list[list[str]],
-    p: Profile,
-    count: Callable[[list[str]], int],
-    notes: list[str],
+def affordable_blocking(
+    blocks: list[list[str]], rows: int, count: Callable[[list[str]], int], notes: list[str]
 ) -> tuple[list[list[str]], dict[str, int]]:
-    per_rule = _budget(p.rows, PER_RULE_PAIRS)
-    total = _budget(p.rows, TOTAL_PAIRS)
+    """The blocking rules, in order, that fit the budget for ``rows`` records: each
+    adds at most PER_RULE_PAIRS comparisons, all together at most TOTAL_PAIRS. Used when
+    deriving and again on every run's data, since a rule's comparisons grow with the
+    square of the records sharing a value (a rule cheap at 5k rows is not at 1M)."""
+    per_rule = _budget(rows, PER_RULE_PAIRS)
+    total = _budget(rows, TOTAL_PAIRS)
     chosen: list[list[str]] = []
     counts: dict[str, int] = {}
     spent = 0
-    for cols in candidates:
-        if not all(p.usable(c, min_share=0.01) for c in cols):
-            continue
-        if any(set(c) <= set(cols) for c in chosen):
-            continue  # a rule already kept generates every pair this one would
+    for cols in blocks:
         n = count(cols)
         label = " + ".join(cols)
         if n > per_rule:
@@ -320,6 +317,24 @@ def _choose_blocking(
         chosen.append(cols)
         counts[label] = n
         spent += n
+    return chosen, counts
+
+
+def _choose_blocking(
+    candidates: list[list[str]],
+    p: Profile,
+    count: Callable[[list[str]], int],
+    notes: list[str],
+) -> tuple[list[list[str]], dict[str, int]]:
+    usable: list[list[str]] = []
+    for cols in candidates:
+        if not all(p.usable(c, min_share=0.01) for c in cols):
+            continue
+        if any(set(c) <= set(cols) for c in usable):
+            continue  # a rule already listed generates every pair this one would
+        usable.append(cols)
+    chosen, counts = affordable_blocking(usable, p.rows, count, notes)
+    notes.extend(f"blocking on {label}: {n:,} comparisons" for label, n in counts.items())
     return chosen, counts
 
 

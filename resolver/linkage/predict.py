@@ -8,12 +8,15 @@ large one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from resolver.linkage.derive import affordable_blocking
 from resolver.linkage.model import Model, work_linker
+from resolver.linkage.profile import pair_count
 from resolver.linkage.rules import LinkageRules
 from resolver.progress import Progress
 
@@ -27,6 +30,7 @@ class Scored:
     pairs: pa.Table
     prior: float
     comparisons_scored: int
+    notes: list[str] = field(default_factory=list)  # blocking rules this run could not afford
 
 
 def score_pairs(
@@ -44,6 +48,15 @@ def score_pairs(
     """
     progress = progress or Progress()
     settings = dict(model.splink)
+    notes: list[str] = []
+    kept = _affordable(table, rules, notes)
+    settings["blocking_rules_to_generate_predictions"] = [
+        rule
+        for cols, rule in zip(
+            rules.doc["blocking"], settings["blocking_rules_to_generate_predictions"], strict=True
+        )
+        if cols in kept
+    ]
     linker, con, _ = work_linker(table, settings)
     with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
         linker.training.estimate_probability_two_random_records_match(
@@ -80,7 +93,25 @@ def score_pairs(
         pairs = con.sql(sql).to_arrow_table()
         advance(1)
     con.close()
-    return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored)
+    return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored, notes=notes)
+
+
+def _affordable(table: pd.DataFrame | pa.Table, rules: LinkageRules, notes: list[str]) -> list:
+    """The model's blocking rules this run's records can afford (the same budget the
+    derivation applied at training, on this data's size)."""
+    con = duckdb.connect()
+    try:
+        con.register("_blocked", table)
+        rows = con.execute("SELECT count(*) FROM _blocked").fetchall()[0][0]
+        kept, _ = affordable_blocking(
+            [list(b) for b in rules.doc["blocking"]],
+            rows,
+            lambda cols: pair_count(con, "_blocked", cols),
+            notes,
+        )
+    finally:
+        con.close()
+    return kept
 
 
 def band_sql(rules: LinkageRules) -> str:
