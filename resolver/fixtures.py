@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from resolver.pipeline import RunSummary, run_batch
 
@@ -23,6 +26,39 @@ class DemoStore:
     @property
     def truth_dir(self) -> Path:
         return self.data_dir / "truth"
+
+    def copy_to(self, dest: Path) -> tuple[Path, Path]:
+        """A private copy of the store file (``dest/s.duckdb``) and the world
+        (``dest/world``), free to change: (db, data_dir)."""
+        world = Path(dest) / "world"
+        shutil.copytree(self.data_dir, world)
+        db = Path(dest) / "s.duckdb"
+        shutil.copy(self.db, db)
+        return db, world
+
+    def run(self, db: Path, data_dir: Path | None = None, **kw: Any) -> RunSummary:
+        """The batch job on ``db`` with this store's rules, models and (unless given)
+        world; ``kw`` overrides any other ``run_batch`` argument."""
+        args = {"rules_dir": self.rules_dir, "models_dir": self.models_dir} | kw
+        return run_batch(db_path=db, data_dir=data_dir or self.data_dir, **args)
+
+    def run_command(self, db: Path, *extra: str) -> list[str]:
+        """``python -m resolver run`` on ``db`` with this store's rules, world and models."""
+        return [
+            sys.executable,
+            "-m",
+            "resolver",
+            "run",
+            "--rules",
+            str(self.rules_dir),
+            "--data",
+            str(self.data_dir),
+            "--db",
+            str(db),
+            "--models",
+            str(self.models_dir),
+            *extra,
+        ]
 
 
 def generate_world(out_dir: Path, *, customers: int = 600, seed: int = 11) -> Path:

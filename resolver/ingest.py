@@ -133,7 +133,11 @@ def _ingest_one(
         rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_rows)
         advance(len(rejects))
         _insert(
-            con, stages[TABLES[contract.object]], loaded, schema.RECORD_COLUMNS[contract.object]
+            con,
+            stages[TABLES[contract.object]],
+            loaded,
+            schema.RECORD_COLUMNS[contract.object],
+            obj=contract.object,
         )
         _insert(con, stages["rejects"], rejects, schema.REJECT_COLUMNS)
     load = SourceLoad(
@@ -379,18 +383,24 @@ def _rejects_frame(
 
 
 def _insert(
-    con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, columns: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    df: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    obj: str | None = None,
 ) -> None:
+    """Insert ``df`` as ``columns``; into a record table of ``obj``, DuckDB computes each
+    record's row hash and content hash on the way in."""
     if df.empty:
         return
     frame = df.reindex(columns=list(columns)).reset_index(drop=True)
     select = "*"
-    if "row_hash" in columns:
+    if obj is not None:
         # a record's data fingerprint: its canonical values (parsed, so "$1,234.50" and
         # "1234.5" agree); decisions compare it to notice that a record changed
-        fields = [c for c in schema.canonical_columns(_fields_of(columns))]
+        fields = schema.canonical_columns(FIELDS[obj])
         parts = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in fields)
-        obj = "invoice" if "invoice_number" in columns else "customer"
         select = (
             f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash, "
             f"{content_hash_sql(obj)} AS content_hash)"
@@ -400,11 +410,6 @@ def _insert(
         con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")
     finally:
         con.unregister("_ingest_frame")
-
-
-def _fields_of(columns: dict[str, str]) -> dict[str, str]:
-    """The canonical fields of a record table's columns (customer or invoice)."""
-    return FIELDS["invoice"] if "invoice_number" in columns else FIELDS["customer"]
 
 
 def _sha256(path: Path) -> str:

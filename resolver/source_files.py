@@ -52,11 +52,11 @@ def read_source(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
     Both frames carry ``_row`` (1-based data row). Values are stripped strings or None.
     """
     if contract.is_parquet:
-        df, bad = _read_parquet(contract.file), _no_bad_shape()
+        df, bad = _read_parquet(contract.file), _no_bad_rows()
     else:
         table = read_csv_fast(contract)
         if table is not None:
-            df, bad = _text_frame(table), _no_bad_shape()
+            df, bad = _text_frame(table), _no_bad_rows()
         else:
             df, bad = read_csv_python(contract)
             _strip(df)
@@ -157,7 +157,7 @@ def _unreadable_rows(
     """Rows holding undecodable bytes or a value over ``limit`` characters, as bad rows
     (``at``: every row's number and physical line), and the frame without them."""
     if df.empty:
-        return pd.DataFrame(columns=BAD_ROW_COLUMNS), df
+        return _no_bad_rows(), df
     reasons = pd.Series(None, index=df.index, dtype=object)
     columns = pd.Series(None, index=df.index, dtype=object)
     kinds = pd.Series(None, index=df.index, dtype=object)
@@ -180,7 +180,7 @@ def _unreadable_rows(
             columns[undecodable], kinds[undecodable] = name, "bad_encoding"
     bad = reasons.notna().to_numpy()
     if not bad.any():
-        return pd.DataFrame(columns=BAD_ROW_COLUMNS), df
+        return _no_bad_rows(), df
     rows = df.loc[bad].map(lambda v: _printable(v, limit)).reset_index(drop=True)
     ids = rows[id_column] if id_column in rows.columns else None
     out = pd.DataFrame(
@@ -328,7 +328,8 @@ def _ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _no_bad_shape() -> pd.DataFrame:
+def _no_bad_rows() -> pd.DataFrame:
+    """No bad rows: an empty frame of ``BAD_ROW_COLUMNS``."""
     return pd.DataFrame(columns=BAD_ROW_COLUMNS)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from resolver.normalize._distinct import is_missing, over_distinct
+from resolver.normalize._distinct import present
 
 Unusable = dict[str, dict[str, int]]  # field -> {kind: count}
 
@@ -26,12 +26,6 @@ _FIELDS: dict[str, tuple[tuple[str, ...], str | None, str | None]] = {
     "address": (("address", "street", "city", "state", "postal_code"), "address_reason", None),
     "postal_code": (("postal_code",), None, "postal_norm"),
 }
-
-
-def _present(series: pd.Series) -> np.ndarray:
-    return over_distinct(series.astype(object), lambda v: (not is_missing(v),), ("p",))[
-        "p"
-    ].to_numpy(dtype=bool)
 
 
 def _kinds(mask: np.ndarray, reasons: pd.Series | None) -> dict[str, int]:
@@ -55,20 +49,19 @@ def count_unusable(loaded: pd.DataFrame, birth_raw: pd.Series | None = None) -> 
         cols = [c for c in raw_cols if c in loaded.columns]
         if not cols:
             continue
-        present = np.zeros(len(loaded), dtype=bool)
+        given = np.zeros(len(loaded), dtype=bool)
         for c in cols:
-            present |= _present(loaded[c])
+            given |= present(loaded[c])
         bad = np.zeros(len(loaded), dtype=bool)
         if reason_col in loaded.columns:
             bad |= loaded[reason_col].notna().to_numpy()
         if norm_col in loaded.columns:
             bad |= loaded[norm_col].isna().to_numpy()
-        kinds = _kinds(present & bad, loaded.get(reason_col) if reason_col else None)
+        kinds = _kinds(given & bad, loaded.get(reason_col) if reason_col else None)
         if kinds:
             out[name] = kinds
     if birth_raw is not None and "birth_date" in loaded.columns:
-        present = _present(birth_raw)
-        bad = present & loaded["birth_date"].isna().to_numpy()
+        bad = present(birth_raw) & loaded["birth_date"].isna().to_numpy()
         partial = (
             loaded["birth_date_partial"].notna().to_numpy()
             if "birth_date_partial" in loaded.columns

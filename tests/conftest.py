@@ -28,3 +28,9 @@ def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> DemoStore:
     """The demo world run through the batch job with the committed models."""
     return build_demo_store(tmp_path_factory.mktemp("store"), data_dir=demo_world)
+
+
+@pytest.fixture
+def workdir(demo_store: DemoStore, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the demo store and world, free to change: (db, data_dir)."""
+    return demo_store.copy_to(tmp_path)

@@ -18,6 +18,7 @@ from resolver.normalize._distinct import (
     WorkerPool,
     over_distinct,
     over_distinct_later,
+    present,
 )
 from resolver.normalize.address import (
     ADDRESS_COLUMNS,
@@ -144,13 +145,6 @@ def _column(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
-def _present(series: pd.Series) -> np.ndarray:
-    """Boolean mask of non-missing values, computed over distinct values."""
-    from resolver.normalize._distinct import is_missing
-
-    return over_distinct(series, lambda v: (not is_missing(v),), ("p",))["p"].to_numpy(dtype=bool)
-
-
 def normalize_customer_frame(
     df: pd.DataFrame,
     *,
@@ -210,7 +204,7 @@ def _customer_frame(
     )
 
     # names: split fields where given, else the single line
-    split = _present(col["first_name"]) | _present(col["last_name"])
+    split = present(col["first_name"]) | present(col["last_name"])
     names = normalize_name_column(col["name"].where(~split, None))
     if split.any():
         parts = normalize_name_parts_columns(col["first_name"][split], col["last_name"][split])
@@ -220,7 +214,7 @@ def _customer_frame(
     # company: the company field, else a company sitting in the name field(s)
     is_company = names["name_is_company"].to_numpy(dtype=bool)
     company_src = col["company"].copy()
-    from_name = is_company & ~_present(col["company"])
+    from_name = is_company & ~present(col["company"])
     if from_name.any():
         joined = (
             col["first_name"].fillna("").astype(str) + " " + col["last_name"].fillna("").astype(str)
@@ -242,7 +236,7 @@ def _customer_frame(
             "p"
         ].to_numpy(dtype=bool)
     line_rows = ~split_addr & (
-        _present(col["address"]) | _present(col["unit"]) | _present(col["country"])
+        present(col["address"]) | present(col["unit"]) | present(col["country"])
     )
     addresses = pd.DataFrame(
         np.full((n, len(ADDRESS_KEY_COLUMNS)), None, dtype=object),

@@ -207,6 +207,14 @@ def over_distinct(
     return over_distinct_later(series, fn, columns, index=index, pool=pool)()
 
 
+def present(series: pd.Series) -> np.ndarray:
+    """Boolean mask of the values that are not missing (``is_missing``), computed over
+    distinct values."""
+    if series.dtype != object:
+        series = series.astype(object)
+    return over_distinct(series, lambda v: (not is_missing(v),), ("p",))["p"].to_numpy(dtype=bool)
+
+
 def over_distinct_later(
     series: pd.Series | Sequence[Any],
     fn: Callable[[Any], tuple[Any, ...]],

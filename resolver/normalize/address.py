@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -464,34 +464,27 @@ def normalize_line_address_columns(
     )
 
 
-def normalize_address(
-    line: object = None,
-    *,
-    street: object = None,
-    unit: object = None,
-    city: object = None,
-    state: object = None,
-    postal_code: object = None,
-    country: object = None,
-    default_country: str = "US",
-) -> AddressResult:
-    """Normalize a single-line address or split fields; never raises.
+class AddressFields(TypedDict, total=False):
+    """The keyword arguments of ``normalize_address`` beside the single line."""
+
+    street: object
+    unit: object
+    city: object
+    state: object
+    postal_code: object
+    country: object
+    default_country: str
+
+
+def normalize_address(line: object = None, **fields: Unpack[AddressFields]) -> AddressResult:
+    """Normalize a single-line address or split fields (``AddressFields``); never raises.
 
     Split fields win when any of street/city/state/postal_code is given.
 
     >>> normalize_address("123 North Main Street Apt 4B, Springfield, IL 62704-1234").address_line
     '123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704'
     """
-    return normalize_address_keys(
-        line,
-        street=street,
-        unit=unit,
-        city=city,
-        state=state,
-        postal_code=postal_code,
-        country=country,
-        default_country=default_country,
-    )[0]
+    return normalize_address_keys(line, **fields)[0]
 
 
 def normalize_address_keys(

@@ -89,22 +89,26 @@ def birth_year_of(birth_date: object, partial: object = None) -> str | None:
     return birth_year(birth_date) or partial_year(partial)
 
 
+# key column -> (the normalized column it is made from, the function): one table for
+# the record and the column forms
+_ONE_COLUMN_KEYS: dict[str, tuple[str, Callable[[object], str | None]]] = {
+    "company_sorted": ("company_norm", company_sorted),
+    "email_user": ("email_key", email_user),
+    "phone_local": ("phone_digits", phone_local),
+    "street_core": ("addr_street", street_core),
+}
+
+
 def record_keys(
     norm: Mapping[str, object], birth_date: object, partial: object
 ) -> dict[str, str | None]:
     """Every key of one normalized record (``norm`` holds the normalized columns)."""
     names = name_keys(norm["first_name_norm"], norm["last_name_norm"])
     out: dict[str, str | None] = dict(zip(NAME_KEY_COLUMNS, names, strict=True))
-    out["company_sorted"] = company_sorted(norm["company_norm"])
-    out["email_user"] = email_user(norm["email_key"])
-    out["phone_local"] = phone_local(norm["phone_digits"])
-    out["street_core"] = street_core(norm["addr_street"])
+    for key, (column, fn) in _ONE_COLUMN_KEYS.items():
+        out[key] = fn(norm[column])
     out["birth_year"] = birth_year_of(birth_date, partial)
     return out
-
-
-def _one(series: pd.Series, fn: Callable[[object], str | None]) -> pd.Series:
-    return over_distinct(series, lambda v: (fn(v),), ("v",))["v"]
 
 
 def key_columns(norm: pd.DataFrame, birth_date: pd.Series, partial: pd.Series) -> pd.DataFrame:
@@ -114,10 +118,8 @@ def key_columns(norm: pd.DataFrame, birth_date: pd.Series, partial: pd.Series) -
         lambda k: name_keys(*k),
         NAME_KEY_COLUMNS,
     )
-    out["company_sorted"] = _one(norm["company_norm"], company_sorted)
-    out["email_user"] = _one(norm["email_key"], email_user)
-    out["phone_local"] = _one(norm["phone_digits"], phone_local)
-    out["street_core"] = _one(norm["addr_street"], street_core)
+    for key, (column, fn) in _ONE_COLUMN_KEYS.items():
+        out[key] = over_distinct(norm[column], lambda v, fn=fn: (fn(v),), ("v",))["v"]
     out["birth_year"] = over_distinct_rows(
         [birth_date, partial], lambda k: (birth_year_of(*k),), ("v",)
     )["v"]

@@ -144,32 +144,65 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
         ).fetchall()[0]
         total = int(row[0])
         for field, missing in zip(fields, row[1:], strict=True):
-            examples = []
-            if missing:
-                examples = _examples(
-                    _rows(
-                        con,
-                        f"SELECT record_key FROM {table} WHERE system = ? AND {field} IS NULL "
-                        f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
-                        [system],
-                    )
-                )
             out.append(
-                check(
-                    category="completeness",
+                _completeness_check(
+                    con,
+                    table,
+                    obj,
+                    system,
+                    field,
                     key=field,
                     title=f"{field} missing",
-                    obj=obj,
-                    system=system,
+                    flagged=f"{field} IS NULL",
+                    shown="record_key",
                     count=missing,
                     total=total,
-                    severity=_COMPLETENESS_SEVERITY.get((obj, field), "medium"),
-                    examples=examples,
-                    field=field,
                 )
             )
         out += _unusable(con, table, obj, system, fields, total, columns)
     return out
+
+
+def _completeness_check(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    obj: str,
+    system: str,
+    field: str,
+    *,
+    key: str,
+    title: str,
+    flagged: str,
+    shown: str,
+    count: int,
+    total: int,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One completeness check on ``field``: ``count`` of the system's ``total`` rows match
+    the SQL condition ``flagged``; the first of them (columns ``shown``) are the examples."""
+    examples = []
+    if count:
+        examples = _examples(
+            _rows(
+                con,
+                f"SELECT {shown} FROM {table} WHERE system = ? AND {flagged} "
+                f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
+                [system],
+            )
+        )
+    return check(
+        category="completeness",
+        key=key,
+        title=title,
+        obj=obj,
+        system=system,
+        count=count,
+        total=total,
+        severity=_COMPLETENESS_SEVERITY.get((obj, field), "medium"),
+        examples=examples,
+        field=field,
+        **extra,
+    )
 
 
 def _unusable(
@@ -187,36 +220,27 @@ def _unusable(
         mapped = [f for f in raw_fields if f in fields]
         if not mapped or reason not in columns:
             continue
-        where = f"system = ? AND {reason} IS NOT NULL"
+        flagged = f"{reason} IS NOT NULL"
         kinds = dict(
             con.execute(
-                f"SELECT {reason}, count(*) FROM {table} WHERE {where} GROUP BY ALL ORDER BY ALL",
+                f"SELECT {reason}, count(*) FROM {table} WHERE system = ? AND {flagged} "
+                "GROUP BY ALL ORDER BY ALL",
                 [system],
             ).fetchall()
         )
-        count = sum(kinds.values())
-        examples = []
-        if count:
-            examples = _examples(
-                _rows(
-                    con,
-                    f"SELECT record_key, {reason} FROM {table} WHERE {where} "
-                    f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
-                    [system],
-                )
-            )
         out.append(
-            check(
-                category="completeness",
+            _completeness_check(
+                con,
+                table,
+                obj,
+                system,
+                mapped[0],
                 key=key,
                 title=f"{mapped[0]} present but unusable (not complete)",
-                obj=obj,
-                system=system,
-                count=count,
+                flagged=flagged,
+                shown=f"record_key, {reason}",
+                count=sum(kinds.values()),
                 total=total,
-                severity=_COMPLETENESS_SEVERITY.get((obj, mapped[0]), "medium"),
-                examples=examples,
-                field=mapped[0],
                 kinds={str(k): int(v) for k, v in kinds.items()},
             )
         )

@@ -23,6 +23,7 @@ from resolver.review.proposal_index import ProposalIndex
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
 from resolver.store.content_hash import PREFIX as CONTENT_PREFIX
+from resolver.store.content_hash import same_data
 from resolver.store.schema import canonical_columns
 
 # Record fields shown to reviewers beside each member: the canonical values, and
@@ -97,7 +98,8 @@ class ReviewView:
 
     def _legacy_holds(self, i: int, d: InForce) -> bool:
         """Whether a decision journaled with row hashes (before content hashes) still
-        holds: the same members, each with the row hash it had then."""
+        holds: the same members, each with the data it had then (``same_data``, the
+        batch's rule). A decision on content hashes was judged by ``members_key``."""
         if not d.hashes or any(h.startswith(CONTENT_PREFIX) for h in d.hashes.values()):
             return False
         keys = self.proposals.keys_of(i)
@@ -106,7 +108,8 @@ class ReviewView:
         obj = OBJECTS[int(self.proposals.object[i])]
         members = self.members(obj, keys)
         return len(members) == len(keys) and all(
-            m.get("row_hash") == d.hashes[m["record_key"]] for m in members
+            same_data(d.hashes[m["record_key"]], m.get("content_hash"), m.get("row_hash"))
+            for m in members
         )
 
     def evidence(self, proposal_id: str) -> str | None:

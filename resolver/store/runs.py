@@ -49,43 +49,44 @@ def ensure_runs(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RUNS_DDL)
 
 
-def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """The last complete run, or None."""
+def _complete_runs(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[dict]:
+    """The ``runs`` rows of the complete runs this store holds, newest first."""
     if not table_exists(con, "runs"):
-        return None
+        return []
     rows = con.execute(
         "SELECT run_id, started_at, finished_at, status, summary FROM runs "
-        "WHERE status = 'complete' ORDER BY run_id DESC LIMIT 1"
+        "WHERE status = 'complete' ORDER BY run_id DESC"
+        + ("" if limit is None else f" LIMIT {int(limit)}")
     ).fetchall()
-    if not rows:
-        return None
-    run_id, started, finished, status, summary = rows[0]
-    return {
-        "run_id": run_id,
-        "started_at": started,
-        "finished_at": finished,
-        "status": status,
-        "summary": json.loads(summary or "{}"),
-    }
+    return [
+        {
+            "run_id": run_id,
+            "started_at": started,
+            "finished_at": finished,
+            "status": status,
+            "summary": json.loads(summary or "{}"),
+        }
+        for run_id, started, finished, status, summary in rows
+    ]
+
+
+def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The last complete run, or None."""
+    rows = _complete_runs(con, limit=1)
+    return rows[0] if rows else None
 
 
 def published_runs(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
-    """run id -> the ``runs`` row of every complete run this store holds."""
-    if not table_exists(con, "runs"):
-        return {}
-    rows = con.execute(
-        "SELECT run_id, started_at, finished_at, status, summary FROM runs "
-        "WHERE status = 'complete'"
-    ).fetchall()
+    """run id -> the ``runs`` row of every complete run this store holds (times as text,
+    as the journal's run log keeps them)."""
     return {
-        int(r[0]): {
-            "run_id": int(r[0]),
-            "started_at": str(r[1]),
-            "finished_at": str(r[2]),
-            "status": r[3],
-            "summary": json.loads(r[4] or "{}"),
+        int(r["run_id"]): r
+        | {
+            "run_id": int(r["run_id"]),
+            "started_at": str(r["started_at"]),
+            "finished_at": str(r["finished_at"]),
         }
-        for r in rows
+        for r in _complete_runs(con)
     }
 
 

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from resolver.evaluate import evaluate
 from resolver.fixtures import DemoStore
 from resolver.linkage.model import MODEL_FORMAT, load_model_and_rules
 from resolver.linkage.predict import score_table, tf_columns
-from resolver.pipeline import run_batch
 from resolver.store import runs
 
 # Floors a regression must not cross (measured figures are in the README).
@@ -83,12 +81,7 @@ def test_a_second_run_on_the_same_inputs_changes_nothing(
     shutil.copy(demo_store.db, db)
     before = {o: _members(db, o) for o in ("customer", "invoice")}
     golden = _read(db, "SELECT * FROM customer_golden ORDER BY entity_id")
-    run_batch(
-        rules_dir=demo_store.rules_dir,
-        db_path=db,
-        data_dir=demo_store.data_dir,
-        models_dir=demo_store.models_dir,
-    )
+    demo_store.run(db)
     for obj, members in before.items():
         pd.testing.assert_series_equal(members, _members(db, obj))
     pd.testing.assert_frame_equal(
@@ -121,9 +114,7 @@ def test_ids_of_untouched_entities_survive_a_one_percent_change(
     db = tmp_path / "s.duckdb"
     shutil.copy(demo_store.db, db)
     before = _members(db, "customer")
-    run_batch(
-        rules_dir=demo_store.rules_dir, db_path=db, data_dir=world, models_dir=demo_store.models_dir
-    )
+    demo_store.run(db, world)
     after = _members(db, "customer")
     touched_keys = set("crm:" + df.loc[touched, "ContactID"])
     touched_entities = set(before[before.index.isin(touched_keys)])
@@ -140,9 +131,7 @@ def test_row_order_of_the_inputs_changes_nothing(demo_store: DemoStore, tmp_path
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
         df.sample(frac=1.0, random_state=3).to_csv(path, index=False)
     db = tmp_path / "shuffled.duckdb"
-    run_batch(
-        rules_dir=demo_store.rules_dir, db_path=db, data_dir=world, models_dir=demo_store.models_dir
-    )
+    demo_store.run(db, world)
     for obj in ("customer", "invoice"):
         assert _partition(_members(db, obj)) == _partition(_members(demo_store.db, obj))
 
@@ -153,20 +142,7 @@ def test_a_killed_run_leaves_the_previous_run_readable(
     db = tmp_path / "killed.duckdb"
     shutil.copy(demo_store.db, db)
     before = _members(db, "customer")
-    cmd = [
-        sys.executable,
-        "-m",
-        "resolver",
-        "run",
-        "--rules",
-        str(demo_store.rules_dir),
-        "--data",
-        str(demo_store.data_dir),
-        "--db",
-        str(db),
-        "--models",
-        str(demo_store.models_dir),
-    ]
+    cmd = demo_store.run_command(db)
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={**os.environ})
     deadline = time.time() + 120
     assert proc.stderr is not None
@@ -183,12 +159,7 @@ def test_a_killed_run_leaves_the_previous_run_readable(
         con.close()
     pd.testing.assert_series_equal(_members(db, "customer"), before)
     # the next run marks the killed one failed and completes
-    run_batch(
-        rules_dir=demo_store.rules_dir,
-        db_path=db,
-        data_dir=demo_store.data_dir,
-        models_dir=demo_store.models_dir,
-    )
+    demo_store.run(db)
     con = store.connect(db, read_only=True)
     try:
         log = runs.list_runs(con)

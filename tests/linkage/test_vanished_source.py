@@ -15,29 +15,10 @@ import pytest
 from resolver import store
 from resolver.errors import SourceShrank
 from resolver.fixtures import DemoStore
-from resolver.pipeline import run_batch
 from resolver.store import runs
 from resolver.store.journal import Journal, journal_path
 
 CRM = "crm/contacts.csv"
-
-
-@pytest.fixture
-def workdir(demo_store: DemoStore, tmp_path: Path) -> tuple[Path, Path]:
-    world = tmp_path / "world"
-    shutil.copytree(demo_store.data_dir, world)
-    db = tmp_path / "s.duckdb"
-    shutil.copy(demo_store.db, db)
-    return db, world
-
-
-def _run(db: Path, world: Path, demo_store: DemoStore, rules: Path | None = None):
-    return run_batch(
-        rules_dir=rules or demo_store.rules_dir,
-        db_path=db,
-        data_dir=world,
-        models_dir=demo_store.models_dir,
-    )
 
 
 def _snapshot(db: Path) -> tuple[int, pd.DataFrame]:
@@ -68,7 +49,7 @@ def test_a_header_only_export_stops_the_run_and_ids_survive(workdir, demo_store:
     original = (world / CRM).read_bytes()
     (world / CRM).write_bytes(original.split(b"\n", 1)[0] + b"\n")  # the header alone
     with pytest.raises(SourceShrank) as err:
-        _run(db, world, demo_store)
+        demo_store.run(db, world)
     message = str(err.value)
     assert "crm/customer loaded 0 of 0 rows read" in message
     assert f"the last good run (run {before_run}) loaded {n:,}" in message
@@ -79,7 +60,7 @@ def test_a_header_only_export_stops_the_run_and_ids_survive(workdir, demo_store:
     assert not db.with_name(db.name + ".building").exists()
     # the export comes back: the same records keep the same entity ids
     (world / CRM).write_bytes(original)
-    _run(db, world, demo_store)
+    demo_store.run(db, world)
     _, after = _snapshot(db)
     pd.testing.assert_frame_equal(after, before)
 
@@ -107,4 +88,4 @@ def test_a_shrunken_export_stops_the_run_naming_both_counts(
     shutil.copytree(demo_store.rules_dir, rules)
     contract = rules / "sources" / "crm_customers.yaml"
     contract.write_text(contract.read_text() + "min_rows_ratio: 0.2\n")
-    assert _run(db, world, demo_store, rules).run_id > before_run
+    assert demo_store.run(db, world, rules_dir=rules).run_id > before_run

@@ -18,6 +18,8 @@ from resolver.normalize import (
     normalize_phone,
 )
 
+from .columns import MATCH_KEY_COLUMNS
+
 EXPECTED_COLUMNS = [
     "first_name_norm",
     "middle_name_norm",
@@ -49,17 +51,7 @@ EXPECTED_COLUMNS = [
     "country_norm",
     "address_line",
     "address_reason",
-    # match keys (issue: matchable values were thrown away)
-    "postal_norm",
-    "name_sorted",
-    "first_initial",
-    "first_name_prefix",
-    "last_name_prefix",
-    "company_sorted",
-    "email_user",
-    "phone_local",
-    "street_core",
-    "birth_year",
+    *MATCH_KEY_COLUMNS,
 ]
 
 

@@ -3,28 +3,21 @@ and never writes to the repository's rules."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from notebook_helpers import NOTEBOOKS, digest, store_env
 
-from resolver.fixtures import REPO, RULES, DemoStore
+from resolver.fixtures import RULES, DemoStore
 
 jupytext = pytest.importorskip("jupytext")
 nbclient = pytest.importorskip("nbclient")
 nbformat = pytest.importorskip("nbformat")
 
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 BUDGET_SECONDS = 60
-
-
-def _digest(folder: Path) -> str:
-    return hashlib.sha256(
-        b"".join(p.read_bytes() for p in sorted(folder.rglob("*.yaml")))
-    ).hexdigest()
 
 
 def _execute(path: Path, env: dict[str, str], cwd: Path) -> tuple[object, float]:
@@ -53,21 +46,16 @@ def test_there_are_notebooks_and_they_are_output_free() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path: Path, demo_store: DemoStore, tmp_path: Path) -> None:
-    rules_before = _digest(RULES)
+    rules_before = digest(RULES)
     out = tmp_path / "rules-out"
-    env = {
-        "RESOLVER_DB": str(demo_store.db),
-        "RESOLVER_DATA": str(demo_store.data_dir),
-        "RESOLVER_WORKDIR": str(tmp_path / "work"),
-        "RESOLVER_RULES_OUT": str(out),
-    }
+    env = store_env(demo_store, tmp_path) | {"RESOLVER_RULES_OUT": str(out)}
     nb, seconds = _execute(path, env, tmp_path)
     first = nb.cells[0]["outputs"][0]["text"].strip()
     assert os.path.realpath(first) == os.path.realpath(sys.executable)
     assert seconds < BUDGET_SECONDS, f"{path.name} took {seconds:.0f}s"
-    assert _digest(RULES) == rules_before, "a notebook changed the repository's rules"
+    assert digest(RULES) == rules_before, "a notebook changed the repository's rules"
     if path.stem.startswith(("02", "03")):
-        assert _digest(out) != rules_before  # thresholds were written to the copy
+        assert digest(out) != rules_before  # thresholds were written to the copy
     # under a kernel, tuning.display is IPython's: rich outputs, no chart files
     kinds = {o["output_type"] for c in nb.cells for o in c.get("outputs", [])}
     assert "display_data" in kinds

@@ -5,7 +5,6 @@ IPython): tables are printed, charts saved as HTML, and the rules come from
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import re
 import shutil
@@ -14,19 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from notebook_helpers import NOTEBOOKS, digest, store_env
 
 from resolver.fixtures import REPO, RULES, DemoStore
 
 pytest.importorskip("altair")  # the notebooks draw charts
 
-NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 BUDGET_SECONDS = 120
-
-
-def _digest(folder: Path) -> str:
-    return hashlib.sha256(
-        b"".join(p.read_bytes() for p in sorted(folder.rglob("*.yaml")))
-    ).hexdigest()
 
 
 def _run(path: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -44,22 +37,12 @@ def _run(path: Path, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
     )
 
 
-def _store_env(demo_store: DemoStore, tmp_path: Path) -> dict[str, str]:
-    return {
-        "RESOLVER_DB": str(demo_store.db),
-        "RESOLVER_DATA": str(demo_store.data_dir),
-        "RESOLVER_WORKDIR": str(tmp_path / "work"),
-    }
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_as_a_plain_script(
-    path: Path, demo_store: DemoStore, tmp_path: Path
-) -> None:
-    rules_before = _digest(RULES)
+def test_notebook_runs_as_a_plain_script(path: Path, demo_store: DemoStore, tmp_path: Path) -> None:
+    rules_before = digest(RULES)
     out = tmp_path / "rules-out"
-    env = _store_env(demo_store, tmp_path) | {"RESOLVER_RULES_OUT": str(out)}
+    env = store_env(demo_store, tmp_path) | {"RESOLVER_RULES_OUT": str(out)}
     done = _run(path, env, tmp_path)
     assert done.returncode == 0, done.stderr[-4000:]
     # charts were saved where the workspace says, and their paths printed
@@ -67,10 +50,10 @@ def test_notebook_runs_as_a_plain_script(
     assert charts, done.stdout[-2000:]
     assert all(c.stat().st_size > 1000 for c in charts)
     assert done.stdout.count("chart saved to ") == len(charts)
-    assert _digest(RULES) == rules_before, "a notebook changed the repository's rules"
+    assert digest(RULES) == rules_before, "a notebook changed the repository's rules"
     if path.stem.startswith(("02", "03")):
         assert "review (chosen)" in done.stdout  # the bands table was printed
-        assert _digest(out) != rules_before  # thresholds were written to the copy
+        assert digest(out) != rules_before  # thresholds were written to the copy
 
 
 def _own_rules(tmp_path: Path) -> Path:
@@ -90,8 +73,8 @@ def test_a_notebook_reads_and_tunes_the_rules_named_by_resolver_rules(
     demo_store: DemoStore, tmp_path: Path
 ) -> None:
     own = _own_rules(tmp_path)
-    before = _digest(own), _digest(RULES)
-    env = _store_env(demo_store, tmp_path) | {"RESOLVER_RULES": str(own)}
+    before = digest(own), digest(RULES)
+    env = store_env(demo_store, tmp_path) | {"RESOLVER_RULES": str(own)}
     done = _run(REPO / "notebooks" / "02_tune_customer_model.py", env, tmp_path)
     assert done.returncode == 0, done.stderr[-4000:]
     assert f"rules {own / 'customers.yaml'}" in done.stdout
@@ -100,15 +83,11 @@ def test_a_notebook_reads_and_tunes_the_rules_named_by_resolver_rules(
     assert re.search(r"^-\s+auto_link: 0\.93$", done.stdout, flags=re.M)
     # review is kept (context) or replaced (removed), never from the repository's 0.5
     assert re.search(r"^[- ]\s+review: 0\.41$", done.stdout, flags=re.M)
-    assert (_digest(own), _digest(RULES)) == before
+    assert (digest(own), digest(RULES)) == before
 
 
 def _calls(tree: ast.AST) -> set[str]:
-    return {
-        ast.unparse(node.func)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-    }
+    return {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

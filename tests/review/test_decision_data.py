@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,29 +14,10 @@ import pytest
 from resolver import store
 from resolver.decisions import labels
 from resolver.fixtures import DemoStore
-from resolver.pipeline import run_batch
 from resolver.review import decide, get_proposal, list_proposals
 from resolver.store.journal import Journal, journal_path
 
 CRM = "crm/contacts.csv"
-
-
-@pytest.fixture
-def workdir(demo_store: DemoStore, tmp_path: Path) -> tuple[Path, Path]:
-    world = tmp_path / "world"
-    shutil.copytree(demo_store.data_dir, world)
-    db = tmp_path / "s.duckdb"
-    shutil.copy(demo_store.db, db)
-    return db, world
-
-
-def _rerun(db: Path, world: Path, demo_store: DemoStore) -> None:
-    run_batch(
-        rules_dir=demo_store.rules_dir,
-        db_path=db,
-        data_dir=world,
-        models_dir=demo_store.models_dir,
-    )
 
 
 def _crm_link(db: Path, world: Path) -> tuple[dict, str]:
@@ -117,10 +97,10 @@ def test_a_timestamp_or_formatting_change_keeps_a_rejection(
     p, source_id = _crm_link(db, world)
     pair = tuple(sorted(p["record_keys"]))
     _decide(db, p["proposal_id"], "reject")
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     *_, hash_before = _state(db, p["record_keys"], p["proposal_id"])
     _edit_crm(world, source_id, change)
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     ents, proposal, apart, hash_after = _state(db, p["record_keys"], p["proposal_id"])
     assert hash_after != hash_before  # the record did change
     assert ents == 2  # still apart
@@ -134,14 +114,14 @@ def test_a_new_email_reopens_a_rejection(workdir, demo_store: DemoStore) -> None
     p, source_id = _crm_link(db, world)
     pair = tuple(sorted(p["record_keys"]))
     _decide(db, p["proposal_id"], "reject")
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
 
     def new_email(row: pd.Series) -> pd.Series:
         row["Email"] = "someone.else.entirely@example.org"
         return row
 
     _edit_crm(world, source_id, new_email)
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     _, _, apart, _ = _state(db, p["record_keys"], p["proposal_id"])
     assert pair not in apart  # the rejection lapsed: the data it was made on changed
 
@@ -154,7 +134,7 @@ def test_an_accepted_proposal_stays_accepted_after_a_timestamp_bump(
     p, source_id = _crm_link(db, world)
     assert _decide(db, p["proposal_id"], "accept")["status"] == "accepted"
     _edit_crm(world, source_id, _bump_timestamp)
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     ents, proposal, _, _ = _state(db, p["record_keys"], p["proposal_id"])
     assert ents == 1
     assert proposal["status"] == "accepted"
@@ -205,7 +185,7 @@ def test_a_decision_journaled_with_row_hashes_still_holds(workdir, demo_store: D
                 assert get_proposal(con, pid)["status"] == "accepted"
             finally:
                 con.close()
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     ents, _, apart, _ = _state(db, p["record_keys"], p["proposal_id"])
     assert ents == 2 and tuple(sorted(p["record_keys"])) in apart
     assert json.loads(journal.decision_rows()[-1]["record_hashes"]) == hashes

@@ -12,28 +12,7 @@ from resolver import store
 from resolver.decisions import labels
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.fixtures import DemoStore
-from resolver.pipeline import run_batch
 from resolver.review import decide, get_proposal, list_proposals
-
-
-@pytest.fixture
-def workdir(demo_store: DemoStore, tmp_path: Path) -> tuple[Path, Path]:
-    """A private copy of the demo store and world, free to change."""
-    world = tmp_path / "world"
-    shutil.copytree(demo_store.data_dir, world)
-    db = tmp_path / "s.duckdb"
-    shutil.copy(demo_store.db, db)
-    return db, world
-
-
-def _rerun(db: Path, world: Path, demo_store: DemoStore, **kw) -> None:
-    run_batch(
-        rules_dir=demo_store.rules_dir,
-        db_path=db,
-        data_dir=world,
-        models_dir=kw.pop("models_dir", demo_store.models_dir),
-        **kw,
-    )
 
 
 def _entity_of(db: Path, keys: list[str]) -> dict[str, str]:
@@ -78,7 +57,7 @@ def test_accept_survives_reruns_and_a_retrain(
     assert after["status"] == "accepted"
     models = tmp_path / "models"
     shutil.copytree(demo_store.models_dir, models)
-    _rerun(db, world, demo_store, models_dir=models, retrain=True)
+    demo_store.run(db, world, models_dir=models, retrain=True)
     ents = _entity_of(db, p["record_keys"])
     assert len(set(ents.values())) == 1
     con = store.connect(db)
@@ -95,7 +74,7 @@ def test_a_rejected_link_is_never_linked_or_proposed_again(workdir, demo_store: 
     p = _pick(db, kind="link", size=2)
     _decide(db, p["proposal_id"], "reject", reason="different people")
     for _ in range(2):
-        _rerun(db, world, demo_store)
+        demo_store.run(db, world)
         ents = _entity_of(db, p["record_keys"])
         assert len(set(ents.values())) == 2
     con = store.connect(db)
@@ -118,7 +97,7 @@ def test_a_rejection_lapses_when_a_record_changes_and_shows_what_changed(
     db, world = workdir
     p = _pick(db, kind="link", size=2)
     _decide(db, p["proposal_id"], "reject", reason="different people")
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     assert len(set(_entity_of(db, p["record_keys"]).values())) == 2
     # the CRM record of the pair changes its status: the data changed since the rejection
     crm_key = next(k for k in p["record_keys"] if k.startswith(("crm:", "dispatch:", "billing:")))
@@ -131,7 +110,7 @@ def test_a_rejection_lapses_when_a_record_changes_and_shows_what_changed(
     df = pd.read_csv(world / path, dtype=str, keep_default_na=False)
     df.loc[df[id_col] == source_id, col] = "ZZZ"
     df.to_csv(world / path, index=False)
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     assert len(set(_entity_of(db, p["record_keys"]).values())) == 1
     con = store.connect(db)
     try:
@@ -151,7 +130,7 @@ def test_a_split_holds(workdir, demo_store: DemoStore) -> None:
     keys = p["record_keys"]
     groups = [keys[:1], keys[1:]]
     _decide(db, p["proposal_id"], "split", groups=groups, reason="first one is someone else")
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     ents = _entity_of(db, keys)
     assert ents[keys[1]] == ents[keys[2]]
     assert ents[keys[0]] != ents[keys[1]]
@@ -161,7 +140,7 @@ def test_undo_restores(workdir, demo_store: DemoStore) -> None:
     db, world = workdir
     p = _pick(db, kind="link", size=2)
     _decide(db, p["proposal_id"], "reject", reason="oops")
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     assert len(set(_entity_of(db, p["record_keys"]).values())) == 2
     con = store.connect(db)
     try:
@@ -182,7 +161,7 @@ def test_undo_restores(workdir, demo_store: DemoStore) -> None:
         )
     finally:
         con.close()
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     assert len(set(_entity_of(db, p["record_keys"]).values())) == 1
 
 
@@ -203,7 +182,7 @@ def test_decisions_survive_reordered_inputs(workdir, demo_store: DemoStore) -> N
         if "truth" not in path.parts:
             df = pd.read_csv(path, dtype=str, keep_default_na=False)
             df.sample(frac=1.0, random_state=9).to_csv(path, index=False)
-    _rerun(db, world, demo_store)
+    demo_store.run(db, world)
     assert len(set(_entity_of(db, p["record_keys"]).values())) == 2
 
 

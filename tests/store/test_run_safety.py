@@ -22,27 +22,8 @@ import pytest
 from resolver import store
 from resolver.errors import StoreBusy, StoreError
 from resolver.fixtures import DemoStore
-from resolver.pipeline import run_batch
 from resolver.store import run_lock, runs
 from resolver.store.journal import Journal, journal_path
-
-
-def _cmd(demo_store: DemoStore, db: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "resolver",
-        "run",
-        "--rules",
-        str(demo_store.rules_dir),
-        "--data",
-        str(demo_store.data_dir),
-        "--db",
-        str(db),
-        "--models",
-        str(demo_store.models_dir),
-        *extra,
-    ]
 
 
 def _start_and_wait_for(cmd: list[str], marker: str) -> subprocess.Popen:
@@ -86,11 +67,15 @@ def test_a_second_run_refuses_at_once_naming_the_holder(
     demo_store: DemoStore, tmp_path: Path
 ) -> None:
     db = _copy_store(demo_store, tmp_path)
-    first = _start_and_wait_for(_cmd(demo_store, db), "link customer started")
+    first = _start_and_wait_for(demo_store.run_command(db), "link customer started")
     try:
         t0 = time.monotonic()
         second = subprocess.run(
-            _cmd(demo_store, db), capture_output=True, text=True, env={**os.environ}, timeout=60
+            demo_store.run_command(db),
+            capture_output=True,
+            text=True,
+            env={**os.environ},
+            timeout=60,
         )
         refused_in = time.monotonic() - t0
     finally:
@@ -151,7 +136,7 @@ def test_a_run_killed_midway_then_a_new_run_succeeds(demo_store: DemoStore, tmp_
     # normalizers run in forked workers: they must not keep the dead run's lock alive
     env_workers = {**os.environ, "RESOLVER_WORKERS": "2"}
     proc = subprocess.Popen(
-        _cmd(demo_store, db), stderr=subprocess.PIPE, text=True, env=env_workers
+        demo_store.run_command(db), stderr=subprocess.PIPE, text=True, env=env_workers
     )
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -166,12 +151,7 @@ def test_a_run_killed_midway_then_a_new_run_succeeds(demo_store: DemoStore, tmp_
         assert runs.list_runs(con)[0]["status"] == "failed"
     finally:
         con.close()
-    summary = run_batch(
-        rules_dir=demo_store.rules_dir,
-        db_path=db,
-        data_dir=demo_store.data_dir,
-        models_dir=demo_store.models_dir,
-    )
+    summary = demo_store.run(db)
     latest = _assert_valid_store(db)
     assert latest["run_id"] == summary.run_id
     statuses = [r["status"] for r in Journal(journal_path(db)).runs()]
@@ -196,7 +176,7 @@ def test_a_run_killed_after_the_rename_is_complete_everywhere(
         from resolver.cli import main
         sys.exit(main(sys.argv[1:]))
     """)
-    cmd = _cmd(demo_store, db)
+    cmd = demo_store.run_command(db)
     proc = subprocess.run(
         [sys.executable, "-c", script, *cmd[3:]], capture_output=True, text=True, timeout=300
     )
@@ -209,12 +189,7 @@ def test_a_run_killed_after_the_rename_is_complete_everywhere(
         assert [(r["run_id"], r["status"]) for r in runs.list_runs(con)][:1] == [(2, "complete")]
     finally:
         con.close()
-    run_batch(
-        rules_dir=demo_store.rules_dir,
-        db_path=db,
-        data_dir=demo_store.data_dir,
-        models_dir=demo_store.models_dir,
-    )
+    demo_store.run(db)
     _assert_valid_store(db)
     logged = {r["run_id"]: r["status"] for r in Journal(journal_path(db)).runs()}
     assert logged[2] == "complete" and logged[3] == "complete"
@@ -226,12 +201,7 @@ def test_an_unusable_live_store_is_named_not_a_catalog_error(
     db = tmp_path / "s.duckdb"
     duckdb.connect(str(db)).close()  # a file with no tables, as a clobbered run left it
     with pytest.raises(StoreError, match=r"s.duckdb is unusable: it holds 0 resolver table"):
-        run_batch(
-            rules_dir=demo_store.rules_dir,
-            db_path=db,
-            data_dir=demo_store.data_dir,
-            models_dir=demo_store.models_dir,
-        )
+        demo_store.run(db)
     assert not (tmp_path / "s.duckdb.building").exists()
 
 
