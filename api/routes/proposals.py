@@ -11,6 +11,7 @@ from api.schemas import (
     ERRORS,
     DecisionRequest,
     ErrorBody,
+    PlainText,
     ProposalDetail,
     ProposalPage,
     ProposalQuery,
@@ -19,7 +20,9 @@ from resolver import review
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
-ProposalId = Annotated[str, Path(min_length=1, max_length=200, examples=["P-CUS-0000012"])]
+ProposalId = Annotated[
+    str, Path(min_length=1, max_length=200, examples=["P-CUS-0000012"]), PlainText
+]
 
 
 @router.get(
