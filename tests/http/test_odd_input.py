@@ -150,6 +150,8 @@ def test_orphan_resolution_fields(http: httpx.Client, name: str, orphan: dict) -
         _refused(_post(http, url, {**valid, field: value}), f"resolution {field}")
         _refused(_post(http, url, {field: value}), f"resolution with only {field}")
     _refused(_post(http, url, {"action": "expected", "reason": value}), "expected, odd reason")
+    still = http.get("/orphans", params={"object": orphan["object"], "limit": 500}).json()
+    assert orphan["orphan_id"] in {o["orphan_id"] for o in still["items"]}  # unresolved
 
 
 @pytest.mark.parametrize("name", list(ODD))
