@@ -7,6 +7,8 @@
 | resolver InvalidDecision                | 422    | invalid_decision    |
 | resolver ValidationProblems             | 422    | invalid_record (details: every problem) |
 | request validation (FastAPI)            | 422    | invalid_request (details: every problem) |
+| a body that is not JSON                 | 400    | malformed_json      |
+| Content-Length not a number (BodyLimit) | 400    | bad_request         |
 | Unauthorized / Forbidden                | 401 / 403 | unauthorized / forbidden |
 | body over the limit                     | 413    | payload_too_large   |
 | resolver StoreError / ModelError        | 503    | store_unavailable / model_unavailable |
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -75,8 +78,26 @@ _HTTP_CODES = {
 }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every lone surrogate (no UTF-8 form: the response could not be
+    encoded) replaced by U+FFFD, in strings and keys at any depth."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
+    """The one error shape. Messages and details may quote what the client sent, which
+    may be a string no response can carry: such characters become U+FFFD."""
+    body = {"code": code, "message": message, "details": jsonable_encoder(details)}
+    return {"error": _printable(body)}
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, headers=None):
@@ -122,6 +143,11 @@ def install(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
+        malformed = [d for d in details if d["type"] == "json_invalid"]
+        if malformed:  # not JSON at all: a syntax error, not a schema one
+            return error_response(
+                400, "malformed_json", f"the body is not JSON: {malformed[0]['message']}", details
+            )
         first = details[0] if details else {"where": "", "message": "invalid request"}
         return error_response(
             422, "invalid_request", f"{first['where']}: {first['message']}", details

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from resolver.matching.record import text_problem
 
 Obj = Literal["customer", "invoice"]
 _ID = r"^[A-Za-z0-9_.:@/ -]{1,200}$"
+
+
+def _plain_text(v: str | None) -> str | None:
+    why = None if v is None else text_problem(v)
+    if why is not None:
+        raise ValueError(why)
+    return v
+
+
+PlainText = AfterValidator(_plain_text)
+"""Refuses what the store cannot hold or a response cannot echo: a NUL character or a
+lone UTF-16 surrogate (JSON's ``"\\ud800"``); put it on every string a client sends."""
+
+
+def _text(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[
+        str, StringConstraints(min_length=min_length, max_length=max_length), PlainText
+    ]
+
+
+SystemName = _text(100)
+Version = _text(100, min_length=1)
+Reason = _text(2000)
+RecordKey = _text(300)
 
 
 class ErrorDetail(BaseModel):
@@ -23,10 +49,13 @@ class ErrorBody(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorBody, "description": d}
     for s, d in {
+        400: "malformed request: a body that is not JSON (`malformed_json`), or a "
+        "Content-Length that is not a number (`bad_request`)",
         401: "no or unknown API key",
         403: "the key's role is too low",
         404: "not found",
-        422: "invalid request",
+        422: "invalid request: a value the schema, the store or the matcher cannot take "
+        "(wrong type, too long, a NUL character, a lone UTF-16 surrogate)",
         503: "the store is unavailable",
     }.items()
 }
@@ -53,7 +82,7 @@ class ProposalQuery(BaseModel):
     """The filters, order and page of ``GET /proposals`` (query parameters)."""
 
     object: Obj | None = None
-    system: str | None = Field(None, max_length=100, examples=["crm"])
+    system: SystemName | None = Field(None, examples=["crm"])
     status: Literal["open", "accepted", "rejected", "split", "any"] = Field(
         "open", description="`any` lists every status"
     )
@@ -133,9 +162,9 @@ class DecisionRequest(BaseModel):
     )
 
     action: Literal["accept", "reject", "split", "undo"]
-    version: str = Field(min_length=1, max_length=100, description="the version you reviewed")
-    reason: str | None = Field(default=None, max_length=2000)
-    groups: list[list[str]] | None = Field(
+    version: Version = Field(description="the version you reviewed")
+    reason: Reason | None = None
+    groups: list[list[RecordKey]] | None = Field(
         default=None, max_length=100, description="split only: a partition of the record keys"
     )
 
@@ -170,8 +199,8 @@ class OrphanResolution(BaseModel):
     )
 
     action: Literal["link", "expected"]
-    reason: str | None = Field(default=None, max_length=2000)
-    record_key: str | None = Field(default=None, max_length=300)
+    reason: Reason | None = None
+    record_key: RecordKey | None = None
 
 
 class OrphanResolved(BaseModel):
@@ -228,7 +257,7 @@ class MatchRequest(BaseModel):
     )
 
     object: Obj
-    system: str | None = Field(default=None, max_length=100)
+    system: SystemName | None = None
     record: dict[str, str | int | float | None] | None = Field(default=None, max_length=100)
     source_record: dict[str, str | int | float | None] | None = Field(default=None, max_length=200)
     top: int = Field(default=5, ge=1, le=50)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.deps import Store, Viewer
-from api.schemas import ERRORS, CrosswalkRow, Entity
+from api.schemas import ERRORS, CrosswalkRow, Entity, PlainText
 from resolver import review
 
 router = APIRouter(tags=["entities"])
@@ -22,7 +22,9 @@ router = APIRouter(tags=["entities"])
     responses=ERRORS,
 )
 def get_entity(
-    entity_id: Annotated[str, Path(min_length=1, max_length=100, examples=["CUS-0000123"])],
+    entity_id: Annotated[
+        str, Path(min_length=1, max_length=100, examples=["CUS-0000123"]), PlainText
+    ],
     con: Store,
     who: Viewer,
 ) -> Entity:
@@ -39,8 +41,10 @@ def get_entity(
 def crosswalk(
     con: Store,
     who: Viewer,
-    system: Annotated[str, Query(min_length=1, max_length=100, examples=["crm"])],
-    source_id: Annotated[str, Query(min_length=1, max_length=200, examples=["CT0000001"])],
+    system: Annotated[str, Query(min_length=1, max_length=100, examples=["crm"]), PlainText],
+    source_id: Annotated[
+        str, Query(min_length=1, max_length=200, examples=["CT0000001"]), PlainText
+    ],
     object: Literal["customer", "invoice"] | None = None,
 ) -> list[CrosswalkRow]:
     return review.crosswalk_lookup(con, system=system, source_id=source_id, object=object)

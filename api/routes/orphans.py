@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import Reviewer, Store, Viewer
-from api.schemas import ERRORS, OrphanPage, OrphanResolution, OrphanResolved
+from api.schemas import ERRORS, OrphanPage, OrphanResolution, OrphanResolved, PlainText
 from resolver import orphans
 
 router = APIRouter(prefix="/orphans", tags=["orphans"])
@@ -25,10 +25,10 @@ def list_orphans(
     con: Store,
     who: Viewer,
     object: Literal["customer", "invoice"] | None = None,
-    system: Annotated[str | None, Query(max_length=100)] = None,
-    expectation: Annotated[str | None, Query(max_length=200)] = None,
+    system: Annotated[str | None, Query(max_length=100), PlainText] = None,
+    expectation: Annotated[str | None, Query(max_length=200), PlainText] = None,
     include_resolved: bool = False,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200), PlainText] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> OrphanPage:
     rows, next_cursor = orphans.list_orphans(
@@ -53,7 +53,7 @@ def list_orphans(
     responses=ERRORS,
 )
 def resolve(
-    orphan_id: Annotated[str, Path(min_length=1, max_length=200)],
+    orphan_id: Annotated[str, Path(min_length=1, max_length=200), PlainText],
     body: OrphanResolution,
     con: Store,
     who: Reviewer,

@@ -11,15 +11,19 @@ from api.schemas import (
     ERRORS,
     DecisionRequest,
     ErrorBody,
+    PlainText,
     ProposalDetail,
     ProposalPage,
     ProposalQuery,
 )
 from resolver import review
+from resolver.errors import Conflict, InvalidDecision
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
-ProposalId = Annotated[str, Path(min_length=1, max_length=200, examples=["P-CUS-0000012"])]
+ProposalId = Annotated[
+    str, Path(min_length=1, max_length=200, examples=["P-CUS-0000012"]), PlainText
+]
 
 
 @router.get(
@@ -74,12 +78,25 @@ async def get_proposal(proposal_id: ProposalId, view: View, who: Viewer) -> Prop
 def decide(
     proposal_id: ProposalId, body: DecisionRequest, view: View, who: Reviewer
 ) -> ProposalDetail:
-    return review.decide(
-        view,
-        proposal_id,
-        action=body.action,
-        version=body.version,
-        reviewer=who.name,
-        reason=body.reason,
-        groups=body.groups,
-    )
+    try:
+        return review.decide(
+            view,
+            proposal_id,
+            action=body.action,
+            version=body.version,
+            reviewer=who.name,
+            reason=body.reason,
+            groups=body.groups,
+        )
+    except InvalidDecision:
+        # a decision on a version that is no longer current is a 409, whatever else is
+        # wrong with it: a racing undo can be checked against a history another
+        # request has just moved on ("no decision to undo"), and the client must reload
+        current = review.get_proposal(view, proposal_id)
+        if current.get("version") != body.version:
+            raise Conflict(
+                f"proposal {proposal_id} is at version {current.get('version')}, not "
+                f"{body.version}: reload it and decide again",
+                current,
+            ) from None
+        raise

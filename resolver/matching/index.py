@@ -12,7 +12,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from resolver.canonical import TABLES
@@ -141,13 +140,9 @@ def build_index(
     ).to_arrow_table()
     blocks = []
     for i, cols in enumerate(blocking):
-        h = data.column(f"_block_{i}").to_numpy(zero_copy_only=False)
-        h = pd.array(h, dtype="UInt64") if h.dtype == object else h
-        valid = ~pd.isna(h)
-        rows = np.flatnonzero(np.asarray(valid))
-        keys = np.asarray(pd.Series(h)[valid], dtype=np.uint64)
+        keys, rows = block_keys(data.column(f"_block_{i}"))
         order = np.argsort(keys, kind="stable")
-        blocks.append((cols, keys[order], rows[order].astype(np.int64)))
+        blocks.append((cols, keys[order], rows[order]))
     data = data.drop_columns([f"_block_{i}" for i in range(len(blocking))]).combine_chunks()
     tf = {}
     for col in _tf_columns(model):
@@ -187,6 +182,25 @@ def build_index(
         prior_source=prior_source,
         run_id=None,
     )
+
+
+def block_keys(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The non-null 64-bit hashes of one blocking column and the rows holding them.
+
+    Stays in Arrow until the nulls are gone: converting a hash column with nulls to
+    NumPy (or pandas) gives float64, whose 53-bit mantissa rounds most hashes to a
+    neighbouring value, and the record could then never be found by that key.
+    """
+    if not pa.types.is_uint64(column.type):
+        raise TypeError(f"a blocking hash must be UBIGINT, not {column.type}")
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    valid = column.is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(valid).astype(np.int64)
+    keys = column.drop_null().to_numpy(zero_copy_only=False)
+    if keys.dtype != np.uint64:  # pragma: no cover - Arrow's uint64 without nulls is uint64
+        raise TypeError(f"blocking hashes converted to {keys.dtype}")
+    return keys, rows
 
 
 def _score_sql(

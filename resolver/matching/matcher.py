@@ -54,6 +54,7 @@ from resolver.matching.record import (
     check_record,
     contract_for,
     invoice_canonical,
+    is_plain_name,
     plain,
     value_problems,
 )
@@ -157,7 +158,7 @@ class Matcher:
         index = self._index(obj)
         contract = contract_for(index, obj, system)
         columns = contract.source_columns()
-        unknown = sorted(set(source_record) - set(columns))
+        unknown = sorted(k for k in set(source_record) - set(columns) if is_plain_name(k))
         problems = [
             Problem(
                 "source_record",

@@ -4,6 +4,7 @@ name every problem (4xx, never 500)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,21 @@ from resolver.canonical import FIELDS
 from resolver.errors import Problem, ValidationProblems
 
 _MAX_TEXT = 500  # longest value of one field a client may send
+_MAX_NAME = 200  # longest field (or column) name
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(s: str) -> str | None:
+    """Why ``s`` is not text DuckDB, SQLite and a JSON response can all carry, or None.
+
+    JSON's ``"\\ud800"`` escape decodes to a lone UTF-16 surrogate, which has no
+    UTF-8 form: DuckDB refuses it and a response echoing it cannot be encoded. NUL
+    ends a C string (DuckDB's SQL text, many a client's)."""
+    if "\x00" in s:
+        return "contains a NUL character"
+    if _SURROGATE.search(s):
+        return "contains a lone UTF-16 surrogate (not Unicode text)"
+    return None
 
 
 def check_record(obj: str, record: Mapping[str, Any]) -> None:
@@ -22,6 +38,7 @@ def check_record(obj: str, record: Mapping[str, Any]) -> None:
     problems = [
         Problem("record", k, f"not a canonical {obj} field; known: {', '.join(fields)}")
         for k in sorted(set(record) - extra)
+        if is_plain_name(k)  # value_problems names the others
     ]
     problems += value_problems("record", record)
     if problems:
@@ -30,17 +47,27 @@ def check_record(obj: str, record: Mapping[str, Any]) -> None:
         raise ValidationProblems("the record", [Problem("record", "", "has no values to match on")])
 
 
+def is_plain_name(k: Any) -> bool:
+    return isinstance(k, str) and len(k) <= _MAX_NAME and text_problem(k) is None
+
+
 def value_problems(where: str, record: Mapping[str, Any]) -> list[Problem]:
     out = []
     for k, v in record.items():
+        why = text_problem(k) if isinstance(k, str) else "must be text"
+        if why is None and len(k) > _MAX_NAME:
+            why = f"is longer than {_MAX_NAME} characters"
+        if why is not None:
+            out.append(Problem(where, _SURROGATE.sub("\ufffd", str(k))[:_MAX_NAME], f"name {why}"))
+            continue
         if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
             out.append(Problem(where, str(k), "must be a string or a number"))
         elif isinstance(v, float) and not math.isfinite(v):
             out.append(Problem(where, str(k), "must be a finite number"))
         elif isinstance(v, str) and len(v) > _MAX_TEXT:
             out.append(Problem(where, str(k), f"is longer than {_MAX_TEXT} characters"))
-        elif isinstance(v, str) and "\x00" in v:
-            out.append(Problem(where, str(k), "contains a NUL character"))
+        elif isinstance(v, str) and (why := text_problem(v)):
+            out.append(Problem(where, str(k), why))
     return out
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from api import Settings, create_app
 from api.keys import KeyRing, Principal, hash_key
+from api.protocol import HTTP_PROTOCOL
 from resolver.fixtures import DemoStore
 from resolver.store.journal import journal_path
 
@@ -58,7 +59,9 @@ class LiveServer:
         self.db = db
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", http=HTTP_PROTOCOL
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -27,3 +27,15 @@ def test_every_error_code_is_documented() -> None:
     codes -= {"bad_request", "internal"}  # fallbacks no client input should reach
     for code in codes:
         assert f"`{code}`" in DOC, code
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_openapi_lists_the_400_and_422(method: str, path: str) -> None:
+    """A body that is not JSON is a 400 (a malformed Content-Length too, where the
+    server lets the request reach the app); every operation lists it."""
+    op = APP.openapi()["paths"][path][method.lower()]
+    if path == "/healthz":
+        return  # takes nothing, needs no key
+    assert "400" in op["responses"] and "422" in op["responses"], sorted(op["responses"])
+    if "requestBody" in op:
+        assert "not JSON" in op["responses"]["400"]["description"]

@@ -81,6 +81,95 @@ def test_parallel_reviewers(live) -> None:
     assert set(mine["reviewer"]) == {"rex"} and set(mine["action"]) == {"accept"}
 
 
+def _race(live, jobs: list[tuple[str, dict]], threads: int = 8) -> list[tuple[str, int, dict]]:
+    """Send ``(proposal_id, decision body)`` jobs from ``threads`` reviewers at once."""
+    results: list[tuple[str, int, dict]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def worker(share: list) -> None:
+        with live.client("reviewer") as client:
+            barrier.wait()
+            for pid, body in share:
+                r = client.post(f"/proposals/{pid}/decisions", json=body)
+                with lock:
+                    results.append((pid, r.status_code, r.json()))
+
+    pool = [threading.Thread(target=worker, args=(jobs[i::threads],)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert len(results) == len(jobs)
+    return results
+
+
+def test_racing_undos_and_decisions(live, monkeypatch) -> None:
+    """Reviewers race undos on accepted proposals, and undos against rejects and
+    accepts on the same version: each proposal changes once (201), every other
+    attempt gets 409 with the current state, never a 422 or 5xx. Reading a proposal's
+    evidence is slowed down (the server runs in this process) so that the decision
+    log moves on while a decision is being checked, as it does under load."""
+    from resolver.review.view import ReviewView
+
+    evidence = ReviewView.evidence
+
+    def slow_evidence(self, proposal_id: str):
+        time.sleep(0.005)
+        return evidence(self, proposal_id)
+
+    monkeypatch.setattr(ReviewView, "evidence", slow_evidence)
+    with live.client("viewer") as c:
+        items = c.get(
+            "/proposals", params={"limit": 12, "sort": "-confidence", "kind": "link"}
+        ).json()["items"]
+    assert len(items) == 12
+    with live.client("reviewer") as c:
+        versions = {}
+        for p in items:
+            r = c.post(
+                f"/proposals/{p['proposal_id']}/decisions",
+                json={"action": "accept", "version": p["version"]},
+            )
+            assert r.status_code == 201, r.text
+            versions[p["proposal_id"]] = r.json()["version"]
+    for round_ in range(3):
+        undo_only, mixed = list(versions)[:6], list(versions)[6:]
+        jobs = [(pid, {"action": "undo", "version": versions[pid]}) for pid in undo_only * 4]
+        jobs += [
+            (pid, {"action": action, "version": versions[pid]})
+            for pid in mixed
+            for action in ("undo", "reject", "undo", "accept")
+        ]
+        results = _race(live, jobs)
+        codes = Counter(code for _, code, _ in results)
+        assert set(codes) <= {201, 409}, (round_, codes, [b for _, c, b in results if c >= 410])
+        won = Counter(pid for pid, code, _ in results if code == 201)
+        assert all(won[pid] == 1 for pid in versions), (round_, won)
+        for pid, code, body in results:
+            if code == 409:
+                assert body["error"]["details"]["current"]["proposal_id"] == pid
+            else:
+                versions[pid] = body["version"]
+        # put every proposal back to accepted for the next round
+        with live.client("reviewer") as c:
+            for pid in versions:
+                p = c.get(f"/proposals/{pid}").json()
+                if p["status"] != "accepted":
+                    if p["status"] != "open":
+                        p = c.post(
+                            f"/proposals/{pid}/decisions",
+                            json={"action": "undo", "version": p["version"]},
+                        ).json()
+                    r = c.post(
+                        f"/proposals/{pid}/decisions",
+                        json={"action": "accept", "version": p["version"]},
+                    )
+                    assert r.status_code == 201, r.text
+                    p = r.json()
+                versions[pid] = p["version"]
+
+
 def test_a_new_run_replacing_the_file_is_seen(demo_store, tmp_path) -> None:
     """A batch run renames a new file over the store; the server reopens it."""
     import os

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from api_helpers import headers
 
@@ -204,3 +206,112 @@ def test_bad_match_requests_are_422(client, body, code) -> None:
 def test_nothing_to_block_on_gives_no_candidates(client) -> None:
     r = client.post("/match", headers=V, json={"object": "customer", "record": {"city": "Nowhere"}})
     assert r.status_code == 200 and r.json()["candidates"] == []
+
+
+# -- finding a stored customer by any one identifying field ------------------------
+
+SAMPLE = 40  # stored customers, each looked up by one field (or field group) at a time
+LOOKUPS = {  # request -> the canonical fields it sends (alternatives: the first filled)
+    "email alone": [("email",)],
+    "phone and name": [("phone", "first_name", "last_name"), ("phone", "name")],
+    "name alone": [("first_name", "last_name"), ("name",)],
+    "address alone": [("street", "city", "postal_code"), ("address",)],
+}
+NAME_PREFIXES = ("name_", "first_", "last_", "full_name")
+
+
+def _stored_customers(db: Path, n: int) -> list[dict]:
+    con = store.connect(db, read_only=True)
+    try:
+        cur = con.execute(
+            "SELECT r.record_key, m.entity_id, r.* EXCLUDE (record_key) "
+            "FROM customers r JOIN customer_members m USING (record_key) "
+            "ORDER BY hash(r.record_key) LIMIT ?",
+            [n],
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def _lookup(row: dict, alternatives: list[tuple[str, ...]]) -> dict | None:
+    for fields in alternatives:
+        if all(row.get(f) is not None for f in fields):
+            return {f: str(row[f]) for f in fields}
+    return None
+
+
+def test_one_identifying_field_finds_the_stored_customer(live, demo_store) -> None:
+    """For a sample of stored customers, a request with only their email, only phone
+    and name, only their name (where the model blocks on names) or only their address
+    (street, city and zip, or the one-line address) returns the customer's entity
+    among the candidates, over HTTP: whenever the normalized record fills every
+    column of one of the model's blocking rules, blocking must reach the record."""
+    from resolver.linkage.model import load_model_and_rules
+
+    _, rules = load_model_and_rules(demo_store.models_dir, demo_store.rules_dir, "customer")
+    blocking = [list(cols) for cols in rules.doc["blocking"]]
+    lookups = dict(LOOKUPS)
+    if not any(all(c.startswith(NAME_PREFIXES) for c in cols) for cols in blocking):
+        del lookups["name alone"]  # a model that does not block on names alone
+    tried: Counter = Counter()
+    missed = []
+    with live.client("viewer") as c:
+        for row in _stored_customers(live.db, SAMPLE):
+            for what, alternatives in lookups.items():
+                record = _lookup(row, alternatives)
+                if record is None:
+                    continue
+                r = c.post("/match", json={"object": "customer", "record": record, "top": 50})
+                assert r.status_code == 200, r.text
+                body = r.json()
+                norm = body["normalized"]
+                usable = [cols for cols in blocking if all(norm.get(x) is not None for x in cols)]
+                assert usable, (what, record, norm)  # the model blocks on each of them
+                tried[what] += 1
+                found = {cand["entity_id"] for cand in body["candidates"]}
+                if row["entity_id"] not in found:
+                    missed.append((what, row["record_key"], record, body["candidates_considered"]))
+    assert all(tried[what] >= 10 for what in lookups), tried
+    assert not missed, f"{len(missed)} of {sum(tried.values())} lookups missed: {missed[:5]}"
+
+
+def test_block_index_holds_duckdbs_hashes(matcher: Matcher, api_db: Path) -> None:
+    """Each blocking index holds exactly DuckDB's hash of the rule's columns for every
+    record that has them all, bit for bit: a rule on a sometimes-empty column (email,
+    phone) included, whose hashes must never pass through float64."""
+    index = matcher._indexes["customer"]
+    keys = index.data.column("record_key").to_pylist()
+    con = store.connect(api_db, read_only=True)
+    try:
+        with_nulls = 0
+        for cols, hashes, rows in index.blocks:
+            assert hashes.dtype == np.uint64 and rows.dtype == np.int64
+            filled = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+            expected = dict(
+                con.execute(
+                    f"SELECT record_key, hash({', '.join(cols)}) FROM customers "
+                    f"JOIN customer_members USING (record_key) WHERE {filled}"
+                ).fetchall()
+            )
+            got = {keys[int(r)]: int(h) for h, r in zip(hashes, rows, strict=True)}
+            assert got == expected, cols
+            with_nulls += len(expected) < len(keys)
+    finally:
+        con.close()
+    assert with_nulls > 0  # some rule's columns are empty on some records
+
+
+def test_block_keys_keep_every_bit() -> None:
+    from resolver.matching.index import block_keys
+
+    def chunk(values: list[int], nulls: list[bool]) -> pa.Array:
+        return pa.array(np.array(values, dtype=np.uint64), mask=np.array(nulls))
+
+    col = pa.chunked_array(
+        [chunk([0, 371526531117136059], [True, False]), chunk([2**64 - 1, 0], [False, True])]
+    )
+    keys, rows = block_keys(col)
+    assert keys.dtype == np.uint64 and keys.tolist() == [371526531117136059, 2**64 - 1]
+    assert rows.tolist() == [1, 2]

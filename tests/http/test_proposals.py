@@ -157,11 +157,12 @@ def test_bad_decision_body_is_422(client, body) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
 
 
-def test_malformed_json_is_4xx(client) -> None:
+def test_malformed_json_is_400(client) -> None:
     p = _open(client, 1)[0]
     r = client.post(
         f"/proposals/{p['proposal_id']}/decisions",
         headers={**R, "Content-Type": "application/json"},
         content=b"{not json",
     )
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_json"
+    assert r.json()["error"]["message"].startswith("the body is not JSON")
