@@ -31,10 +31,16 @@ def render(report: dict[str, Any], fmt: Literal["md", "html", "json"]) -> str:
     raise ValueError(f"unknown report format {fmt!r}; use md, html or json")
 
 
+def _by_severity(totals: dict[str, Any]) -> list[tuple[str, int]]:
+    """Findings per severity, most severe first (a stored report's JSON has its keys sorted
+    alphabetically, which would put low before medium)."""
+    return [(s, totals["by_severity"].get(s, 0)) for s in SEVERITIES]
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """A few lines for a terminal: findings by severity, then the biggest ones."""
     t = report["totals"]
-    sev = ", ".join(f"{n:,} {s}" for s, n in t["by_severity"].items() if n)
+    sev = ", ".join(f"{n:,} {s}" for s, n in _by_severity(t) if n)
     lines = [f"health report (run {report.get('run_id')}): {t['findings']:,} findings ({sev})"]
     for c in _findings(report)[:8]:
         lines.append(f"  {c['severity']:<8} {_label(c):<58} {c['count']:>7,}{_trend(c)}")
@@ -89,7 +95,7 @@ def _markdown(report: dict[str, Any]) -> str:
         "",
         "| severity | findings |",
         "|---|---:|",
-        *(f"| {s} | {n:,} |" for s, n in t["by_severity"].items()),
+        *(f"| {s} | {n:,} |" for s, n in _by_severity(t)),
         f"| **total** | **{t['findings']:,}** |",
         "",
         "| system | " + " | ".join(SEVERITIES) + " |",
@@ -172,7 +178,7 @@ def _html(report: dict[str, Any]) -> str:
         *(
             f'<tr><td><span class="sev" style="background:{COLORS[s]}"></span>{s}</td>'
             f'<td class="n">{n:,}</td></tr>'
-            for s, n in t["by_severity"].items()
+            for s, n in _by_severity(t)
         ),
         f'<tr><th>total</th><td class="n"><b>{t["findings"]:,}</b></td></tr></table>',
         "<h2>Findings by system and severity</h2>",

@@ -239,3 +239,15 @@ def test_a_reject_counts_under_its_first_kind_as_ingest_summarises_it() -> None:
     )
     found = rejects(con, "")
     assert [(c["reason_kind"], c["count"]) for c in found] == [("missing_required", 1)]
+
+
+def test_severities_read_most_severe_first_after_a_round_trip_through_the_store(report) -> None:
+    """The stored report is JSON with sorted keys: the summary must still read critical,
+    high, medium, low (not critical, high, low, medium)."""
+    stored = json.loads(json.dumps(report, sort_keys=True))
+    md = render(stored, "md")
+    rows = re.findall(r"^\| (critical|high|medium|low) \| [\d,]+ \|$", md, re.M)
+    assert rows == ["critical", "high", "medium", "low"]
+    page = render(stored, "html")
+    order = [page.index(f"</span>{s}</td>") for s in ("critical", "high", "medium", "low")]
+    assert order == sorted(order)
