@@ -120,12 +120,21 @@ def _report(args: argparse.Namespace) -> int:
 
     con = store.connect(args.db, read_only=True)
     try:
-        report = load_report(con, args.run) or build_report(con)
+        report = load_report(con, args.run)
+        if not report and args.run is not None:
+            raise ResolverError(_no_report_of(con, args.run))
+        report = report or build_report(con)
+        # a failed or killed night must not hide behind the last good run's report
+        notes = _later_runs(con, report.get("run_id")) if args.run is None else []
     finally:
         con.close()
     if args.summary:
-        print("\n".join(summary_lines(report)))
+        print("\n".join(summary_lines(report) + [f"  note: {n}" for n in notes]))
         return 0
+    for note in notes:
+        print(f"resolver report: note: {note}", file=sys.stderr)
+    if notes:
+        report = report | {"notes": notes}
     text = render(report, args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -133,6 +142,51 @@ def _report(args: argparse.Namespace) -> int:
     else:
         print(text, end="")
     return 0
+
+
+def _runs(con) -> list[dict]:
+    from resolver.store.runs import list_runs
+
+    try:
+        return list_runs(con)
+    except Exception:  # no journal beside the store, an old store: no run log to read
+        return []
+
+
+def _no_report_of(con, run_id: int) -> str:
+    """Why run ``run_id`` has no report, and which runs have one."""
+    runs = {r["run_id"]: r for r in _runs(con)}
+    from resolver.store.connection import table_exists
+
+    stored = []
+    if table_exists(con, "reports"):
+        stored = [
+            str(r[0]) for r in con.execute("SELECT run_id FROM reports ORDER BY run_id").fetchall()
+        ]
+    have = f"reports exist for run(s) {', '.join(stored)}" if stored else "no report is stored"
+    run = runs.get(run_id)
+    if run is None:
+        return f"no run {run_id} in this store; {have}"
+    error = (run.get("summary") or {}).get("error")
+    status = f"{run['status']} ({error})" if error else run["status"]
+    return f"run {run_id} has no report: it is {status}; {have}"
+
+
+def _later_runs(con, run_id: object) -> list[str]:
+    """Runs after the reported one that did not complete (killed, failed or running)."""
+    if not isinstance(run_id, int):
+        return []
+    notes = []
+    for r in sorted(_runs(con), key=lambda r: r["run_id"]):
+        if r["run_id"] <= run_id or r["status"] == "complete":
+            continue
+        error = (r.get("summary") or {}).get("error")
+        what = f"{r['status']} ({error})" if error else r["status"]
+        notes.append(
+            f"run {r['run_id']}, started {str(r.get('started_at'))[:19]}, is {what}; "
+            f"this is the report of run {run_id}, the last complete run"
+        )
+    return notes
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:

@@ -91,6 +91,7 @@ def _markdown(report: dict[str, Any]) -> str:
         if report.get("previous_run_id")
         else f"Created {report['created_at']}; no earlier run to compare with.",
         "",
+        *(f"> **Note:** {n}\n" for n in report.get("notes", [])),
         "## Summary",
         "",
         "| severity | findings |",
@@ -173,6 +174,7 @@ def _html(report: dict[str, Any]) -> str:
         f"<h1>Integration health report — run {_e(report.get('run_id'))}</h1>",
         f"<p><small>created {_e(report['created_at'])}; previous run "
         f"{_e(report.get('previous_run_id') or 'none')}</small></p>",
+        *(f"<p><b>Note:</b> {_e(n)}</p>" for n in report.get("notes", [])),
         "<h2>Summary</h2>",
         "<table><tr><th>severity</th><th>findings</th></tr>",
         *(

@@ -251,3 +251,40 @@ def test_severities_read_most_severe_first_after_a_round_trip_through_the_store(
     page = render(stored, "html")
     order = [page.index(f"</span>{s}</td>") for s in ("critical", "high", "medium", "low")]
     assert order == sorted(order)
+
+
+def test_report_names_a_failed_run_after_the_reported_one(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a killed or failed night, `resolver report` still shows the last complete run,
+    but says so; `--run N` of a run without a report is an error, not another run's report."""
+    from resolver.cli import main
+    from resolver.store.journal import Journal, journal_path
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store, db)
+    journal = Journal(journal_path(db))
+    failed = journal.start_run(after=1)
+    journal.end_run(failed, "failed", {"error": "interrupted"})
+
+    assert main(["report", "--db", str(db), "--summary"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("health report (run 1)")
+    assert f"note: run {failed}, started " in out and "is failed (interrupted)" in out
+
+    assert (
+        main(["report", "--db", str(db), "--format", "html", "--out", str(tmp_path / "r.html")])
+        == 0
+    )
+    assert f"run {failed}" in capsys.readouterr().err
+    assert f"<b>Note:</b> run {failed}" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+    assert main(["report", "--db", str(db), "--run", str(failed)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"run {failed} has no report: it is failed (interrupted); reports exist for run(s) 1" in err
+    )
+    assert main(["report", "--db", str(db), "--run", "99"]) == 2
+    assert "no run 99 in this store" in capsys.readouterr().err
+    assert main(["report", "--db", str(db), "--run", "1", "--summary"]) == 0
+    assert "note:" not in capsys.readouterr().out
