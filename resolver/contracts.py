@@ -32,6 +32,10 @@ from resolver.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.errors import ContractError, Problem
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_EXTRA_HINT = (
+    "not supported yet: a contract maps only the canonical fields; drop `extra:` "
+    "(an unmapped column is still kept in each record's `raw` JSON, but is not matched on)"
+)
 _TOP_KEYS = {
     "system",
     "object",
@@ -189,6 +193,9 @@ def parse_contract(
         return value.strip()
 
     for key in sorted(set(doc) - _TOP_KEYS):
+        if key == "extra":  # what a user tries first for a column with no canonical field
+            problems.append(Problem(where, "extra", _EXTRA_HINT))
+            continue
         problems.append(
             Problem(where, str(key), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
         )

@@ -70,6 +70,7 @@ def test_a_good_contract_loads(folder: Path) -> None:
         (("A: active", "A: enabled"), "'enabled' is not one of active, inactive, prospect"),
         (('  date_format: "%m/%d/%Y"', "  locale: de"), "parse.locale: unknown key"),
         (("system: crm\n", "system: crm\ncolour: red\n"), "colour: unknown key"),
+        (("system: crm\n", "system: crm\nextra: {cuisine: Type}\n"), "extra: not supported yet"),
         (("id: ID", "id: No"), "YAML read this value as true/false"),
         (("A: active", "Yes: active"), "YAML read this value as true/false"),
         (
