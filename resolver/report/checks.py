@@ -40,8 +40,16 @@ _UNUSABLE = {
         (("email",), "email_reason", "email_unusable"),
         (("phone",), "phone_reason", "phone_unusable"),
         (("address", "street", "postal_code"), "address_reason", "address_unusable"),
+        (("birth_date",), "birth_year", "birth_date_unusable"),
     ),
 }
+# a flag column that is no reason itself: the SQL giving the reason of a flagged record
+_REASON_SQL = {
+    # a partial birth date ('1987', '05/1987'): birth_date empty, birth_year kept
+    "birth_year": "CASE WHEN birth_date IS NULL AND birth_year IS NOT NULL THEN 'partial' END",
+}
+# what "missing" means for a field whose unusable values leave it empty
+_MISSING_SQL = {"birth_date": ("birth_date IS NULL AND birth_year IS NULL", "birth_year")}
 # field agreement across linked records: column -> severity
 AGREEMENT_FIELDS = {
     "customer": {
@@ -138,7 +146,7 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
         fields = _mapped_fields(load["contract"], obj, columns)
         if not fields:
             continue
-        counts = ", ".join(f"count(*) FILTER ({f} IS NULL)" for f in fields)
+        counts = ", ".join(f"count(*) FILTER ({_missing_sql(f, columns)})" for f in fields)
         row = con.execute(
             f"SELECT count(*), {counts} FROM {table} WHERE system = ?", [system]
         ).fetchall()[0]
@@ -149,7 +157,8 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
                 examples = _examples(
                     _rows(
                         con,
-                        f"SELECT record_key FROM {table} WHERE system = ? AND {field} IS NULL "
+                        f"SELECT record_key FROM {table} "
+                        f"WHERE system = ? AND {_missing_sql(field, columns)} "
                         f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
                         [system],
                     )
@@ -172,6 +181,11 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
     return out
 
 
+def _missing_sql(field: str, columns: set[str]) -> str:
+    sql, needs = _MISSING_SQL.get(field, (None, None))
+    return sql if sql and needs in columns else f"{field} IS NULL"
+
+
 def _unusable(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -187,10 +201,12 @@ def _unusable(
         mapped = [f for f in raw_fields if f in fields]
         if not mapped or reason not in columns:
             continue
-        where = f"system = ? AND {reason} IS NOT NULL"
+        reason_sql = _REASON_SQL.get(reason, reason)
+        where = f"system = ? AND ({reason_sql}) IS NOT NULL"
         kinds = dict(
             con.execute(
-                f"SELECT {reason}, count(*) FROM {table} WHERE {where} GROUP BY ALL ORDER BY ALL",
+                f"SELECT {reason_sql}, count(*) FROM {table} WHERE {where} "
+                "GROUP BY ALL ORDER BY ALL",
                 [system],
             ).fetchall()
         )
@@ -200,7 +216,7 @@ def _unusable(
             examples = _examples(
                 _rows(
                     con,
-                    f"SELECT record_key, {reason} FROM {table} WHERE {where} "
+                    f"SELECT record_key, {reason_sql} AS {reason} FROM {table} WHERE {where} "
                     f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
                     [system],
                 )

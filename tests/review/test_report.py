@@ -288,3 +288,35 @@ def test_report_names_a_failed_run_after_the_reported_one(
     assert "no run 99 in this store" in capsys.readouterr().err
     assert main(["report", "--db", str(db), "--run", "1", "--summary"]) == 0
     assert "note:" not in capsys.readouterr().out
+
+
+def test_a_partial_birth_date_is_unusable_not_missing(tmp_path: Path) -> None:
+    """'1987' and '05/1987' are present (birth_year kept, ingest counts them unusable):
+    the completeness checks must not call them missing."""
+    from resolver.cli import main
+    from resolver.report.checks import completeness
+
+    (tmp_path / "rules" / "sources").mkdir(parents=True)
+    (tmp_path / "people.csv").write_text(
+        "ID,Last,DOB\n1,Smith,1987\n2,Jones,05/1987\n3,Brown,24/05/1987\n4,Green,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "rules" / "sources" / "people.yaml").write_text(
+        "system: people\nobject: customer\nfile: people.csv\nid: ID\n"
+        "fields: {last_name: Last, birth_date: DOB}\n"
+        'parse: {date_format: "%d/%m/%Y"}\nmin_rows_ratio: 0\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "store.duckdb"
+    data = str(tmp_path)
+    assert (
+        main(["ingest", "--rules", str(tmp_path / "rules"), "--data", data, "--db", str(db)]) == 0
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = {c["title"]: c for c in completeness(con, "")}
+    finally:
+        con.close()
+    assert found["birth_date missing"]["count"] == 1  # row 4 only
+    unusable = found["birth_date present but unusable (not complete)"]
+    assert (unusable["count"], unusable["kinds"]) == (2, {"partial": 2})
