@@ -71,6 +71,9 @@ class RunSummary:
     timings: dict[str, float]
     seconds: float
     orphans: int = 0
+    # the orphan rules file and how many expectations it holds (0: none, or no file)
+    orphan_rules: str = ""
+    expectations: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,9 +103,15 @@ class RunSummary:
                 f"{r.auto_links:>8,} auto-links  {r.review_pairs:>7,} to review  "
                 f"{r.entities:>9,} entities ({r.multi_record_entities:,} with 2+ records)"
             )
-        lines.append(
-            f"orphans   {self.orphans:>9,} records break an expectation (rules/orphans.yaml)"
-        )
+        if self.expectations:
+            lines.append(
+                f"orphans   {self.orphans:>9,} records break an expectation "
+                f"({self.expectations} in {self.orphan_rules or 'orphans.yaml'})"
+            )
+        else:
+            where = self.orphan_rules or "orphans.yaml"
+            why = f"{where} has none" if Path(where).is_file() else f"no {where}"
+            lines.append(f"orphans   not checked: {why}")
         return "\n".join(lines)
 
 
@@ -224,6 +233,8 @@ def _run_batch(
         store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
         with progress.stage("orphans", total=None, unit="steps"):
             summary.orphans = stage_orphans(con, setup.orphans, run_id=run_id, as_of=date.today())
+        summary.orphan_rules = setup.orphans.path
+        summary.expectations = len(setup.orphans.expectations)
         with progress.stage("report", total=None, unit="steps"):
             stage_report(con, run_id=run_id)
         summary.timings = dict(progress.timings)

@@ -1,0 +1,27 @@
+"""What `resolver run` prints about orphans names the rules file it actually read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from resolver.fixtures import DemoStore
+from resolver.pipeline import RunSummary
+
+
+def _summary(**kw) -> RunSummary:
+    return RunSummary(run_id=1, loads=[], objects={}, timings={}, seconds=1.0, **kw)
+
+
+def test_a_rules_folder_without_orphans_yaml_says_nothing_was_checked(tmp_path: Path) -> None:
+    path = tmp_path / "orphans.yaml"
+    line = _summary(orphan_rules=str(path)).format().splitlines()[-1]
+    assert line == f"orphans   not checked: no {path}"
+    assert "break an expectation" not in line
+    path.write_text("expectations: {}\n", encoding="utf-8")
+    assert _summary(orphan_rules=str(path)).format().endswith(f"not checked: {path} has none")
+
+
+def test_the_demo_run_names_its_expectations_and_file(demo_store: DemoStore) -> None:
+    line = demo_store.summary.format().splitlines()[-1]
+    assert line.startswith("orphans ") and "records break an expectation" in line
+    assert line.endswith(f"in {demo_store.rules_dir / 'orphans.yaml'})")
