@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from resolver.errors import ResolverError
 from resolver.progress import cli_progress
@@ -68,9 +69,35 @@ def _train(args: argparse.Namespace) -> int:
             f"{obj:<9} trained on {meta['rows_trained_on']:,} rows  rules {meta['rules_hash']}  "
             f"-> {Path(args.models) / ('customers.json' if obj == 'customer' else 'invoices.json')}"
         )
-        for level in meta.get("untrained_levels", []):
-            print(f"  warning: untrained level {level} (Splink would use a default)")
+        for line in _untrained_lines(model):
+            print(line)
     return 0
+
+
+def _untrained_lines(model: Any) -> list[str]:
+    """One line per level no training pair reached, with the weight it was given (m = u:
+    0 bits, no evidence either way), instead of one per missing estimate."""
+    import math
+
+    missing: dict[str, list[str]] = {}
+    for entry in model.meta.get("untrained_levels", []):
+        level, _, p = entry.rpartition(": ")
+        missing.setdefault(level, []).append(p.removesuffix("_probability"))
+    levels = {
+        f"{c['output_column_name']}/{lv['label_for_charts']}": lv
+        for c in model.splink["comparisons"]
+        for lv in c["comparison_levels"]
+    }
+    out = []
+    for level, params in missing.items():
+        lv = levels.get(level, {})
+        m, u = lv.get("m_probability"), lv.get("u_probability")
+        weight = f"{math.log2(m / u):+.1f} bits" if m and u else "unknown"
+        out.append(
+            f"  note: level {level}: training did not estimate its {' and '.join(params)}; "
+            f"weight set to {weight}" + (" (no evidence either way)" if m == u else "")
+        )
+    return out
 
 
 def _run(args: argparse.Namespace) -> int:

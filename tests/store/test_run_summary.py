@@ -25,3 +25,28 @@ def test_the_demo_run_names_its_expectations_and_file(demo_store: DemoStore) -> 
     line = demo_store.summary.format().splitlines()[-1]
     assert line.startswith("orphans ") and "records break an expectation" in line
     assert line.endswith(f"in {demo_store.rules_dir / 'orphans.yaml'})")
+
+
+def test_train_names_each_untrained_level_once_with_the_weight_it_got() -> None:
+    """Not "Splink would use a default" (it does not: the level gets m = u), and one line
+    per level rather than one per missing estimate."""
+    from types import SimpleNamespace
+
+    from resolver.cli import _untrained_lines
+
+    level = {"label_for_charts": "initial agrees", "m_probability": 0.2, "u_probability": 0.2}
+    model = SimpleNamespace(
+        meta={
+            "untrained_levels": [
+                "first_name/initial agrees: m_probability",
+                "first_name/initial agrees: u_probability",
+            ]
+        },
+        splink={
+            "comparisons": [{"output_column_name": "first_name", "comparison_levels": [level]}]
+        },
+    )
+    assert _untrained_lines(model) == [
+        "  note: level first_name/initial agrees: training did not estimate its m and u; "
+        "weight set to +0.0 bits (no evidence either way)"
+    ]
