@@ -453,7 +453,7 @@ def _delimiter_hint(c: Contract, wanted: list[str]) -> str | None:
         if set(wanted) <= set(header):
             shown = other.encode("unicode_escape").decode()
             return (
-                f"{c.file.name} looks {shown!r}-delimited, not {declared!r}: its header splits "
-                f'on {shown!r} into the mapped columns; set csv: {{delimiter: "{shown}"}}'
+                f"{c.file.name} looks '{shown}'-delimited, not {declared!r}: its header splits "
+                f"on '{shown}' into the mapped columns; set csv: {{delimiter: \"{shown}\"}}"
             )
     return None

@@ -130,3 +130,16 @@ def test_the_shipped_demo_contracts_are_valid(demo_world: Path) -> None:
         ("billing", "invoice"),
         ("ledger", "invoice"),
     }
+
+
+def test_a_tab_separated_file_read_as_csv_names_the_tab_once_escaped(folder: Path) -> None:
+    (folder / "people.tsv").write_text(
+        "ID\tFirst\tLast\tEmail\tStatus\tChanged\n1\ta\tb\tc\tA\t01/02/2024\n"
+    )
+    _write(folder, GOOD.replace("file: people.csv", "file: people.tsv"))
+    problems = _problems(folder)
+    assert any(
+        "people.tsv looks '\\t'-delimited, not ',': its header splits on '\\t' into the "
+        'mapped columns; set csv: {delimiter: "\\t"}' in p
+        for p in problems
+    ), problems
