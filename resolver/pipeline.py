@@ -336,6 +336,14 @@ def _link_all(
             model, rules = models[obj]
             with progress.stage(f"input {obj}", total=None, unit="steps"):
                 table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
+            empty = empty_comparisons(rules, table)
+            if empty:
+                progress.note(
+                    f"warning: {model_path(models_dir, obj)}: comparisons {', '.join(empty)} "
+                    f"read only columns that are empty in every loaded {obj} row: the model was "
+                    "trained on other data (another --models folder?); retrain with "
+                    "`resolver train` or `resolver run --retrain`, or pass --models"
+                )
         result, ev, number = _link_object(
             con, obj, table, model, rules, setup.survivorship, progress
         )
@@ -346,6 +354,18 @@ def _link_all(
                 stage_proposals(con, obj, rules=rules, model=model, run_id=run_id)
                 result.proposals = proposal_counts(con, obj)
     return results, events, numbers
+
+
+def empty_comparisons(rules: LinkageRules, table: pa.Table) -> list[str]:
+    """The model's comparisons whose every column is empty in ``table``: evidence it
+    can never see, a sign that it was trained on other data."""
+    empty = {c for c in table.column_names if table.column(c).null_count == table.num_rows}
+    out = []
+    for name, opts in rules.comparisons.items():
+        cols = {v for k, v in opts.items() if k.endswith("column") and isinstance(v, str)}
+        if cols and cols <= empty | (cols - set(table.column_names)):
+            out.append(name)
+    return out if table.num_rows else []
 
 
 def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:

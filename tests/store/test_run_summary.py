@@ -50,3 +50,30 @@ def test_train_names_each_untrained_level_once_with_the_weight_it_got() -> None:
         "  note: level first_name/initial agrees: training did not estimate its m and u; "
         "weight set to +0.0 bits (no evidence either way)"
     ]
+
+
+def test_a_saved_model_whose_comparisons_see_only_empty_columns_is_named() -> None:
+    """A contracts-only rules folder run without --models picks up ./models (the repo's demo
+    model): comparisons on columns these sources never fill are a model for other data."""
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+
+    from resolver.pipeline import empty_comparisons
+
+    rules = SimpleNamespace(
+        comparisons={
+            "email": {"kind": "email", "column": "email_norm"},
+            "company": {"kind": "company", "column": "company_key"},
+            "phone": {"kind": "phone", "column": "phone_digits", "local_column": "phone_local"},
+        }
+    )
+    table = pa.table(
+        {
+            "email_norm": pa.array([None, None], pa.string()),
+            "company_key": ["arnies", "arnies"],
+            "phone_digits": pa.array([None, None], pa.string()),
+            "phone_local": ["2461501", None],
+        }
+    )
+    assert empty_comparisons(rules, table) == ["email"]
