@@ -320,3 +320,21 @@ def test_a_partial_birth_date_is_unusable_not_missing(tmp_path: Path) -> None:
     assert found["birth_date missing"]["count"] == 1  # row 4 only
     unusable = found["birth_date present but unusable (not complete)"]
     assert (unusable["count"], unusable["kinds"]) == (2, {"partial": 2})
+
+
+def test_an_orphan_rate_is_of_the_records_the_expectation_covers(report, store: Path) -> None:
+    """452 open orphans of 18,000 billing invoices is not a rate of 100%: the `of` column
+    counts the expectation's systems' records, not the orphans listed."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        for c in (c for c in report["checks"] if c["category"] == "orphans"):
+            systems = c["system"].split("~")
+            table = "invoices" if c["object"] == "invoice" else "customers"
+            marks = ", ".join("?" for _ in systems)
+            (n,) = con.execute(
+                f"SELECT count(*) FROM {table} WHERE system IN ({marks})", systems
+            ).fetchone()
+            assert c["total"] == n, c["id"]
+            assert c["rate"] < 0.5, c["id"]
+    finally:
+        con.close()
