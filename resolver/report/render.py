@@ -41,7 +41,11 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     """A few lines for a terminal: findings by severity, then the biggest ones."""
     t = report["totals"]
     sev = ", ".join(f"{n:,} {s}" for s, n in _by_severity(t) if n)
-    lines = [f"health report (run {report.get('run_id')}): {t['findings']:,} findings ({sev})"]
+    checks = len(_findings(report))
+    lines = [
+        f"health report (run {report.get('run_id')}): {checks:,} failing checks flagging "
+        f"{t['findings']:,} records, pairs or rows ({sev})"
+    ]
     for c in _findings(report)[:8]:
         lines.append(f"  {c['severity']:<8} {_label(c):<58} {c['count']:>7,}{_trend(c)}")
     return lines
@@ -94,7 +98,7 @@ def _markdown(report: dict[str, Any]) -> str:
         *(f"> **Note:** {n}\n" for n in report.get("notes", [])),
         "## Summary",
         "",
-        "| severity | findings |",
+        "| severity | flagged (records, pairs or rows, summed over checks) |",
         "|---|---:|",
         *(f"| {s} | {n:,} |" for s, n in _by_severity(t)),
         f"| **total** | **{t['findings']:,}** |",
@@ -176,7 +180,8 @@ def _html(report: dict[str, Any]) -> str:
         f"{_e(report.get('previous_run_id') or 'none')}</small></p>",
         *(f"<p><b>Note:</b> {_e(n)}</p>" for n in report.get("notes", [])),
         "<h2>Summary</h2>",
-        "<table><tr><th>severity</th><th>findings</th></tr>",
+        "<table><tr><th>severity</th><th>flagged (records, pairs or rows, summed over checks)"
+        "</th></tr>",
         *(
             f'<tr><td><span class="sev" style="background:{COLORS[s]}"></span>{s}</td>'
             f'<td class="n">{n:,}</td></tr>'

@@ -338,3 +338,14 @@ def test_an_orphan_rate_is_of_the_records_the_expectation_covers(report, store: 
             assert c["rate"] < 0.5, c["id"]
     finally:
         con.close()
+
+
+def test_the_summary_counts_failing_checks_and_what_they_flag(report) -> None:
+    """The total is records, pairs and rows summed over checks, not a number of findings."""
+    failing = [c for c in report["checks"] if c["count"] and c["severity"] != "info"]
+    first = summary_lines(report)[0]
+    flagged = f"{report['totals']['findings']:,}"
+    assert f"{len(failing):,} failing checks flagging {flagged} records, pairs or rows (" in first
+    assert "| severity | flagged (records, pairs or rows, summed over checks) |" in render(
+        report, "md"
+    )
