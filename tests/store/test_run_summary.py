@@ -77,3 +77,20 @@ def test_a_saved_model_whose_comparisons_see_only_empty_columns_is_named() -> No
         }
     )
     assert empty_comparisons(rules, table) == ["email"]
+
+
+def test_a_report_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    """`resolver report --summary | head -1`: no BrokenPipeError traceback on stderr."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "none.duckdb"
+    code = (
+        "import sys; from unittest import mock; import resolver.cli as c\n"
+        "def boom(*a, **k): raise BrokenPipeError(32, 'Broken pipe')\n"
+        "with mock.patch.object(c, '_report', boom):\n"
+        f"    sys.exit(c.main(['report', '--db', {str(db)!r}, '--summary']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
