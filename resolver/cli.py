@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from resolver.errors import ResolverError
 from resolver.progress import cli_progress
@@ -68,9 +70,35 @@ def _train(args: argparse.Namespace) -> int:
             f"{obj:<9} trained on {meta['rows_trained_on']:,} rows  rules {meta['rules_hash']}  "
             f"-> {Path(args.models) / ('customers.json' if obj == 'customer' else 'invoices.json')}"
         )
-        for level in meta.get("neutral_levels", []):
-            print(f"  {level}: not seen in training; weight 0 (no evidence either way)")
+        for line in _untrained_lines(model):
+            print(line)
     return 0
+
+
+def _untrained_lines(model: Any) -> list[str]:
+    """One line per level no training pair reached, with the weight it was given (m = u:
+    0 bits, no evidence either way), instead of one per missing estimate."""
+    import math
+
+    missing: dict[str, list[str]] = {}
+    for entry in model.meta.get("untrained_levels", []):
+        level, _, p = entry.rpartition(": ")
+        missing.setdefault(level, []).append(p.removesuffix("_probability"))
+    levels = {
+        f"{c['output_column_name']}/{lv['label_for_charts']}": lv
+        for c in model.splink["comparisons"]
+        for lv in c["comparison_levels"]
+    }
+    out = []
+    for level, params in missing.items():
+        lv = levels.get(level, {})
+        m, u = lv.get("m_probability"), lv.get("u_probability")
+        weight = f"{math.log2(m / u):+.1f} bits" if m and u else "unknown"
+        out.append(
+            f"  note: level {level}: training did not estimate its {' and '.join(params)}; "
+            f"weight set to {weight}" + (" (no evidence either way)" if m == u else "")
+        )
+    return out
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,12 +148,21 @@ def _report(args: argparse.Namespace) -> int:
 
     con = store.connect(args.db, read_only=True)
     try:
-        report = load_report(con, args.run) or build_report(con)
+        report = load_report(con, args.run)
+        if not report and args.run is not None:
+            raise ResolverError(_no_report_of(con, args.run))
+        report = report or build_report(con)
+        # a failed or killed night must not hide behind the last good run's report
+        notes = _later_runs(con, report.get("run_id")) if args.run is None else []
     finally:
         con.close()
     if args.summary:
-        print("\n".join(summary_lines(report)))
+        print("\n".join(summary_lines(report) + [f"  note: {n}" for n in notes]))
         return 0
+    for note in notes:
+        print(f"resolver report: note: {note}", file=sys.stderr)
+    if notes:
+        report = report | {"notes": notes}
     text = render(report, args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -133,6 +170,51 @@ def _report(args: argparse.Namespace) -> int:
     else:
         print(text, end="")
     return 0
+
+
+def _runs(con) -> list[dict]:
+    from resolver.store.runs import list_runs
+
+    try:
+        return list_runs(con)
+    except Exception:  # no journal beside the store, an old store: no run log to read
+        return []
+
+
+def _no_report_of(con, run_id: int) -> str:
+    """Why run ``run_id`` has no report, and which runs have one."""
+    runs = {r["run_id"]: r for r in _runs(con)}
+    from resolver.store.connection import table_exists
+
+    stored = []
+    if table_exists(con, "reports"):
+        stored = [
+            str(r[0]) for r in con.execute("SELECT run_id FROM reports ORDER BY run_id").fetchall()
+        ]
+    have = f"reports exist for run(s) {', '.join(stored)}" if stored else "no report is stored"
+    run = runs.get(run_id)
+    if run is None:
+        return f"no run {run_id} in this store; {have}"
+    error = (run.get("summary") or {}).get("error")
+    status = f"{run['status']} ({error})" if error else run["status"]
+    return f"run {run_id} has no report: it is {status}; {have}"
+
+
+def _later_runs(con, run_id: object) -> list[str]:
+    """Runs after the reported one that did not complete (killed, failed or running)."""
+    if not isinstance(run_id, int):
+        return []
+    notes = []
+    for r in sorted(_runs(con), key=lambda r: r["run_id"]):
+        if r["run_id"] <= run_id or r["status"] == "complete":
+            continue
+        error = (r.get("summary") or {}).get("error")
+        what = f"{r['status']} ({error})" if error else r["status"]
+        notes.append(
+            f"run {r['run_id']}, started {str(r.get('started_at'))[:19]}, is {what}; "
+            f"this is the report of run {run_id}, the last complete run"
+        )
+    return notes
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:
@@ -143,6 +225,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
 
         from api import Settings, SettingsError, create_app
         from api.app import SERVE_ENV
+        from api.protocol import HTTP_PROTOCOL
 
         if args.insecure_dev and args.host not in ("127.0.0.1", "localhost", "::1"):
             raise ResolverError("--insecure-dev serves every caller as admin: localhost only")
@@ -159,7 +242,13 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
         if args.workers < 1:
             raise ResolverError("--workers must be at least 1")
         if args.workers == 1:
-            uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+            uvicorn.run(
+                create_app(settings),
+                host=args.host,
+                port=args.port,
+                access_log=False,
+                http=HTTP_PROTOCOL,
+            )
             return 0
         # several processes: each builds its app from the same (validated) arguments
         os.environ[SERVE_ENV] = json.dumps(
@@ -178,6 +267,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
             host=args.host,
             port=args.port,
             access_log=False,
+            http=HTTP_PROTOCOL,
         )
         return 0
 
@@ -288,6 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"resolver {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`resolver report | head`): not our error
+        # nothing more reaches it, and Python's flush at exit must not fail either
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ from resolver.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.errors import ContractError, Problem
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_EXTRA_HINT = (
+    "not supported yet: a contract maps only the canonical fields; drop `extra:` "
+    "(an unmapped column is still kept in each record's `raw` JSON, but is not matched on)"
+)
 _TOP_KEYS = {
     "system",
     "object",
@@ -189,6 +193,9 @@ def parse_contract(
         return value.strip()
 
     for key in sorted(set(doc) - _TOP_KEYS):
+        if key == "extra":  # what a user tries first for a column with no canonical field
+            problems.append(Problem(where, "extra", _EXTRA_HINT))
+            continue
         problems.append(
             Problem(where, str(key), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
         )
@@ -446,7 +453,7 @@ def _delimiter_hint(c: Contract, wanted: list[str]) -> str | None:
         if set(wanted) <= set(header):
             shown = other.encode("unicode_escape").decode()
             return (
-                f"{c.file.name} looks {shown!r}-delimited, not {declared!r}: its header splits "
-                f'on {shown!r} into the mapped columns; set csv: {{delimiter: "{shown}"}}'
+                f"{c.file.name} looks '{shown}'-delimited, not {declared!r}: its header splits "
+                f"on '{shown}' into the mapped columns; set csv: {{delimiter: \"{shown}\"}}"
             )
     return None

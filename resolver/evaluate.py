@@ -8,6 +8,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from resolver.errors import ResolverError
+
+TRUTH_COLUMNS = ("system", "source_id", "entity_id")
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -70,9 +74,28 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scor
         if not path.is_file():
             continue
         truth = pd.read_csv(path, dtype=str)
+        missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
+        if missing:
+            raise ResolverError(
+                f"{path}: no column {', '.join(repr(c) for c in missing)}; a truth file has "
+                f"the columns {', '.join(TRUTH_COLUMNS)} (found: {', '.join(truth.columns)})"
+            )
+        truth = truth.dropna(subset=list(TRUTH_COLUMNS))
         truth.index = truth["system"] + ":" + truth["source_id"]
         pred = con.execute(f"SELECT record_key, entity_id FROM {obj}_members").df()
         pred = pred.set_index("record_key")["entity_id"]
-        common = pred.index.intersection(truth.index)
-        out.append(score_clusters(pred.loc[common], truth.loc[common, "entity_id"], obj=obj))
+        found = truth.index.isin(pred.index)
+        if len(truth) and not found.any():
+            systems = sorted(set(truth["system"]))
+            loaded = sorted({k.split(":", 1)[0] for k in pred.index})
+            raise ResolverError(
+                f"{path}: none of its {len(truth):,} records is in the store (truth systems: "
+                f"{', '.join(systems)}; loaded {obj} systems: {', '.join(loaded) or 'none'}); "
+                "system and source_id must name loaded records"
+            )
+        # a truth record the run did not load (rejected, say) is a predicted singleton
+        predicted = pred.reindex(truth.index).astype(object)
+        absent = predicted.isna()
+        predicted[absent] = "missing:" + predicted.index[absent]
+        out.append(score_clusters(predicted, truth["entity_id"], obj=obj))
     return out

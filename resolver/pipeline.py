@@ -71,6 +71,9 @@ class RunSummary:
     timings: dict[str, float]
     seconds: float
     orphans: int = 0
+    # the orphan rules file and how many expectations it holds (0: none, or no file)
+    orphan_rules: str = ""
+    expectations: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,9 +103,15 @@ class RunSummary:
                 f"{r.auto_links:>8,} auto-links  {r.review_pairs:>7,} to review  "
                 f"{r.entities:>9,} entities ({r.multi_record_entities:,} with 2+ records)"
             )
-        lines.append(
-            f"orphans   {self.orphans:>9,} records break an expectation (rules/orphans.yaml)"
-        )
+        if self.expectations:
+            lines.append(
+                f"orphans   {self.orphans:>9,} records break an expectation "
+                f"({self.expectations} in {self.orphan_rules or 'orphans.yaml'})"
+            )
+        else:
+            where = self.orphan_rules or "orphans.yaml"
+            why = f"{where} has none" if Path(where).is_file() else f"no {where}"
+            lines.append(f"orphans   not checked: {why}")
         return "\n".join(lines)
 
 
@@ -224,6 +233,8 @@ def _run_batch(
         store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
         with progress.stage("orphans", total=None, unit="steps"):
             summary.orphans = stage_orphans(con, setup.orphans, run_id=run_id, as_of=date.today())
+        summary.orphan_rules = setup.orphans.path
+        summary.expectations = len(setup.orphans.expectations)
         with progress.stage("report", total=None, unit="steps"):
             stage_report(con, run_id=run_id)
         summary.timings = dict(progress.timings)
@@ -324,6 +335,14 @@ def _link_all(
             model, rules = models[obj]
             with progress.stage(f"input {obj}", total=None, unit="steps"):
                 table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
+            empty = empty_comparisons(rules, table)
+            if empty:
+                progress.note(
+                    f"warning: {model_path(models_dir, obj)}: comparisons {', '.join(empty)} "
+                    f"read only columns that are empty in every loaded {obj} row: the model was "
+                    "trained on other data (another --models folder?); retrain with "
+                    "`resolver train` or `resolver run --retrain`, or pass --models"
+                )
         result, ev, number = _link_object(
             con, obj, table, model, rules, setup.survivorship, progress
         )
@@ -334,6 +353,18 @@ def _link_all(
                 stage_proposals(con, obj, rules=rules, model=model, run_id=run_id)
                 result.proposals = proposal_counts(con, obj)
     return results, events, numbers
+
+
+def empty_comparisons(rules: LinkageRules, table: pa.Table) -> list[str]:
+    """The model's comparisons whose every column is empty in ``table``: evidence it
+    can never see, a sign that it was trained on other data."""
+    empty = {c for c in table.column_names if table.column(c).null_count == table.num_rows}
+    out = []
+    for name, opts in rules.comparisons.items():
+        cols = {v for k, v in opts.items() if k.endswith("column") and isinstance(v, str)}
+        if cols and cols <= empty | (cols - set(table.column_names)):
+            out.append(name)
+    return out if table.num_rows else []
 
 
 def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:

@@ -145,6 +145,16 @@ def _column(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
+def _address_content(col: dict[str, pd.Series], names: tuple[str, ...]) -> np.ndarray:
+    """Rows where any of these columns holds address content."""
+    mask = np.zeros(len(col[names[0]]), dtype=bool)
+    for name in names:
+        mask |= over_distinct(col[name], lambda v: (has_address_content(v),), ("p",))["p"].to_numpy(
+            dtype=bool
+        )
+    return mask
+
+
 def normalize_customer_frame(
     df: pd.DataFrame,
     *,
@@ -159,7 +169,8 @@ def normalize_customer_frame(
     Missing input columns count as all null. ``first_name``/``last_name`` win
     over ``name`` row by row; a company in the name field (with ``company``
     empty) fills the company fields and leaves the person fields null; split
-    address fields win over the single-line ``address``. The match keys
+    address fields win over the single-line ``address``, except that a row with no
+    ``street`` reads its ``address`` as the street line. The match keys
     (``KEY_COLUMNS``, ``postal_norm``) follow from the normalized values;
     ``phone_area_code`` goes in front of 7-digit phone numbers. ``progress(n)`` is
     called with the number of rows completed since the previous call (the
@@ -230,6 +241,16 @@ def _customer_frame(
     phones = phones_later()
     tick(3)
 
+    # A one-line address beside separate city/state/postcode columns, with no street
+    # column filled, is that row's street line: otherwise the split fields would win and
+    # the number and street be dropped without a trace.
+    street_as_line = (
+        ~_address_content(col, ("street",))
+        & _address_content(col, ("address",))
+        & _address_content(col, ("city", "state", "postal_code"))
+    )
+    if street_as_line.any():
+        col["street"] = col["street"].where(~street_as_line, col["address"])
     split_addr = np.zeros(n, dtype=bool)
     for name in ("street", "city", "state", "postal_code"):
         split_addr |= over_distinct(col[name], lambda v: (has_address_content(v),), ("p",))[

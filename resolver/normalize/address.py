@@ -479,7 +479,9 @@ class AddressFields(TypedDict, total=False):
 def normalize_address(line: object = None, **fields: Unpack[AddressFields]) -> AddressResult:
     """Normalize a single-line address or split fields (``AddressFields``); never raises.
 
-    Split fields win when any of street/city/state/postal_code is given.
+    Split fields win when any of street/city/state/postal_code is given; with no
+    street, the line is then read as the street line (an address column beside
+    separate city, state or postcode columns).
 
     >>> normalize_address("123 North Main Street Apt 4B, Springfield, IL 62704-1234").address_line
     '123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704'
@@ -513,6 +515,10 @@ def normalize_address_keys(
             "country": as_text(country),
         }
         split = {k: (_clean(v) or None) if v else None for k, v in split.items()}
+        if not split["street"] and any(split[k] for k in ("city", "state", "postal")):
+            # a one-line address beside city/state/postcode and no street: the street line
+            text = as_text(line)
+            split["street"] = (_clean(text) or None) if text else None
         if any(split[k] for k in ("street", "city", "state", "postal")):
             return _assemble(split, default_country, None)
         text = as_text(line)

@@ -51,6 +51,7 @@ def normalize_customer_record(
     out.update(zip(PHONE_COLUMNS, phone, strict=True))
     if any(has_address_content(v(k)) for k in ("street", "city", "state", "postal_code")):
         address, postal = normalize_address_keys(
+            v("address"),
             street=v("street"),
             unit=v("unit"),
             city=v("city"),

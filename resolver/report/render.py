@@ -31,11 +31,21 @@ def render(report: dict[str, Any], fmt: Literal["md", "html", "json"]) -> str:
     raise ValueError(f"unknown report format {fmt!r}; use md, html or json")
 
 
+def _by_severity(totals: dict[str, Any]) -> list[tuple[str, int]]:
+    """Findings per severity, most severe first (a stored report's JSON has its keys sorted
+    alphabetically, which would put low before medium)."""
+    return [(s, totals["by_severity"].get(s, 0)) for s in SEVERITIES]
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """A few lines for a terminal: findings by severity, then the biggest ones."""
     t = report["totals"]
-    sev = ", ".join(f"{n:,} {s}" for s, n in t["by_severity"].items() if n)
-    lines = [f"health report (run {report.get('run_id')}): {t['findings']:,} findings ({sev})"]
+    sev = ", ".join(f"{n:,} {s}" for s, n in _by_severity(t) if n)
+    checks = len(_findings(report))
+    lines = [
+        f"health report (run {report.get('run_id')}): {checks:,} failing checks flagging "
+        f"{t['findings']:,} records, pairs or rows ({sev})"
+    ]
     for c in _findings(report)[:8]:
         lines.append(f"  {c['severity']:<8} {_label(c):<58} {c['count']:>7,}{_trend(c)}")
     return lines
@@ -85,11 +95,12 @@ def _markdown(report: dict[str, Any]) -> str:
         if report.get("previous_run_id")
         else f"Created {report['created_at']}; no earlier run to compare with.",
         "",
+        *(f"> **Note:** {n}\n" for n in report.get("notes", [])),
         "## Summary",
         "",
-        "| severity | findings |",
+        "| severity | flagged (records, pairs or rows, summed over checks) |",
         "|---|---:|",
-        *(f"| {s} | {n:,} |" for s, n in t["by_severity"].items()),
+        *(f"| {s} | {n:,} |" for s, n in _by_severity(t)),
         f"| **total** | **{t['findings']:,}** |",
         "",
         "| system | " + " | ".join(SEVERITIES) + " |",
@@ -167,12 +178,14 @@ def _html(report: dict[str, Any]) -> str:
         f"<h1>Integration health report — run {_e(report.get('run_id'))}</h1>",
         f"<p><small>created {_e(report['created_at'])}; previous run "
         f"{_e(report.get('previous_run_id') or 'none')}</small></p>",
+        *(f"<p><b>Note:</b> {_e(n)}</p>" for n in report.get("notes", [])),
         "<h2>Summary</h2>",
-        "<table><tr><th>severity</th><th>findings</th></tr>",
+        "<table><tr><th>severity</th><th>flagged (records, pairs or rows, summed over checks)"
+        "</th></tr>",
         *(
             f'<tr><td><span class="sev" style="background:{COLORS[s]}"></span>{s}</td>'
             f'<td class="n">{n:,}</td></tr>'
-            for s, n in t["by_severity"].items()
+            for s, n in _by_severity(t)
         ),
         f'<tr><th>total</th><td class="n"><b>{t["findings"]:,}</b></td></tr></table>',
         "<h2>Findings by system and severity</h2>",

@@ -70,6 +70,7 @@ def test_a_good_contract_loads(folder: Path) -> None:
         (("A: active", "A: enabled"), "'enabled' is not one of active, inactive, prospect"),
         (('  date_format: "%m/%d/%Y"', "  locale: de"), "parse.locale: unknown key"),
         (("system: crm\n", "system: crm\ncolour: red\n"), "colour: unknown key"),
+        (("system: crm\n", "system: crm\nextra: {cuisine: Type}\n"), "extra: not supported yet"),
         (("id: ID", "id: No"), "YAML read this value as true/false"),
         (("A: active", "Yes: active"), "YAML read this value as true/false"),
         (
@@ -129,3 +130,16 @@ def test_the_shipped_demo_contracts_are_valid(demo_world: Path) -> None:
         ("billing", "invoice"),
         ("ledger", "invoice"),
     }
+
+
+def test_a_tab_separated_file_read_as_csv_names_the_tab_once_escaped(folder: Path) -> None:
+    (folder / "people.tsv").write_text(
+        "ID\tFirst\tLast\tEmail\tStatus\tChanged\n1\ta\tb\tc\tA\t01/02/2024\n"
+    )
+    _write(folder, GOOD.replace("file: people.csv", "file: people.tsv"))
+    problems = _problems(folder)
+    assert any(
+        "people.tsv looks '\\t'-delimited, not ',': its header splits on '\\t' into the "
+        'mapped columns; set csv: {delimiter: "\\t"}' in p
+        for p in problems
+    ), problems

@@ -246,3 +246,21 @@ def test_one_record_equals_what_ingest_stored(demo_store):
         )
         assert {k: got[k] for k in compared} == {k: r[k] for k in compared}, r["record_key"]
     assert len(stored) > 1000
+
+
+def test_an_address_line_beside_a_city_column_is_the_street():
+    """A one-line `address` mapped beside `city` (no street column) keeps its number and
+    street: the split fields must not silently drop it (the restaurants file's shape)."""
+    df = pd.DataFrame(
+        {
+            "company": ["arnie morton's", "arnie morton's"],
+            "address": ["435 s. la cienega blv.", "435 s. la cienega blvd."],
+            "city": ["los angeles", "los angeles"],
+        }
+    )
+    out = normalize_customer_frame(df, workers=1)
+    assert out["addr_house_number"].tolist() == ["435", "435"]
+    assert out["street_core"].tolist() == ["la cienega", "la cienega"]
+    assert out.loc[0, "address_line"] == "435 S LA CIENEGA BLVD, LOS ANGELES"
+    one = normalize_customer_record({"address": "435 s. la cienega blv.", "city": "los angeles"})
+    assert one["address_line"] == out.loc[0, "address_line"]

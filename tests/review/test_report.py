@@ -239,3 +239,113 @@ def test_a_reject_counts_under_its_first_kind_as_ingest_summarises_it() -> None:
     )
     found = rejects(con, "")
     assert [(c["reason_kind"], c["count"]) for c in found] == [("missing_required", 1)]
+
+
+def test_severities_read_most_severe_first_after_a_round_trip_through_the_store(report) -> None:
+    """The stored report is JSON with sorted keys: the summary must still read critical,
+    high, medium, low (not critical, high, low, medium)."""
+    stored = json.loads(json.dumps(report, sort_keys=True))
+    md = render(stored, "md")
+    rows = re.findall(r"^\| (critical|high|medium|low) \| [\d,]+ \|$", md, re.M)
+    assert rows == ["critical", "high", "medium", "low"]
+    page = render(stored, "html")
+    order = [page.index(f"</span>{s}</td>") for s in ("critical", "high", "medium", "low")]
+    assert order == sorted(order)
+
+
+def test_report_names_a_failed_run_after_the_reported_one(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a killed or failed night, `resolver report` still shows the last complete run,
+    but says so; `--run N` of a run without a report is an error, not another run's report."""
+    from resolver.cli import main
+    from resolver.store.journal import Journal, journal_path
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store, db)
+    journal = Journal(journal_path(db))
+    failed = journal.start_run(after=1)
+    journal.end_run(failed, "failed", {"error": "interrupted"})
+
+    assert main(["report", "--db", str(db), "--summary"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("health report (run 1)")
+    assert f"note: run {failed}, started " in out and "is failed (interrupted)" in out
+
+    assert (
+        main(["report", "--db", str(db), "--format", "html", "--out", str(tmp_path / "r.html")])
+        == 0
+    )
+    assert f"run {failed}" in capsys.readouterr().err
+    assert f"<b>Note:</b> run {failed}" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+    assert main(["report", "--db", str(db), "--run", str(failed)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"run {failed} has no report: it is failed (interrupted); reports exist for run(s) 1" in err
+    )
+    assert main(["report", "--db", str(db), "--run", "99"]) == 2
+    assert "no run 99 in this store" in capsys.readouterr().err
+    assert main(["report", "--db", str(db), "--run", "1", "--summary"]) == 0
+    assert "note:" not in capsys.readouterr().out
+
+
+def test_a_partial_birth_date_is_unusable_not_missing(tmp_path: Path) -> None:
+    """'1987' and '05/1987' are present (birth_year kept, ingest counts them unusable):
+    the completeness checks must not call them missing."""
+    from resolver.cli import main
+    from resolver.report.checks import completeness
+
+    (tmp_path / "rules" / "sources").mkdir(parents=True)
+    (tmp_path / "people.csv").write_text(
+        "ID,Last,DOB\n1,Smith,1987\n2,Jones,05/1987\n3,Brown,24/05/1987\n4,Green,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "rules" / "sources" / "people.yaml").write_text(
+        "system: people\nobject: customer\nfile: people.csv\nid: ID\n"
+        "fields: {last_name: Last, birth_date: DOB}\n"
+        'parse: {date_format: "%d/%m/%Y"}\nmin_rows_ratio: 0\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "store.duckdb"
+    data = str(tmp_path)
+    assert (
+        main(["ingest", "--rules", str(tmp_path / "rules"), "--data", data, "--db", str(db)]) == 0
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = {c["title"]: c for c in completeness(con, "")}
+    finally:
+        con.close()
+    assert found["birth_date missing"]["count"] == 1  # row 4 only
+    unusable = found["birth_date present but unusable (not complete)"]
+    assert (unusable["count"], unusable["kinds"]) == (2, {"partial": 2})
+
+
+def test_an_orphan_rate_is_of_the_records_the_expectation_covers(report, store: Path) -> None:
+    """452 open orphans of 18,000 billing invoices is not a rate of 100%: the `of` column
+    counts the expectation's systems' records, not the orphans listed."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        for c in (c for c in report["checks"] if c["category"] == "orphans"):
+            systems = c["system"].split("~")
+            table = "invoices" if c["object"] == "invoice" else "customers"
+            marks = ", ".join("?" for _ in systems)
+            (n,) = con.execute(
+                f"SELECT count(*) FROM {table} WHERE system IN ({marks})", systems
+            ).fetchone()
+            assert c["total"] == n, c["id"]
+            assert c["rate"] < 0.5, c["id"]
+    finally:
+        con.close()
+
+
+def test_the_summary_counts_failing_checks_and_what_they_flag(report) -> None:
+    """The total is records, pairs and rows summed over checks, not a number of findings."""
+    failing = [c for c in report["checks"] if c["count"] and c["severity"] != "info"]
+    first = summary_lines(report)[0]
+    flagged = f"{report['totals']['findings']:,}"
+    assert f"{len(failing):,} failing checks flagging {flagged} records, pairs or rows (" in first
+    assert "| severity | flagged (records, pairs or rows, summed over checks) |" in render(
+        report, "md"
+    )
