@@ -54,9 +54,9 @@ import _common as common
 import raw_splink
 from _common import log
 
-from resolver.evaluate import Scores, score_clusters
 from resolver.pipeline import run_batch
 from resolver.progress import LineProgress, Progress
+from resolver.report.accuracy import Scores, score_clusters
 
 FEBRL_CASES = ("febrl1", "febrl2", "febrl3", "febrl4")
 REAL_CASES = ("fake_1000", "restaurants")
@@ -268,8 +268,8 @@ def _demo_rows(case: Case, resolver: dict, out: Path) -> pd.DataFrame:
     cols = ", ".join(["record_key", *raw_splink.DEMO_COLUMNS])
     db = Path(resolver["store"]) if "store" in resolver else None
     if db is None or not db.is_file():
-        from resolver.contracts import load_contracts
-        from resolver.ingest import ingest
+        from resolver.ingest.contracts import load_contracts
+        from resolver.ingest.load import ingest
 
         db = _fresh_db(out / "db" / f"{case.name}-ingest.duckdb")
         con = duckdb.connect(str(db))

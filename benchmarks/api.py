@@ -6,7 +6,7 @@ POST /match at 1, 8 and 32 concurrent clients against `resolver serve` on 127.0.
     .venv/bin/python benchmarks/api.py --workers 2     # two server processes
 
 The store (400k true customers, seed 7: ~1M customer records, ~700k proposals) is
-built once with ``resolver.fixtures.build_demo_store`` under ``benchmarks/out/api-400k``
+built once with ``resolver.demo.fixtures.build_demo_store`` under ``benchmarks/out/api-400k``
 (several minutes). The server runs in its own process(es); the load comes from
 another process (threads with one keep-alive http.client connection each).
 Decisions accept distinct open proposals (each is decided once), so repeated runs
@@ -44,7 +44,7 @@ def ensure_store(workdir: Path, customers: int) -> Path:
     db = workdir / "resolver.duckdb"
     if db.exists():
         return db
-    from resolver.fixtures import build_demo_store
+    from resolver.demo.fixtures import build_demo_store
 
     print(f"building the benchmark store in {workdir} (several minutes) ...", flush=True)
     t = time.perf_counter()

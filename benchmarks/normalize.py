@@ -5,7 +5,7 @@
 Rows come from ``resolver.demo.generate_demo_world(customers=400_000, seed=7)``
 (~1M customer rows across crm, dispatch, billing and ledger), generated once into
 ``benchmarks/out/world-400k/`` and reused. Each source is read through its contract
-(``resolver.ingest.read_source``, columns renamed by the contract's ``fields``) and
+(``resolver.ingest.load.read_source``, columns renamed by the contract's ``fields``) and
 normalized with its own ``phone_region``/``country``, as the ingest stage does;
 only the normalization is timed. ``--rows`` keeps the same share of each source.
 ``--synthetic`` uses a numpy generator with realistic cardinality instead.
@@ -254,14 +254,14 @@ def demo_sources(world: Path, *, customers: int, seed: int) -> list[Source] | No
     """The demo world's customer sources, read through their contracts.
 
     Generates the world into ``world`` once (~20 s) and reuses it after. Each
-    source is read with ``resolver.ingest.read_source`` and its columns renamed
+    source is read with ``resolver.ingest.load.read_source`` and its columns renamed
     by the contract's ``fields`` mapping; ``country`` is filled with the
     contract's country, as the ingest stage does before normalizing.
     """
     try:
-        from resolver.contracts import load_contracts
         from resolver.demo import generate_demo_world
-        from resolver.ingest import read_source
+        from resolver.ingest.contracts import load_contracts
+        from resolver.ingest.load import read_source
     except ImportError as exc:
         print(f"demo world unavailable ({exc!r}); using --synthetic", file=sys.stderr)
         return None
@@ -287,7 +287,7 @@ def demo_sources(world: Path, *, customers: int, seed: int) -> list[Source] | No
 def _mapped(raw: pd.DataFrame, mapped: str | tuple[str, ...] | None) -> pd.Series:
     """One canonical field as the ingest stage maps it (several columns joined by a space)."""
     try:
-        from resolver.ingest import _mapped_values
+        from resolver.ingest.load import _mapped_values
     except ImportError:  # an ingest without multi-column fields
         _mapped_values = None
     if _mapped_values is not None:

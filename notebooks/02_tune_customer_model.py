@@ -30,7 +30,7 @@
 import pandas as pd
 
 from resolver import tuning
-from resolver.decisions import labels as decision_labels
+from resolver.review.decisions import labels as decision_labels
 from resolver.tuning import charts, display
 
 OBJECT = "customer"
@@ -46,7 +46,7 @@ print(f"current thresholds: {rules.thresholds}")
 
 # %% [markdown]
 # ## Labels
-# Two sources: reviewers' decisions in the store (`resolver.decisions.labels`), and,
+# Two sources: reviewers' decisions in the store (`resolver.review.decisions.labels`), and,
 # for a demo world, the generator's truth.
 
 # %%

@@ -30,7 +30,7 @@
 import pandas as pd
 
 from resolver import tuning
-from resolver.decisions import labels as decision_labels
+from resolver.review.decisions import labels as decision_labels
 from resolver.tuning import charts, display
 
 OBJECT = "invoice"

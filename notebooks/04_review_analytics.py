@@ -96,7 +96,7 @@ display(report["auto_merge_precision"])
 
 # %% [markdown]
 # ## Orphan backlog by expectation and age
-# From the store's `orphans` table (written by the batch job, `resolver.orphans`).
+# From the store's `orphans` table (written by the batch job, `resolver.review.orphans`).
 
 # %%
 # computes the table only when missing, and only on the simulated copy

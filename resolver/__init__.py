@@ -3,8 +3,7 @@
 The public API: what the CLI, the merge-review API and the analyst notebooks use.
 """
 
-from resolver.contracts import Contract, load_contracts
-from resolver.decisions import labels as decision_labels
+from resolver.demo.fixtures import DemoStore, build_demo_store, generate_world
 from resolver.errors import (
     Conflict,
     ContractError,
@@ -17,13 +16,13 @@ from resolver.errors import (
     StoreError,
     ValidationProblems,
 )
-from resolver.evaluate import Scores, evaluate, score_clusters
-from resolver.fixtures import DemoStore, build_demo_store, generate_world
-from resolver.ingest import SourceLoad, ingest
+from resolver.ingest.contracts import Contract, load_contracts
+from resolver.ingest.load import SourceLoad, ingest
 from resolver.linkage.model import Model, load_model, save_model, train_model
 from resolver.linkage.predict import score_table
 from resolver.linkage.rules import LinkageRules, load_rules, write_thresholds
 from resolver.pipeline import RunSummary, run_batch, train, validate
+from resolver.report.accuracy import Scores, evaluate, score_clusters
 from resolver.review import (
     Page,
     crosswalk_lookup,
@@ -32,6 +31,7 @@ from resolver.review import (
     get_proposal,
     list_proposals,
 )
+from resolver.review.decisions import labels as decision_labels
 from resolver.store import connect
 
 __version__ = "0.1.0"

@@ -27,9 +27,9 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from resolver import store
-    from resolver.contracts import load_contracts
-    from resolver.ingest import ingest
-    from resolver.source_volume import check_volumes
+    from resolver.ingest.contracts import load_contracts
+    from resolver.ingest.load import ingest
+    from resolver.ingest.source_volume import check_volumes
     from resolver.store import run_lock
     from resolver.store.runs import latest_run
 
@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from resolver.crosswalk import export_crosswalk
+    from resolver.exports.crosswalk import export_crosswalk
 
     n = export_crosswalk(args.db, obj=args.object, out=Path(args.out))
     print(f"wrote {n:,} {args.object} rows to {args.out}")
@@ -127,7 +127,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from resolver import store
-    from resolver.evaluate import evaluate
+    from resolver.report.accuracy import evaluate
 
     con = store.connect(args.db, read_only=True)
     try:

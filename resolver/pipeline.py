@@ -19,11 +19,12 @@ import pandas as pd
 import pyarrow as pa
 
 from resolver import store
-from resolver.clustering import constrained_clusters
-from resolver.contracts import Contract, load_contracts
-from resolver.entities import assign_entity_ids
-from resolver.golden import Survivorship, golden_sql, load_survivorship
-from resolver.ingest import SourceLoad, ingest
+from resolver.clustering.constrained import constrained_clusters
+from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
+from resolver.entities.ids import assign_entity_ids
+from resolver.ingest.contracts import Contract, load_contracts
+from resolver.ingest.load import SourceLoad, ingest
+from resolver.ingest.source_volume import check_volumes
 from resolver.linkage.derive import derive_rules
 from resolver.linkage.model import (
     Model,
@@ -34,11 +35,10 @@ from resolver.linkage.model import (
 )
 from resolver.linkage.predict import band_sql, score_pairs
 from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
-from resolver.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.progress import Progress
-from resolver.proposals import proposal_counts, stage_proposals
 from resolver.report import stage_report
-from resolver.source_volume import check_volumes
+from resolver.review.make_proposals import proposal_counts, stage_proposals
+from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.store import run_lock
 from resolver.store import runs as store_runs
 from resolver.store.connection import PUBLISHABLE_TABLES
@@ -368,7 +368,7 @@ def empty_comparisons(rules: LinkageRules, table: pa.Table) -> list[str]:
 
 
 def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:
-    from resolver.proposals import PROPOSAL_COLUMNS
+    from resolver.review.make_proposals import PROPOSAL_COLUMNS
     from resolver.store.schema import create_table_sql
 
     con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
@@ -534,6 +534,6 @@ def _decision_constraints(
     con: duckdb.DuckDBPyConnection, obj: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Must-link and cannot-link pairs from reviewers' decisions (none on a new store)."""
-    from resolver.decisions import constraints
+    from resolver.review.decisions import constraints
 
     return constraints(con, obj)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.fixtures import DemoStore, build_demo_store, generate_world
+from resolver.demo.fixtures import DemoStore, build_demo_store, generate_world
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from resolver.canonical import FIELDS
 from resolver.cli import build_parser
-from resolver.contracts import _TOP_KEYS as CONTRACT_KEYS
+from resolver.ingest.canonical import FIELDS
+from resolver.ingest.contracts import _TOP_KEYS as CONTRACT_KEYS
 from resolver.linkage.comparisons import KINDS
 from resolver.linkage.rules import _TOP_KEYS as RULE_KEYS
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from api.deps import Reviewer, Store, Viewer
 from api.schemas import ERRORS, OrphanPage, OrphanResolution, OrphanResolved, PlainText
-from resolver import orphans
+from resolver.review import orphans
 
 router = APIRouter(prefix="/orphans", tags=["orphans"])
 

@@ -24,7 +24,7 @@ from resolver.errors import ModelError
 from resolver.linkage.comparisons import KINDS
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
-from resolver.resources import duckdb_config
+from resolver.store.resources import duckdb_config
 
 MODEL_FORMAT = 2  # 2: the model carries the rules it was trained under (meta.rules)
 MODEL_FILES = {"customer": "customers.json", "invoice": "invoices.json"}

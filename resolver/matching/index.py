@@ -14,9 +14,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from resolver.canonical import TABLES
-from resolver.contracts import Contract
 from resolver.errors import Problem
+from resolver.ingest.canonical import TABLES
+from resolver.ingest.contracts import Contract
 from resolver.linkage.model import Model
 from resolver.linkage.pair_levels import PairLevels
 from resolver.linkage.rules import LinkageRules
@@ -291,7 +291,7 @@ def _tf_columns(model: Model) -> list[str]:
 
 def source_contracts(rules_dir: Path | str, obj: str) -> dict[str, Contract]:
     """The rules' source contracts of ``obj`` by system, without reading the source files."""
-    from resolver.contracts import contract_paths, parse_contract
+    from resolver.ingest.contracts import contract_paths, parse_contract
 
     out = {}
     problems: list[Problem] = []

@@ -17,7 +17,7 @@ hundreds of milliseconds; a :class:`Matcher` evaluates the saved model itself:
    Splink's term-frequency adjustment on the levels that declare one (term
    frequencies of the resolved records, as the batch run computes them).
 
-``tests/http/test_matching.py`` checks it agrees with Splink's
+``tests/api/test_matching.py`` checks it agrees with Splink's
 :func:`~resolver.linkage.predict.score_table` to 1e-6, and the Python levels with
 DuckDB's pair for pair. About 2 ms a call at a million customers.
 
@@ -44,9 +44,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from resolver.canonical import FIELDS, OBJECTS
-from resolver.contracts import Contract
 from resolver.errors import NotFound, Problem, ValidationProblems
+from resolver.ingest.canonical import FIELDS, OBJECTS
+from resolver.ingest.contracts import Contract
 from resolver.linkage.model import load_model_and_rules
 from resolver.matching.index import Level, ObjectIndex, build_index, source_contracts
 from resolver.matching.record import (
@@ -153,7 +153,7 @@ class Matcher:
         self, system: str, obj: str, source_record: Mapping[str, Any], *, top: int = DEFAULT_TOP
     ) -> MatchResult:
         """Top candidates for a record as ``system``'s export has it (its contract's columns)."""
-        from resolver.ingest import map_to_canonical
+        from resolver.ingest.load import map_to_canonical
 
         index = self._index(obj)
         contract = contract_for(index, obj, system)

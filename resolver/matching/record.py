@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from resolver.canonical import FIELDS
 from resolver.errors import Problem, ValidationProblems
+from resolver.ingest.canonical import FIELDS
 
 _MAX_TEXT = 500  # longest value of one field a client may send
 _MAX_NAME = 200  # longest field (or column) name

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from resolver.canonical import FIELDS, TABLES
+from resolver.ingest.canonical import FIELDS, TABLES
 from resolver.store.connection import table_exists
 
 SEVERITIES = ("critical", "high", "medium", "low")  # findings; "info" checks are context

@@ -5,7 +5,7 @@ and golden records in memory, decisions mirrored from the journal); the function
 also take a plain store connection.
 """
 
-from resolver.review.entities import crosswalk_lookup, get_entity
+from resolver.review.entity_lookup import crosswalk_lookup, get_entity
 from resolver.review.proposals import (
     Action,
     Page,

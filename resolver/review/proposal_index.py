@@ -17,9 +17,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from resolver.canonical import OBJECTS
-from resolver.proposals import PROPOSAL_COLUMNS
+from resolver.ingest.canonical import OBJECTS
 from resolver.review.decision_log import DecisionLog, InForce
+from resolver.review.make_proposals import PROPOSAL_COLUMNS
 
 KINDS = ("duplicate", "link", "review_pair")
 ACTIONS = ("auto_merge", "review", "none")

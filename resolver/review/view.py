@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS, OBJECTS, TABLES
+from resolver.ingest.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS, OBJECTS, TABLES
 from resolver.review.decision_log import DecisionLog, InForce
 from resolver.review.keyed_rows import KeyedRows
 from resolver.review.proposal_index import ProposalIndex

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 
 from resolver.errors import StoreError
-from resolver.resources import duckdb_config
 from resolver.store import schema
 from resolver.store.journal import BUILDING_SUFFIX
+from resolver.store.resources import duckdb_config
 
 STAGE_PREFIX = "stage_"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolver.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
+from resolver.ingest.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS
 
 SCHEMA_VERSION = 1
 

@@ -1,7 +1,7 @@
 """The store's records and pairs as the models see them, and labels from truth files.
 
 A label frame has ``record_key_l < record_key_r`` and ``is_match`` (bool), the shape
-:func:`resolver.decisions.labels` returns for reviewer decisions.
+:func:`resolver.review.decisions.labels` returns for reviewer decisions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from resolver.canonical import TABLES
+from resolver.ingest.canonical import TABLES
 from resolver.linkage.rules import LinkageRules
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r"]

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from resolver.canonical import OBJECTS, TABLES
+from resolver.ingest.canonical import OBJECTS, TABLES
 
 # canonical field -> the normalized column ingest derives from it
 NORMALIZED: dict[str, dict[str, str]] = {

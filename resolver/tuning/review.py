@@ -240,7 +240,7 @@ def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str | None 
     ``RESOLVER_RULES``, else the repository's ``rules/``).
 
     "store": the last run wrote it. "computed": it was missing and
-    :func:`resolver.orphans.stage_orphans` computed it now from the published tables
+    :func:`resolver.review.orphans.stage_orphans` computed it now from the published tables
     (this writes the table: use a copy of a store). "unavailable": neither.
     """
     if table_exists(con, "orphans"):
@@ -248,7 +248,7 @@ def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str | None 
     try:
         from datetime import date
 
-        from resolver.orphans import load_orphan_rules, stage_orphans
+        from resolver.review.orphans import load_orphan_rules, stage_orphans
         from resolver.tuning.rules import rules_folder
 
         rules = load_orphan_rules(rules_folder() if rules_dir is None else rules_dir)

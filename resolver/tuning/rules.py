@@ -12,8 +12,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from resolver.demo.fixtures import MODELS, RULES
 from resolver.errors import RulesError
-from resolver.fixtures import MODELS, RULES
 from resolver.linkage.model import load_model_and_rules
 from resolver.linkage.rules import RULE_FILES, LinkageRules
 

@@ -33,7 +33,7 @@ def precision_recall_curve(
 
     ``pairs``: scored pairs (record_key_l, record_key_r, match_probability[, veto]),
     e.g. the store's ``<object>_pairs``. ``labels``: (record_key_l, record_key_r,
-    is_match), from :func:`resolver.decisions.labels` or the demo truth. Only labelled
+    is_match), from :func:`resolver.review.decisions.labels` or the demo truth. Only labelled
     pairs count; a labelled match that was never scored is a miss at every threshold.
     With ``respect_vetoes`` a vetoed pair is never a predicted match (it cannot
     auto-link), which is right for the auto-link threshold.

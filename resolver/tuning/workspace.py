@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from resolver import store
-from resolver.fixtures import MODELS, build_demo_store
+from resolver.demo.fixtures import MODELS, build_demo_store
 from resolver.store.journal import journal_path
 from resolver.tuning.rules import rules_folder
 from resolver.tuning.show import use_charts_dir

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
-from resolver.canonical import FIELDS, STATUSES
 from resolver.demo import vocab
+from resolver.ingest.canonical import FIELDS, STATUSES
 
 if TYPE_CHECKING:
     from tests.demo.conftest import World

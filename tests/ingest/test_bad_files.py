@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from resolver import store
-from resolver.contracts import load_contracts
 from resolver.errors import ContractError
-from resolver.ingest import ingest
+from resolver.ingest.contracts import load_contracts
+from resolver.ingest.load import ingest
 
 CONTRACT = """\
 system: crm

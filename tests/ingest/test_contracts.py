@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from resolver.contracts import load_contracts
 from resolver.errors import ContractError
+from resolver.ingest.contracts import load_contracts
 
 GOOD = """\
 system: crm

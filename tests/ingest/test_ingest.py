@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from resolver import store
-from resolver.contracts import load_contracts
-from resolver.ingest import ingest
+from resolver.ingest.contracts import load_contracts
+from resolver.ingest.load import ingest
 
 CONTRACT = """\
 system: shop

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resolver import source_files
-from resolver.contracts import Contract
-from resolver.source_files import read_csv_fast, read_source, rows_as_json
+from resolver.ingest import source_files
+from resolver.ingest.contracts import Contract
+from resolver.ingest.source_files import read_csv_fast, read_source, rows_as_json
 
 
 def _contract(file: Path, **csv_options: str) -> Contract:

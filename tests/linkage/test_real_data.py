@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from resolver import store
-from resolver.evaluate import score_clusters
 from resolver.pipeline import run_batch
+from resolver.report.accuracy import score_clusters
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "real"

@@ -222,7 +222,7 @@ def test_one_record_equals_what_ingest_stored(demo_store):
     """Every customer row the demo run loaded: normalized one record at a time, from
     its canonical values, it equals the normalized columns ingest stored."""
     from resolver import store
-    from resolver.contracts import load_contracts
+    from resolver.ingest.contracts import load_contracts
     from resolver.normalize import CUSTOMER_INPUT_COLUMNS, CUSTOMER_OUTPUT_COLUMNS
 
     contracts = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from resolver.fixtures import REPO, DemoStore
+from resolver.demo.fixtures import REPO, DemoStore
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 

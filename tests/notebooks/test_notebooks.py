@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from notebook_helpers import NOTEBOOKS, digest, store_env
 
-from resolver.fixtures import RULES, DemoStore
+from resolver.demo.fixtures import RULES, DemoStore
 
 jupytext = pytest.importorskip("jupytext")
 nbclient = pytest.importorskip("nbclient")

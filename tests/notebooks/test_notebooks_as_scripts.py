@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from notebook_helpers import NOTEBOOKS, digest, store_env
 
-from resolver.fixtures import REPO, RULES, DemoStore
+from resolver.demo.fixtures import REPO, RULES, DemoStore
 
 pytest.importorskip("altair")  # the notebooks draw charts
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from resolver import store
-from resolver.decisions import labels
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.review import decide, get_proposal, list_proposals
+from resolver.review.decisions import labels
 from resolver.store.journal import Journal, journal_path
 
 CRM = "crm/contacts.csv"

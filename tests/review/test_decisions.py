@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from resolver import store
-from resolver.decisions import labels
+from resolver.demo.fixtures import DemoStore
 from resolver.errors import Conflict, InvalidDecision, NotFound
-from resolver.fixtures import DemoStore
 from resolver.review import decide, get_proposal, list_proposals
+from resolver.review.decisions import labels
 
 
 def _entity_of(db: Path, keys: list[str]) -> dict[str, str]:

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from resolver.demo._util import EXPORT_DATE
+from resolver.demo.fixtures import DemoStore
 from resolver.errors import InvalidDecision, NotFound, RulesError
-from resolver.fixtures import DemoStore
-from resolver.orphans import (
+from resolver.review.orphans import (
     list_orphans,
     load_orphan_rules,
     parse_orphan_rules,

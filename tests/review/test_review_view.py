@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from resolver import store
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.review import ReviewView, decide, get_proposal, list_proposals
 from resolver.review.proposal_index import SORTS
 from resolver.store.journal import Journal, journal_path

@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from resolver import store
+from resolver.demo.fixtures import DemoStore
 from resolver.errors import StoreBusy, StoreError
-from resolver.fixtures import DemoStore
 from resolver.store import run_lock, runs
 from resolver.store.journal import Journal, journal_path
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.pipeline import RunSummary
 
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from resolver import store
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.tuning import Workspace, workspace
 
 

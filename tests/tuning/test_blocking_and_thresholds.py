@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from resolver import tuning
-from resolver.fixtures import RULES, DemoStore
+from resolver.demo.fixtures import RULES, DemoStore
 from resolver.linkage.rules import load_rules, write_thresholds
 
 

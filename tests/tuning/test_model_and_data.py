@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from resolver import tuning
-from resolver.fixtures import MODELS, RULES, DemoStore
+from resolver.demo.fixtures import MODELS, RULES, DemoStore
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from resolver import tuning
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.store import decisions as store_decisions
 from resolver.tuning import Workspace
 from resolver.tuning.review import truth_verdict

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from resolver import tuning
-from resolver.fixtures import RULES, DemoStore
+from resolver.demo.fixtures import RULES, DemoStore
 from resolver.linkage.rules import write_thresholds
 from resolver.tuning import workspace
 

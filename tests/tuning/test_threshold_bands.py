@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from resolver import tuning
-from resolver.fixtures import RULES
+from resolver.demo.fixtures import RULES
 from resolver.linkage.rules import load_rules, write_thresholds
 
 

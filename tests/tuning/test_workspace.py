@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.fixtures import RULES, DemoStore
+from resolver.demo.fixtures import RULES, DemoStore
 from resolver.linkage.rules import load_rules, write_thresholds
 from resolver.store.journal import journal_path
 from resolver.tuning import Workspace, workspace

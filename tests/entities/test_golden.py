@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from resolver.golden import GOLDEN_FIELDS, Survivorship, golden_sql
+from resolver.entities.golden import GOLDEN_FIELDS, Survivorship, golden_sql
 
 SYSTEMS = ("crm", "billing", "dispatch", "ledger", "shop")  # "shop" is in no order
 RULES = Survivorship(

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from resolver.clustering import connected_components, constrained_clusters
+from resolver.clustering.constrained import connected_components, constrained_clusters
 
 
 def _random_graph(seed: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from resolver.canonical import OBJECTS, TABLES
-from resolver.orphans.rules import Expectation, OrphanRules
+from resolver.ingest.canonical import OBJECTS, TABLES
+from resolver.review.orphans.rules import Expectation, OrphanRules
 
 # the date an orphan's age is counted from
 DATE_COLUMN = {"customer": "updated_at", "invoice": "invoice_date"}
@@ -133,7 +133,7 @@ def _insert_reference_hits(con: duckdb.DuckDBPyConnection, exp: Expectation, pre
 
 def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The effective link/expected decision per (record_key, expectation), latest winning."""
-    from resolver.decisions import effective
+    from resolver.review.decisions import effective
 
     cols = ["record_key", "expectation", "action", "decision_id", "reviewer", "reason"]
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 from resolver.pipeline import RunSummary, run_batch
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
 MODELS = REPO / "models"
 

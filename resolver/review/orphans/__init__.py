@@ -18,15 +18,15 @@ the decisions table; the next computation honours it. An orphan's id is a hash o
 its expectation and record key, so it is the same in every run.
 """
 
-from resolver.orphans.compute import DATE_COLUMN, ORPHAN_COLUMNS, stage_orphans
-from resolver.orphans.review import (
+from resolver.review.orphans.compute import DATE_COLUMN, ORPHAN_COLUMNS, stage_orphans
+from resolver.review.orphans.review import (
     MAX_PAGE,
     get_orphan,
     list_orphans,
     orphan_counts,
     resolve_orphan,
 )
-from resolver.orphans.rules import (
+from resolver.review.orphans.rules import (
     KINDS,
     RESOLUTIONS,
     RULES_FILE,

@@ -33,8 +33,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from resolver.contracts import Contract
-from resolver.resources import duckdb_config
+from resolver.ingest.contracts import Contract
+from resolver.store.resources import duckdb_config
 
 # what str.strip() removes: every character Python counts as whitespace
 _PY_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

@@ -23,9 +23,9 @@ from collections import defaultdict
 import duckdb
 import pandas as pd
 
-from resolver.decisions import effective, pair_rules
 from resolver.linkage.model import Model
 from resolver.linkage.rules import LinkageRules
+from resolver.review.decisions import effective, pair_rules
 
 # invoice statuses whose amount is still owed: what a wrong merge puts at stake
 _OPEN_STATUSES = ("open", "overdue")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from resolver import store
+from resolver.demo.fixtures import DemoStore
 from resolver.errors import SourceShrank
-from resolver.fixtures import DemoStore
 from resolver.store import runs
 from resolver.store.journal import Journal, journal_path
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from resolver import store
-from resolver.contracts import load_contracts
-from resolver.ingest import SourceLoad, ingest
-from resolver.unusable import format_unusable
+from resolver.ingest.contracts import load_contracts
+from resolver.ingest.load import SourceLoad, ingest
+from resolver.normalize.unusable import format_unusable
 
 CONTRACT = """\
 system: crm

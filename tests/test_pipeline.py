@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from resolver import store
-from resolver.evaluate import evaluate
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.linkage.model import MODEL_FORMAT, load_model_and_rules
 from resolver.linkage.predict import score_table, tf_columns
+from resolver.report.accuracy import evaluate
 from resolver.store import runs
 
 # Floors a regression must not cross (measured figures are in the README).
@@ -272,9 +272,9 @@ def test_an_object_without_sources_gets_tables_of_the_same_layout() -> None:
     numbers."""
     import duckdb
 
-    from resolver.golden import load_survivorship
+    from resolver.entities.golden import load_survivorship
     from resolver.pipeline import _stage_empty
-    from resolver.proposals import PROPOSAL_COLUMNS
+    from resolver.review.make_proposals import PROPOSAL_COLUMNS
     from resolver.store.schema import RECORD_COLUMNS, create_table_sql
 
     con = duckdb.connect()
@@ -287,7 +287,7 @@ def test_an_object_without_sources_gets_tables_of_the_same_layout() -> None:
 
 
 def test_proposal_tables_have_the_declared_layout(demo_store: DemoStore) -> None:
-    from resolver.proposals import PROPOSAL_COLUMNS
+    from resolver.review.make_proposals import PROPOSAL_COLUMNS
 
     for obj in ("customer", "invoice"):
         got = _read(demo_store.db, f"DESCRIBE {obj}_proposals")

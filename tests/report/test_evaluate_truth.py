@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from resolver.errors import ResolverError
-from resolver.evaluate import evaluate
+from resolver.report.accuracy import evaluate
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from resolver.evaluate import score_clusters
+from resolver.report.accuracy import score_clusters
 
 
 def _brute(p: list[int], t: list[int]) -> tuple[float, float]:

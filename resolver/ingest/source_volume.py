@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from resolver.contracts import Contract
 from resolver.errors import SourceShrank
-from resolver.ingest import SourceLoad
+from resolver.ingest.contracts import Contract
+from resolver.ingest.load import SourceLoad
 
 
 def last_good_loads(run: dict[str, Any] | None) -> dict[tuple[str, str], int]:

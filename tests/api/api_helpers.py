@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from api import Settings, create_app
 from api.keys import KeyRing, Principal, hash_key
 from api.protocol import HTTP_PROTOCOL
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.store.journal import journal_path
 
 KEYS = {"viewer": "key-viewer-0001", "reviewer": "key-reviewer-0001", "admin": "key-admin-0001"}

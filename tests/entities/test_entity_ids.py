@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from resolver.entities import assign_entity_ids
+from resolver.entities.ids import assign_entity_ids
 
 
 def _clusters(groups: list[list[str]]) -> pd.DataFrame:

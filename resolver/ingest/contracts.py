@@ -28,8 +28,8 @@ from typing import Any
 
 import yaml
 
-from resolver.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.errors import ContractError, Problem
+from resolver.ingest.canonical import FIELDS, OBJECTS, STATUSES
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _EXTRA_HINT = (
@@ -425,7 +425,7 @@ def read_header(c: Contract, delimiter: str | None = None) -> list[str]:
         return list(pq.read_schema(c.file).names)
     import csv
 
-    from resolver.source_files import source_encoding
+    from resolver.ingest.source_files import source_encoding
 
     with c.file.open(encoding=source_encoding(c), newline="") as fh:
         reader = csv.reader(

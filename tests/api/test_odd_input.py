@@ -13,7 +13,7 @@ import httpx
 import pytest
 from api_helpers import LiveServer, copy_store, make_app
 
-from resolver.canonical import FIELDS
+from resolver.ingest.canonical import FIELDS
 
 ODD = {
     "high surrogate": "\ud800",

@@ -6,8 +6,8 @@ from typing import Any
 
 import duckdb
 
-from resolver.canonical import OBJECTS, TABLES
 from resolver.errors import NotFound
+from resolver.ingest.canonical import OBJECTS, TABLES
 from resolver.review.view import MEMBER_COLUMNS, SHOWN, golden_fields
 from resolver.store import table_exists
 

@@ -10,7 +10,7 @@ import pytest
 from api_helpers import LiveServer, copy_store, make_app
 from fastapi.testclient import TestClient
 
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 
 
 @pytest.fixture(scope="session")

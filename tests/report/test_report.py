@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from resolver.demo._util import EXPORT_DATE
-from resolver.fixtures import DemoStore
-from resolver.orphans import load_orphan_rules, stage_orphans
+from resolver.demo.fixtures import DemoStore
 from resolver.report import build_report, load_report, render, stage_report, summary_lines
+from resolver.review.orphans import load_orphan_rules, stage_orphans
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGED = (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from resolver import store
-from resolver.fixtures import DemoStore
+from resolver.demo.fixtures import DemoStore
 from resolver.report import load_report, render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from resolver import store
-from resolver.canonical import FIELDS, TABLES
-from resolver.contracts import Contract
 from resolver.errors import ResolverError
+from resolver.ingest.canonical import FIELDS, TABLES
+from resolver.ingest.contracts import Contract
+from resolver.ingest.source_files import read_source, rows_as_json
 from resolver.normalize import (
     normalize_customer_frame,
     normalize_invoice_frame,
@@ -36,11 +37,10 @@ from resolver.normalize._distinct import over_distinct
 from resolver.normalize.date import partial_year
 from resolver.normalize.nickname_variants import first_name_variants_column
 from resolver.normalize.tax_id import normalize_tax_id_column
+from resolver.normalize.unusable import Unusable, count_unusable, format_unusable, unusable_json
 from resolver.progress import Progress
-from resolver.source_files import read_source, rows_as_json
 from resolver.store import schema
 from resolver.store.content_hash import content_hash_sql
-from resolver.unusable import Unusable, count_unusable, format_unusable, unusable_json
 
 
 @dataclass

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 import duckdb
 
-from resolver.canonical import TABLES
 from resolver.errors import InvalidDecision, NotFound
-from resolver.orphans.compute import orphan_decisions
-from resolver.orphans.rules import (
+from resolver.ingest.canonical import TABLES
+from resolver.review.orphans.compute import orphan_decisions
+from resolver.review.orphans.rules import (
     RESOLUTIONS,
 )
 from resolver.store import decisions as store_decisions

@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from resolver.canonical import OBJECTS
 from resolver.errors import Problem, RulesError
+from resolver.ingest.canonical import OBJECTS
 from resolver.store import schema
 
 RULES_FILE = "orphans.yaml"

@@ -1,0 +1,1 @@
+"""Entities: stable ids carried across runs, their lineage, and golden records by survivorship."""

@@ -1,0 +1,1 @@
+"""Linkage: profile the loaded records, derive a Splink model (with rules overrides), train it and score candidate pairs."""
