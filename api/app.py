@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from api import errors
@@ -37,9 +41,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        import time
-
-        import anyio
 
         state: AppState = app.state.resolver
         started = time.perf_counter()
@@ -84,8 +85,6 @@ def create_app(settings: Settings) -> FastAPI:
 def app_from_env() -> FastAPI:
     """The app of one worker process of ``resolver serve --workers N`` (a uvicorn
     factory): the settings come from ``$RESOLVER_SERVE_SETTINGS``."""
-    import json
-    import os
 
     args = json.loads(os.environ[SERVE_ENV])
     return create_app(Settings.load(**args))

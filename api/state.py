@@ -17,6 +17,7 @@ from resolver import store
 from resolver.errors import NotFound, StoreError
 from resolver.matching import Matcher
 from resolver.review import ReviewView
+from resolver.store import table_exists
 
 log = logging.getLogger("resolver.api")
 
@@ -102,7 +103,6 @@ class StoreHandle:
 
 def _marker(con: duckdb.DuckDBPyConnection) -> tuple:
     """What tells one store file from the next: its runs and its meta values."""
-    from resolver.store import table_exists
 
     runs = (
         con.execute("SELECT max(run_id), count(*) FROM runs").fetchone()

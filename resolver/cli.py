@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from resolver import store
+from resolver.demo import generate_demo_world
 from resolver.errors import ResolverError
+from resolver.exports.crosswalk import export_crosswalk
+from resolver.ingest.contracts import load_contracts
+from resolver.ingest.load import ingest
+from resolver.ingest.source_volume import check_volumes
+from resolver.pipeline import run_batch, train
 from resolver.progress import cli_progress
+from resolver.report import build_report, load_report, render, summary_lines
+from resolver.report.accuracy import evaluate
+from resolver.store import run_lock
+from resolver.store.connection import table_exists
+from resolver.store.runs import latest_run, list_runs
 
 Command = Callable[[argparse.Namespace], int]
+PLUGIN_GROUP = "resolver.commands"
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from resolver.demo import generate_demo_world
 
     summary = generate_demo_world(Path(args.out_dir), customers=args.customers, seed=args.seed)
     print(summary.format())
@@ -26,12 +39,6 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from resolver import store
-    from resolver.ingest.contracts import load_contracts
-    from resolver.ingest.load import ingest
-    from resolver.ingest.source_volume import check_volumes
-    from resolver.store import run_lock
-    from resolver.store.runs import latest_run
 
     contracts = load_contracts(args.rules, data_dir=args.data)
     with run_lock.hold(args.db, wait=args.wait, command="ingest"):
@@ -55,7 +62,6 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from resolver.pipeline import train
 
     models = train(
         rules_dir=args.rules,
@@ -78,7 +84,6 @@ def _train(args: argparse.Namespace) -> int:
 def _untrained_lines(model: Any) -> list[str]:
     """One line per level no training pair reached, with the weight it was given (m = u:
     0 bits, no evidence either way), instead of one per missing estimate."""
-    import math
 
     missing: dict[str, list[str]] = {}
     for entry in model.meta.get("untrained_levels", []):
@@ -102,7 +107,6 @@ def _untrained_lines(model: Any) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from resolver.pipeline import run_batch
 
     summary = run_batch(
         rules_dir=args.rules,
@@ -118,7 +122,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from resolver.exports.crosswalk import export_crosswalk
 
     n = export_crosswalk(args.db, obj=args.object, out=Path(args.out))
     print(f"wrote {n:,} {args.object} rows to {args.out}")
@@ -126,8 +129,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from resolver import store
-    from resolver.report.accuracy import evaluate
 
     con = store.connect(args.db, read_only=True)
     try:
@@ -143,8 +144,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from resolver import store
-    from resolver.report import build_report, load_report, render, summary_lines
 
     con = store.connect(args.db, read_only=True)
     try:
@@ -173,7 +172,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _runs(con) -> list[dict]:
-    from resolver.store.runs import list_runs
 
     try:
         return list_runs(con)
@@ -184,7 +182,6 @@ def _runs(con) -> list[dict]:
 def _no_report_of(con, run_id: int) -> str:
     """Why run ``run_id`` has no report, and which runs have one."""
     runs = {r["run_id"]: r for r in _runs(con)}
-    from resolver.store.connection import table_exists
 
     stored = []
     if table_exists(con, "reports"):
@@ -217,84 +214,11 @@ def _later_runs(con, run_id: object) -> list[str]:
     return notes
 
 
-def _add_serve(sub: argparse._SubParsersAction) -> None:
-    """`resolver serve`: the review API (FastAPI under uvicorn) over one store."""
-
-    def serve(args: argparse.Namespace) -> int:
-        import uvicorn
-
-        from api import Settings, SettingsError, create_app
-        from api.app import SERVE_ENV
-        from api.protocol import HTTP_PROTOCOL
-
-        if args.insecure_dev and args.host not in ("127.0.0.1", "localhost", "::1"):
-            raise ResolverError("--insecure-dev serves every caller as admin: localhost only")
-        try:
-            settings = Settings.load(
-                db=args.db,
-                keys_file=args.keys,
-                rules_dir=args.rules,
-                models_dir=args.models,
-                insecure_dev=args.insecure_dev,
-            )
-        except SettingsError as exc:
-            raise ResolverError(str(exc)) from exc
-        if args.workers < 1:
-            raise ResolverError("--workers must be at least 1")
-        if args.workers == 1:
-            uvicorn.run(
-                create_app(settings),
-                host=args.host,
-                port=args.port,
-                access_log=False,
-                http=HTTP_PROTOCOL,
-            )
-            return 0
-        # several processes: each builds its app from the same (validated) arguments
-        os.environ[SERVE_ENV] = json.dumps(
-            {
-                "db": str(args.db),
-                "keys_file": args.keys,
-                "rules_dir": str(args.rules),
-                "models_dir": str(args.models),
-                "insecure_dev": args.insecure_dev,
-            }
-        )
-        uvicorn.run(
-            "api.app:app_from_env",
-            factory=True,
-            workers=args.workers,
-            host=args.host,
-            port=args.port,
-            access_log=False,
-            http=HTTP_PROTOCOL,
-        )
-        return 0
-
-    p = sub.add_parser("serve", help="serve the review API (proposals, orphans, match)")
-    p.add_argument("--db", required=True, help="the store's DuckDB file")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument(
-        "--keys",
-        default=None,
-        help="API keys file (YAML/JSON of sha256 hashes); default: $RESOLVER_API_KEYS",
-    )
-    p.add_argument("--rules", default="rules", help="rules folder (default: rules)")
-    p.add_argument("--models", default="models", help="models folder (default: models)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="server processes (default 1); each holds its own copy of the review view "
-        "and matcher in memory",
-    )
-    p.add_argument(
-        "--insecure-dev",
-        action="store_true",
-        help="no keys: every caller is an admin (localhost only)",
-    )
-    p.set_defaults(func=serve)
+def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
+    """Commands other packages add (entry-point group ``resolver.commands``): the
+    review API's ``serve`` lives with the API, so the library never imports it."""
+    for entry in entry_points(group=PLUGIN_GROUP):
+        entry.load()(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -347,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truth", required=True, help="folder with customers.csv / invoices.csv")
     p.add_argument("--db", required=True, help="the store's DuckDB file")
     p.set_defaults(func=_evaluate)
-    _add_serve(sub)
+    _add_plugin_commands(sub)
     return parser
 
 

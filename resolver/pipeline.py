@@ -22,6 +22,7 @@ from resolver import store
 from resolver.clustering.constrained import constrained_clusters
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import assign_entity_ids
+from resolver.errors import ContractError, RulesError, ValidationProblems
 from resolver.ingest.contracts import Contract, load_contracts
 from resolver.ingest.load import SourceLoad, ingest
 from resolver.ingest.source_volume import check_volumes
@@ -37,12 +38,14 @@ from resolver.linkage.predict import band_sql, score_pairs
 from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
 from resolver.progress import Progress
 from resolver.report import stage_report
-from resolver.review.make_proposals import proposal_counts, stage_proposals
+from resolver.review.decisions import constraints
+from resolver.review.make_proposals import PROPOSAL_COLUMNS, proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.store import run_lock
 from resolver.store import runs as store_runs
 from resolver.store.connection import PUBLISHABLE_TABLES
 from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
+from resolver.store.schema import create_table_sql
 
 OBJECTS = ("customer", "invoice")
 
@@ -128,7 +131,6 @@ class Setup:
 
 def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Setup:
     """Check contracts and rules; raise one error listing every problem."""
-    from resolver.errors import ContractError, RulesError, ValidationProblems
 
     problems = []
     contracts: list[Contract] = []
@@ -368,8 +370,6 @@ def empty_comparisons(rules: LinkageRules, table: pa.Table) -> list[str]:
 
 
 def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:
-    from resolver.review.make_proposals import PROPOSAL_COLUMNS
-    from resolver.store.schema import create_table_sql
 
     con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
     con.execute(
@@ -534,6 +534,5 @@ def _decision_constraints(
     con: duckdb.DuckDBPyConnection, obj: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Must-link and cannot-link pairs from reviewers' decisions (none on a new store)."""
-    from resolver.review.decisions import constraints
 
     return constraints(con, obj)

@@ -7,6 +7,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 
+from tqdm import tqdm
+
 Advance = Callable[[int], None]
 
 
@@ -48,7 +50,6 @@ class BarProgress(Progress):
         self._disable = not (force or sys.stderr.isatty())
 
     def _open(self, name: str, total: int | None, unit: str) -> Advance:
-        from tqdm import tqdm
 
         self._bar = tqdm(
             total=total,
@@ -64,7 +65,6 @@ class BarProgress(Progress):
 
     def note(self, message: str) -> None:
         super().note(message)
-        from tqdm import tqdm
 
         tqdm.write(message, file=sys.stderr)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from api.deps import Store, Viewer
 from api.schemas import ERRORS, Run
 from resolver.errors import NotFound
+from resolver.report import load_report
 from resolver.store.runs import list_runs
 
 router = APIRouter(tags=["runs"])
@@ -33,7 +34,6 @@ def runs(con: Store, who: Viewer) -> list[dict[str, Any]]:
     responses=ERRORS,
 )
 def report(con: Store, who: Viewer) -> dict[str, Any]:
-    from resolver.report import load_report
 
     doc = load_report(con)
     if not doc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 from nicknames import NickNamer
 
 from resolver.demo import vocab
@@ -141,7 +142,6 @@ def person_emails(rng: np.random.Generator, first: np.ndarray, last: np.ndarray)
 
 
 def _slug(values: np.ndarray) -> np.ndarray:
-    import pandas as pd
 
     s = pd.Series(values, dtype=object).str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
     return s.to_numpy(dtype=object)
@@ -255,7 +255,6 @@ def make_entities(rng: np.random.Generator, n: int, counts: dict[str, int]) -> E
 
 def _unique_emails(email: np.ndarray) -> np.ndarray:
     """Make every entity's email distinct (two people rarely share an address)."""
-    import pandas as pd
 
     email = email.copy()
     for round_ in range(5):

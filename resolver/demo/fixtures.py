@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from resolver.demo import generate_demo_world
 from resolver.pipeline import RunSummary, run_batch
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,7 +64,6 @@ class DemoStore:
 
 def generate_world(out_dir: Path, *, customers: int = 600, seed: int = 11) -> Path:
     """Write a demo world into ``out_dir`` (exports + truth) and return the folder."""
-    from resolver.demo import generate_demo_world
 
     generate_demo_world(Path(out_dir), customers=customers, seed=seed)
     return Path(out_dir)

@@ -20,16 +20,20 @@ numbers are in; it is put in front of them.
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import yaml
 
 from resolver.errors import ContractError, Problem
 from resolver.ingest.canonical import FIELDS, OBJECTS, STATUSES
+from resolver.ingest.source_files import source_encoding
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _EXTRA_HINT = (
@@ -342,7 +346,6 @@ def parse_contract(
 def _inside(file: Path, folder: Path) -> bool:
     """Whether ``file`` lies under ``folder`` once ``..`` and ``.`` are resolved (by the
     paths' text: a symbolic link inside the folder is where its owner put it)."""
-    import os
 
     f = os.path.normpath(os.path.abspath(file))
     d = os.path.normpath(os.path.abspath(folder))
@@ -420,12 +423,7 @@ def read_header(c: Contract, delimiter: str | None = None) -> list[str]:
     """The column names of a contract's source file (read with ``delimiter`` instead of
     the contract's, if given)."""
     if c.is_parquet:
-        import pyarrow.parquet as pq
-
         return list(pq.read_schema(c.file).names)
-    import csv
-
-    from resolver.ingest.source_files import source_encoding
 
     with c.file.open(encoding=source_encoding(c), newline="") as fh:
         reader = csv.reader(

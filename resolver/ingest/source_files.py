@@ -24,6 +24,7 @@ import codecs
 import csv
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -33,8 +34,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from resolver.ingest.contracts import Contract
 from resolver.store.resources import duckdb_config
+
+if TYPE_CHECKING:  # annotations only: contracts reads a source's encoding from here
+    from resolver.ingest.contracts import Contract
 
 # what str.strip() removes: every character Python counts as whitespace
 _PY_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

@@ -18,6 +18,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import splink
+from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
@@ -60,7 +62,6 @@ class Model:
 
 
 def _versions() -> dict[str, str]:
-    import splink
 
     return {
         "splink": splink.__version__,
@@ -77,7 +78,6 @@ def work_linker(
     memory_limit: str | None = None,
 ):
     """A Splink Linker over ``table`` on a private in-memory DuckDB (nothing leaks into the store)."""
-    from splink import DuckDBAPI, Linker
 
     config = duckdb_config()
     if memory_limit:

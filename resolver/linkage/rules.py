@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +210,7 @@ def load_rules(
     path = Path(rules_dir) / RULE_FILES[obj]
     overrides = read_overrides(rules_dir, obj)
     if models_dir is not None:
+        # deferred: the model module builds on this one (a cycle otherwise)
         from resolver.linkage.model import load_model_and_rules
 
         return load_model_and_rules(models_dir, rules_dir, obj)[1]
@@ -361,8 +363,6 @@ def write_thresholds(rules_dir: Path | str, obj: str, *, auto_link: float, revie
     The new file is validated before it replaces the old one: an invalid choice
     (e.g. review above auto_link, auto_link above auto_merge) leaves the file as it was.
     """
-    import re
-    import tempfile
 
     path = Path(rules_dir) / RULE_FILES[obj]
     text = path.read_text(encoding="utf-8") if path.is_file() else f"object: {obj}\n"

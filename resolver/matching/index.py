@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from resolver.errors import Problem
 from resolver.ingest.canonical import TABLES
-from resolver.ingest.contracts import Contract
+from resolver.ingest.contracts import Contract, contract_paths, parse_contract
 from resolver.linkage.model import Model
 from resolver.linkage.pair_levels import PairLevels
+from resolver.linkage.predict import tf_columns
 from resolver.linkage.rules import LinkageRules
 from resolver.linkage.sql_eval import Unsupported
 
@@ -284,14 +285,12 @@ def _level_weight(level: dict[str, Any]) -> float:
 
 
 def _tf_columns(model: Model) -> list[str]:
-    from resolver.linkage.predict import tf_columns
 
     return tf_columns(model)
 
 
 def source_contracts(rules_dir: Path | str, obj: str) -> dict[str, Contract]:
     """The rules' source contracts of ``obj`` by system, without reading the source files."""
-    from resolver.ingest.contracts import contract_paths, parse_contract
 
     out = {}
     problems: list[Problem] = []

@@ -47,6 +47,7 @@ import pyarrow as pa
 from resolver.errors import NotFound, Problem, ValidationProblems
 from resolver.ingest.canonical import FIELDS, OBJECTS
 from resolver.ingest.contracts import Contract
+from resolver.ingest.load import map_to_canonical
 from resolver.linkage.model import load_model_and_rules
 from resolver.matching.index import Level, ObjectIndex, build_index, source_contracts
 from resolver.matching.record import (
@@ -59,7 +60,11 @@ from resolver.matching.record import (
     value_problems,
 )
 from resolver.matching.results import Candidate, Evidence, MatchResult
+from resolver.normalize import normalize_customer_record, normalize_invoice_number
+from resolver.normalize.nickname_variants import first_name_variants
+from resolver.normalize.tax_id import normalize_tax_id
 from resolver.store import table_exists
+from resolver.store.runs import latest_run
 
 DEFAULT_TOP = 5
 MAX_TOP = 50
@@ -104,7 +109,6 @@ class Matcher:
         probabilities mean what the run's do), ``"model"`` the trained model's.
         Objects without resolved records in the store are skipped.
         """
-        from resolver.store.runs import latest_run
 
         run = latest_run(con)
         indexes = {}
@@ -153,7 +157,6 @@ class Matcher:
         self, system: str, obj: str, source_record: Mapping[str, Any], *, top: int = DEFAULT_TOP
     ) -> MatchResult:
         """Top candidates for a record as ``system``'s export has it (its contract's columns)."""
-        from resolver.ingest.load import map_to_canonical
 
         index = self._index(obj)
         contract = contract_for(index, obj, system)
@@ -200,8 +203,6 @@ class Matcher:
         """The model's columns of one canonical record, normalized as ingest does
         (one record at a time: the frame normalizers' pandas overhead would be most
         of a request's cost)."""
-        from resolver.normalize import normalize_customer_record, normalize_invoice_number
-        from resolver.normalize.tax_id import normalize_tax_id
 
         row = dict(record)
         if index.object == "customer":
@@ -215,8 +216,6 @@ class Matcher:
             )
             row["tax_id_norm"] = normalize_tax_id(record.get("tax_id"))
             if "first_name_variants" in index.columns:  # as ingest adds it
-                from resolver.normalize.nickname_variants import first_name_variants
-
                 row["first_name_variants"] = first_name_variants(row["first_name_norm"])
         else:
             row["invoice_number_norm"] = normalize_invoice_number(record.get("invoice_number"))

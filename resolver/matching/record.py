@@ -13,6 +13,7 @@ import pandas as pd
 
 from resolver.errors import Problem, ValidationProblems
 from resolver.ingest.canonical import FIELDS
+from resolver.normalize import parse_amount, parse_date
 
 _MAX_TEXT = 500  # longest value of one field a client may send
 _MAX_NAME = 200  # longest field (or column) name
@@ -73,7 +74,6 @@ def value_problems(where: str, record: Mapping[str, Any]) -> list[Problem]:
 
 def invoice_canonical(canonical: dict[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
     """Parse an invoice's amounts (to cents) and dates the way ingest does."""
-    from resolver.normalize import parse_amount, parse_date
 
     problems = []
     out = dict(canonical)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import usaddress
+
 from resolver.normalize._address_tables import COUNTRIES, STATE_CODES, STATES, UNITS
 
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
@@ -102,8 +104,6 @@ _USADDRESS_PARTS = {
 def _usaddress_parts(text: str) -> dict[str, str | None] | None:
     """The usaddress fallback: its labelled tokens mapped onto our raw parts."""
     try:
-        import usaddress
-
         labelled = usaddress.parse(text)
     except Exception:
         return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from nicknames import NickNamer
+
 # Curated nickname -> formal name, each unambiguous (a nickname read the same way
 # almost always). Short forms shared by distinct names ('al': alan/albert/alfred,
 # 'chris': christopher/christine, 'sam': samuel/samantha, 'alex', 'bert', 'harry')
@@ -119,7 +121,6 @@ _OWN_NAMES = frozenset(
 
 @lru_cache(maxsize=1)
 def _namer():  # built lazily: loading the nickname table takes ~50 ms
-    from nicknames import NickNamer
 
     return NickNamer()
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
+from nicknames import NickNamer
 
 from resolver.normalize._distinct import over_distinct
 
 
 @lru_cache(maxsize=1)
 def _namer():
-    from nicknames import NickNamer
 
     return NickNamer()
 

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from resolver.review.decisions import in_force as decisions_in_force
 from resolver.store.journal import Journal, members_key
 
 DECIDING = ("accept", "reject", "split")  # actions that set a status (undo clears one)
@@ -113,8 +114,12 @@ def history_entry(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _in_force(history: list[dict[str, Any]]) -> InForce | None:
-    undone = {h["undoes"] for h in history if h["action"] == "undo"}
-    live = [h for h in history if h["action"] in DECIDING and h["decision_id"] not in undone]
+    counting = decisions_in_force(
+        [h["decision_id"] for h in history],
+        [h["action"] for h in history],
+        [h["undoes"] for h in history],
+    )
+    live = [h for h, c in zip(history, counting, strict=True) if c and h["action"] in DECIDING]
     if not live:
         return None
     last = max(live, key=lambda h: h["decision_id"])

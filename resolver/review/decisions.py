@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable, Sequence
 
 import duckdb
 import pandas as pd
@@ -24,13 +25,32 @@ from resolver.store.content_hash import same_data
 _PAIR_COLUMNS = ["record_key_l", "record_key_r"]
 
 
+def in_force(
+    decision_ids: Sequence[int], actions: Sequence[str], undoes: Iterable[int | None]
+) -> list[bool]:
+    """THE rule for which decisions still count: every decision that no undo has
+    reversed; undos themselves never count. The batch (:func:`effective`) and the
+    API's in-memory log (:mod:`resolver.review.decision_log`) both call this one."""
+    undone = {
+        int(u)
+        for a, u in zip(actions, undoes, strict=True)
+        if a == "undo" and u is not None and not pd.isna(u)
+    }
+    return [
+        a != "undo" and int(i) not in undone for i, a in zip(decision_ids, actions, strict=True)
+    ]
+
+
 def effective(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame:
-    """Decisions in force: every decision not undone (undos themselves excluded)."""
-    d = store_decisions.load(con, obj)
+    """Decisions in force (:func:`in_force`), in decision order."""
+    return effective_rows(store_decisions.load(con, obj))
+
+
+def effective_rows(d: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a decisions frame that are in force (:func:`in_force`)."""
     if d.empty:
         return d
-    undone = set(d.loc[d["action"] == "undo", "undoes"].dropna().astype(int))
-    keep = (d["action"] != "undo") & ~d["decision_id"].isin(undone)
+    keep = in_force(d["decision_id"].tolist(), d["action"].tolist(), d["undoes"].tolist())
     return d.loc[keep].reset_index(drop=True)
 
 

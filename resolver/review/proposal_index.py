@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from resolver.ingest.canonical import OBJECTS
 from resolver.review.decision_log import DecisionLog, InForce
@@ -229,7 +230,6 @@ def _floats(column: Any) -> np.ndarray:
 
 def _system_masks(systems: Any) -> dict[str, np.ndarray]:
     """One boolean array per system: does the proposal involve it."""
-    import pyarrow.compute as pc
 
     flat = systems.flatten()
     parents = pc.list_parent_indices(systems).to_numpy()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -147,7 +149,6 @@ def building_path(path: Path | str, suffix: str = BUILDING_SUFFIX) -> Path:
 
 
 def _remove_file_and_sidecars(path: Path) -> None:
-    import shutil
 
     for p in (path, path.with_name(path.name + ".wal")):
         p.unlink(missing_ok=True)
@@ -269,7 +270,6 @@ def finish_building(
 ) -> None:
     """Index, close the building file, check it holds every ``required`` table, and put
     it in place of the live one, atomically."""
-    import os
 
     for name in MEMBER_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {PREVIOUS_PREFIX}{name}")

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from resolver.store.connection import table_exists
 from resolver.store.journal import Journal, journal_path
 
 
@@ -60,7 +61,6 @@ def record_fingerprints(
     """record_key -> (content_hash, row_hash) now: the run being built's records (its
     staged table), else the last published run's. A store written before content
     hashes existed answers its row hash for both."""
-    from resolver.store.connection import table_exists
 
     table = {"customer": "customers", "invoice": "invoices"}[obj]
     if table_exists(con, f"stage_{table}"):

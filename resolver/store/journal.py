@@ -13,6 +13,7 @@ ever updated except a run's own log line.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -290,7 +291,6 @@ def members_key(hashes: dict[str, str]) -> str:
     Proposals carry the same hash (computed in SQL), so a decision applies to a
     proposal exactly while its members and their data are unchanged.
     """
-    import hashlib
 
     text = "|".join(f"{k}={hashes[k]}" for k in sorted(hashes))
     return hashlib.md5(text.encode("utf-8")).hexdigest()

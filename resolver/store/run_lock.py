@@ -13,6 +13,7 @@ two trainings would overwrite each other's scratch.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -98,7 +99,6 @@ def hold(
 ) -> Iterator[dict[str, Any]]:
     """Hold the store's lock for the ``with`` block, or raise StoreBusy naming the
     holder — at once, or after waiting up to ``wait`` seconds for it."""
-    import fcntl
 
     path = lock_path(store_path, suffix)
     path.parent.mkdir(parents=True, exist_ok=True)

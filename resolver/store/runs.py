@@ -9,7 +9,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from resolver.store import run_lock
 from resolver.store.connection import table_exists
+from resolver.store.decisions import journal_of, store_path
+from resolver.store.schema import create_table_sql
 
 RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -94,7 +97,6 @@ def list_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every run, newest first, failed and interrupted ones included: the journal's run
     log, reconciled with the store's own ``runs`` table — a run the store holds as
     complete is complete, whatever a log line lost to a kill says."""
-    from resolver.store.decisions import journal_of
 
     logged = {r["run_id"]: r for r in journal_of(con).runs()}
     for run_id, run in published_runs(con).items():
@@ -108,8 +110,6 @@ def list_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def _no_run_alive(con: duckdb.DuckDBPyConnection) -> bool:
-    from resolver.store import run_lock
-    from resolver.store.decisions import store_path
 
     try:
         return run_lock.holder_is_gone(store_path(con))
@@ -140,7 +140,6 @@ def previous_members(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame |
 def stage_events(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:
     """stage_entity_events = this run's events (``append_events_sql`` adds them to the
     history when the run is published: the table is append-only)."""
-    from resolver.store.schema import create_table_sql
 
     con.execute("DROP TABLE IF EXISTS stage_entity_events")
     con.execute(create_table_sql("stage_entity_events", EVENTS_COLUMNS))
@@ -154,7 +153,6 @@ def stage_events(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> 
 def append_events_sql() -> list[tuple[str, list]]:
     """Statements (for ``publish``'s transaction) appending the staged events to the
     history the building file carried over, rather than copying all of it again."""
-    from resolver.store.schema import create_table_sql
 
     return [
         (create_table_sql("entity_events", EVENTS_COLUMNS), []),

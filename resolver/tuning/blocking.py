@@ -7,13 +7,17 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from splink import DuckDBAPI
+from splink.blocking_analysis import (
+    chart_comparisons_from_blocking_rules,
+    count_comparisons_from_blocking_rules,
+)
 
 from resolver.linkage.rules import LinkageRules
 from resolver.tuning.data import PAIR_COLUMNS, link_input, ordered
 
 
 def _splink_input(con: duckdb.DuckDBPyConnection, rules: LinkageRules) -> Any:
-    from splink import DuckDBAPI
 
     frame = link_input(con, rules.object, rules)
     return DuckDBAPI(duckdb.connect()).register(frame, table_name=f"blocking_{rules.object}")
@@ -28,7 +32,6 @@ def blocking_report(
     share_of_all (cumulative / every possible pair). Counts come from Splink's
     ``count_comparisons_from_blocking_rules``; exact unless ``sample`` < 1.
     """
-    from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
     records = count_comparisons_from_blocking_rules(
         _splink_input(con, rules),
@@ -53,7 +56,6 @@ def blocking_chart(
     con: duckdb.DuckDBPyConnection, rules: LinkageRules, *, sample: float = 1.0
 ) -> Any:
     """Splink's cumulative comparisons chart of the prediction blocking rules."""
-    from splink.blocking_analysis import chart_comparisons_from_blocking_rules
 
     return chart_comparisons_from_blocking_rules(
         _splink_input(con, rules),

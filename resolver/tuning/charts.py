@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import altair as alt
 import pandas as pd
 
 
 def _alt() -> Any:
-    import altair as alt
 
     return alt
 
@@ -77,7 +78,6 @@ def precision_recall_chart(
 
 
 def _w(p: float) -> float:
-    import math
 
     return math.log2(p / (1 - p))
 

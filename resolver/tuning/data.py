@@ -14,6 +14,7 @@ import pandas as pd
 
 from resolver.ingest.canonical import TABLES
 from resolver.linkage.rules import LinkageRules
+from resolver.pipeline import input_sql
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r"]
 TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
@@ -31,7 +32,6 @@ def link_input(
     Invoices carry ``customer_entity_id``, the entity of the customer their
     ``customer_ref`` names. ``keys`` restricts the rows to those record keys.
     """
-    from resolver.pipeline import input_sql
 
     where = "WHERE list_contains(?, r.record_key)" if keys is not None else ""
     params = [list(keys)] if keys is not None else []

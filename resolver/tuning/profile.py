@@ -7,6 +7,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from splink import DuckDBAPI
+from splink.exploratory import completeness_chart as splink_completeness
+from splink.exploratory import profile_columns
 
 from resolver.ingest.canonical import OBJECTS, TABLES
 
@@ -186,8 +189,6 @@ def profile_chart(
     bottom_n: int = 5,
 ) -> Any:
     """Splink's ``profile_columns`` chart over the store's ``columns`` of ``obj``."""
-    from splink import DuckDBAPI
-    from splink.exploratory import profile_columns
 
     present = set(_columns(con, TABLES[obj]))
     missing = [c for c in columns if c not in present]
@@ -200,8 +201,6 @@ def profile_chart(
 
 def completeness_chart(con: duckdb.DuckDBPyConnection, obj: str, columns: list[str]) -> Any:
     """Splink's completeness chart of ``columns``, one table per system."""
-    from splink import DuckDBAPI
-    from splink.exploratory import completeness_chart as splink_completeness
 
     db_api = DuckDBAPI(duckdb.connect())
     systems = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from resolver.review import ReviewView, decide, list_proposals
+from resolver.review.orphans import load_orphan_rules, stage_orphans
 from resolver.store import decisions as store_decisions
 from resolver.store import table_exists
 from resolver.tuning.data import truth_entities
+from resolver.tuning.rules import rules_folder
 
 OBJECTS = ("customer", "invoice")
 BANDS = (0.0, 0.9, 0.99, 0.999, 0.99999, 1.0)  # confidence band edges
@@ -246,11 +249,6 @@ def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str | None 
     if table_exists(con, "orphans"):
         return "store"
     try:
-        from datetime import date
-
-        from resolver.review.orphans import load_orphan_rules, stage_orphans
-        from resolver.tuning.rules import rules_folder
-
         rules = load_orphan_rules(rules_folder() if rules_dir is None else rules_dir)
         run_id = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
         stage_orphans(con, rules, prefix="", run_id=int(run_id), as_of=date.today())

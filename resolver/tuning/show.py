@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from IPython.display import display as ipython_display
 
 _saved = count(1)
 _charts_dir: Path | None = None
@@ -79,8 +80,6 @@ def save_chart(chart: Any, name: str | None = None) -> Path:
 def display(*objs: Any, name: str | None = None) -> None:
     """Show ``objs``: IPython's display under IPython, else print them (saving charts)."""
     if under_ipython():
-        from IPython.display import display as ipython_display
-
         ipython_display(*objs)
         return
     for obj in objs:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from resolver.linkage.rules import RULE_FILES, read_overrides, write_thresholds
 from resolver.tuning.data import PAIR_COLUMNS, ordered
 
 # thresholds are written to rules files with six significant digits: keep them exact
@@ -279,9 +281,6 @@ def choose_bands(
 
 def write_bands(rules_dir: Any, obj: str, bands: Bands) -> str:
     """Write the chosen thresholds into ``rules_dir`` and return the diff of the file."""
-    import difflib
-
-    from resolver.linkage.rules import RULE_FILES, read_overrides, write_thresholds
 
     path = rules_dir / RULE_FILES[obj]
     before = path.read_text(encoding="utf-8") if path.is_file() else ""

@@ -5,6 +5,8 @@ Each must give exactly what the plain serial, per-value path gives.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,13 +97,19 @@ def test_parallel_pool_really_uses_workers(low_threshold: None) -> None:
     with WorkerPool(2) as pool:
         if not pool.parallel:
             pytest.skip("no fork or a single CPU here")
-        results = pool.submit_map(_upper, values, 1)()  # a module-level function pickles
-        assert pool._executor is not None  # the work went to processes
-    assert list(results[0][:-1]) == [v.upper() for v in values]
+        results = pool.submit_map(_tag_with_pid, values, 1)()  # module-level: it pickles
+    tagged = list(results[0][:-1])
+    assert [t.rsplit("|", 1)[0] for t in tagged] == [v.upper() for v in values]
+    pids = {t.rsplit("|", 1)[1] for t in tagged}
+    assert pids and str(os.getpid()) not in pids  # every value went to a worker process
 
 
 def _upper(value: str) -> tuple[str]:
     return (value.upper(),)
+
+
+def _tag_with_pid(value: str) -> tuple[str]:
+    return (f"{value.upper()}|{os.getpid()}",)
 
 
 def test_serial_pool_starts_no_process() -> None:

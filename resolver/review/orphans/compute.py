@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from resolver.ingest.canonical import OBJECTS, TABLES
+from resolver.review.decisions import effective
 from resolver.review.orphans.rules import Expectation, OrphanRules
 
 # the date an orphan's age is counted from
@@ -133,7 +134,6 @@ def _insert_reference_hits(con: duckdb.DuckDBPyConnection, exp: Expectation, pre
 
 def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The effective link/expected decision per (record_key, expectation), latest winning."""
-    from resolver.review.decisions import effective
 
     cols = ["record_key", "expectation", "action", "decision_id", "reviewer", "reason"]
     try:
