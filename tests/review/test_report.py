@@ -206,15 +206,16 @@ def test_snapshots_are_append_only_and_give_trends(store: Path, tmp_path: Path) 
 def test_renderings(report) -> None:
     md = render(report, "md")
     assert md.startswith("# Integration health report")
-    assert md.index("## Summary") < md.index("## Top findings")
+    assert md.index("## Verdicts") < md.index("## Priorities") < md.index("## Trend")
+    assert md.index("## Trend") < md.index("## Detail")
+    assert max(len(line) for line in md.splitlines()) <= 100
     page = render(report, "html")
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</svg>" in page
     assert not re.search(r"<script|https?://(?!www\.w3\.org/2000/svg)", page)
-    assert page.count("<rect") >= 4
     assert json.loads(render(report, "json"))["run_id"] == 1
     lines = summary_lines(report)
-    assert lines[0].startswith("health report (run 1):")
-    assert 1 < len(lines) <= 9
+    assert lines[0].startswith("health report, run 1: ")
+    assert max(len(line) for line in lines) <= 100
     with pytest.raises(ValueError, match="unknown report format"):
         render(report, "pdf")  # type: ignore[arg-type]
 
@@ -338,14 +339,3 @@ def test_an_orphan_rate_is_of_the_records_the_expectation_covers(report, store: 
             assert c["rate"] < 0.5, c["id"]
     finally:
         con.close()
-
-
-def test_the_summary_counts_failing_checks_and_what_they_flag(report) -> None:
-    """The total is records, pairs and rows summed over checks, not a number of findings."""
-    failing = [c for c in report["findings"] if c["count"] and c["severity"] != "info"]
-    first = summary_lines(report)[0]
-    flagged = f"{report['totals']['findings']:,}"
-    assert f"{len(failing):,} failing checks flagging {flagged} records, pairs or rows (" in first
-    assert "| severity | flagged (records, pairs or rows, summed over checks) |" in render(
-        report, "md"
-    )
