@@ -201,7 +201,7 @@ def test_the_webhook_posts_the_summary_to_a_local_receiver() -> None:
     got: list[dict] = []
 
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(204)
             self.end_headers()
