@@ -81,12 +81,20 @@ def wrong_date_format(world: Path) -> None:
     df.to_csv(path, index=False)
 
 
-# fault -> the one (integration, check) whose verdict it must flip, and to what
-FAULTS: dict[str, tuple[Callable[[Path], None], tuple[str, str], str]] = {
-    "stale export": (stale_export, ("dispatch", "timing"), "fail"),
-    "dropped column": (dropped_column, ("crm", "timing"), "fail"),
-    "retyped column": (retyped_column, ("ledger", "timing"), "fail"),
-    "new enum value": (new_enum_value, ("billing", "timing"), "warn"),
-    "30% volume drop": (volume_drop, ("dispatch", "timing"), "fail"),
-    "ledger lag beyond its limit": (ledger_lag, ("billing~ledger", "timing"), "fail"),
+# fault -> the (integration, check) cells whose verdict it must flip, and to what. A
+# stale export also makes its system hold older values than its peers: update handling
+# of its pairs is the consequence, not a false alert.
+FAULTS: dict[str, tuple[Callable[[Path], None], dict[tuple[str, str], str]]] = {
+    "stale export": (
+        stale_export,
+        {
+            ("dispatch", "timing"): "fail",
+            ("billing~dispatch", "update_handling"): "fail",
+            ("dispatch~ledger", "update_handling"): "fail",
+        },
+    ),
+    "dropped column": (dropped_column, {("crm", "timing"): "fail"}),
+    "retyped column": (retyped_column, {("ledger", "timing"): "fail"}),
+    "new enum value": (new_enum_value, {("billing", "timing"): "warn"}),
+    "30% volume drop": (volume_drop, {("dispatch", "timing"): "fail"}),
 }

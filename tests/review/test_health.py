@@ -238,3 +238,20 @@ def test_the_markdown_reads_at_100_columns() -> None:
     md = render(r, "md")
     assert max(len(line) for line in md.splitlines()) <= 100
     assert max(len(line) for line in summary_lines(r)) <= 100
+
+
+def test_a_sync_lag_beyond_its_limit_fails_timing_of_the_pair() -> None:
+    lag = {
+        "object": "invoice",
+        "field": "invoice_date",
+        "scope": "billing~ledger",
+        "pairs": 100,
+        "p50_days": 0,
+        "p95_days": 45,
+        "max_days": 60,
+        "slowest": [],
+    }
+    checks = verdict_checks([], {"sync_lag": [lag]}, HealthRules(), scopes=[])
+    assert grid(checks)["billing~ledger"]["timing"] == "fail"
+    ok = verdict_checks([], {"sync_lag": [lag | {"p95_days": 1}]}, HealthRules(), scopes=[])
+    assert grid(ok)["billing~ledger"]["timing"] == "pass"
