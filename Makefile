@@ -7,7 +7,7 @@ DB     ?= data/demo.duckdb
 CUSTOMERS ?= 2000
 SEED   ?= 7
 
-.PHONY: demo test lint format install clean
+.PHONY: demo test lint format install clean screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: install
 	$(BIN)/resolver evaluate --truth $(DATA)/truth --db $(DB)
 	$(BIN)/resolver report --db $(DB) --format html --out data/report.html
 	$(BIN)/resolver report --db $(DB) --summary
+
+# the README's picture of the HTML report (after `make demo`), by headless Chromium
+screenshot:
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,1500 \
+	  --screenshot=docs/health-report.png file://$(CURDIR)/data/report.html
 
 lint: install
 	$(BIN)/ruff check resolver api tests benchmarks

@@ -8,7 +8,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ from resolver.ingest.contracts import load_contracts
 from resolver.ingest.load import ingest
 from resolver.ingest.source_volume import check_volumes
 from resolver.pipeline import run_batch, train
+from resolver.preflight import check_sources
 from resolver.progress import cli_progress
-from resolver.report import build_report, load_report, render, summary_lines
+from resolver.report import build_report, gate, load_report, render, summary_lines
 from resolver.report.accuracy import evaluate
+from resolver.report.health_rules import load_health_rules
 from resolver.store import run_lock
 from resolver.store.connection import table_exists
 from resolver.store.runs import latest_run, list_runs
@@ -44,7 +46,7 @@ def _ingest(args: argparse.Namespace) -> int:
     with run_lock.hold(args.db, wait=args.wait, command="ingest"):
         con = store.start_building(args.db, keep_all=True)
         try:
-            loads = ingest(con, contracts, progress=cli_progress())
+            loads = ingest(con, contracts, progress=cli_progress(args.log_format))
             check_volumes(loads, contracts, latest_run(con))
             store.finish_building(con, args.db)
         except BaseException:
@@ -68,7 +70,7 @@ def _train(args: argparse.Namespace) -> int:
         db_path=args.db,
         data_dir=args.data,
         models_dir=args.models,
-        progress=cli_progress(),
+        progress=cli_progress(args.log_format),
     )
     for obj, model in models.items():
         meta = model.meta
@@ -108,16 +110,86 @@ def _untrained_lines(model: Any) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
 
-    summary = run_batch(
-        rules_dir=args.rules,
-        db_path=args.db,
-        data_dir=args.data,
-        models_dir=args.models,
-        retrain=args.retrain,
-        progress=cli_progress(),
-        wait=args.wait,
-    )
+    progress = cli_progress(args.log_format, **_expected(args.db))
+    try:
+        summary = run_batch(
+            rules_dir=args.rules,
+            db_path=args.db,
+            data_dir=args.data,
+            models_dir=args.models,
+            retrain=args.retrain,
+            progress=progress,
+            wait=args.wait,
+        )
+    finally:
+        progress.finish()
     print(summary.format())
+    print()
+    print("\n".join(summary_lines(summary.report)))
+    _post_webhook(args, summary.report)
+    tripped = gate.tripped(summary.checks, args.fail_on)
+    if tripped:
+        level = args.fail_on or "fail (error handling, timing)"
+        names = ", ".join(f"{c['scope']} {c['check']} {c['verdict']}" for c in tripped)
+        print(
+            f"resolver run: run {summary.run_id} published, but {len(tripped)} check(s) reached "
+            f"--fail-on {level}: {names}",
+            file=sys.stderr,
+        )
+        return gate.EXIT_HEALTH
+    return 0
+
+
+def _expected(db: str) -> dict[str, Any]:
+    """Stages and seconds of the last complete run, for the live display's n of N."""
+
+    if not Path(db).is_file():
+        return {}
+    try:
+        con = store.connect(db, read_only=True)
+    except Exception:  # a store being rebuilt or of another version: no estimate
+        return {}
+    try:
+        run = latest_run(con) or {}
+    except Exception:
+        run = {}
+    finally:
+        con.close()
+    timings = (run.get("summary") or {}).get("timings") or {}
+    seconds = (run.get("summary") or {}).get("seconds")
+    return {"expected_stages": len(timings) or None, "expected_seconds": seconds}
+
+
+def _post_webhook(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """POST the summary to health.yaml's webhook.url, if any; a failure is said, loudly."""
+
+    rules = load_health_rules(args.rules)
+    if not rules.webhook_url:
+        return
+    try:
+        status = gate.post_summary(rules.webhook_url, report, timeout=rules.webhook_timeout)
+        print(f"posted the summary to {rules.webhook_url} (HTTP {status})")
+    except OSError as exc:
+        print(
+            f"resolver run: warning: could not post the summary to {rules.webhook_url}: {exc}",
+            file=sys.stderr,
+        )
+
+
+def _check(args: argparse.Namespace) -> int:
+
+    samples = check_sources(args.rules, data_dir=args.data, sample=args.sample)
+    print(f"rules in {args.rules}: contracts and rules files valid")
+    for s in samples:
+        print(s.format())
+    failing = [s for s in samples if s.verdict == "fail"]
+    if failing:
+        print(
+            f"resolver check: {len(failing)} source(s) would reject more rows than "
+            "health.yaml's error_handling fail threshold",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -226,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="resolver",
         description="Find duplicate customers and invoices, and orphans, across business systems.",
     )
+    parser.add_argument("--version", action="version", version=f"resolver {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo-data", help="write the demo world: four systems' exports and truth")
@@ -236,20 +309,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load every source through its contract into the store")
     _rules_db(p)
+    _log_format(p)
     _wait(p)
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("train", help="estimate both Splink models without labels and save them")
     _rules_db(p)
     p.add_argument("--models", default="models", help="folder for the model JSON (default: models)")
+    _log_format(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser("run", help="the batch job: ingest, link, cluster, entities, publish")
     _rules_db(p)
     p.add_argument("--models", default="models", help="folder of the model JSON (default: models)")
     p.add_argument("--retrain", action="store_true", help="re-estimate the models first")
+    p.add_argument(
+        "--fail-on",
+        choices=["warn", "fail"],
+        default=None,
+        help="exit 3 when any health check reaches this verdict (default: only when an "
+        "error-handling or timing check fails)",
+    )
+    _log_format(p)
     _wait(p)
     p.set_defaults(func=_run)
+
+    p = sub.add_parser(
+        "check", help="validate contracts and rules and sample each source, without a run"
+    )
+    p.add_argument("--rules", default="rules", help="rules folder (default: rules)")
+    p.add_argument("--data", default=None, help="folder the contracts' file paths are relative to")
+    p.add_argument(
+        "--sample", type=int, default=2000, help="rows sampled per source (default 2000; 0: all)"
+    )
+    p.set_defaults(func=_check)
 
     p = sub.add_parser("export", help="export resolved data")
     exp = p.add_subparsers(dest="what", required=True, metavar="WHAT")
@@ -273,6 +366,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_evaluate)
     _add_plugin_commands(sub)
     return parser
+
+
+def _version() -> str:
+
+    try:
+        return version("resolver")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _log_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--log-format",
+        choices=["auto", "text", "json"],
+        default="auto",
+        help="progress: auto (a live line on a terminal, dated lines otherwise), text "
+        "(dated lines with the run id) or json (one JSON object per line)",
+    )
 
 
 def _rules_db(p: argparse.ArgumentParser) -> None:

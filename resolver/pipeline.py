@@ -38,6 +38,7 @@ from resolver.linkage.predict import band_sql, score_pairs
 from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
 from resolver.progress import Progress
 from resolver.report import stage_report
+from resolver.report.health_rules import HealthRules, load_health_rules
 from resolver.review.decisions import constraints
 from resolver.review.make_proposals import PROPOSAL_COLUMNS, proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
@@ -77,6 +78,9 @@ class RunSummary:
     # the orphan rules file and how many expectations it holds (0: none, or no file)
     orphan_rules: str = ""
     expectations: int = 0
+    # the health report's verdict checks (resolver.report.verdicts), for --fail-on
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +131,7 @@ class Setup:
     overrides: dict[str, dict[str, Any]]  # customers.yaml / invoices.yaml, {} when absent
     survivorship: Survivorship
     orphans: OrphanRules
+    health: HealthRules = field(default_factory=HealthRules)
 
 
 def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Setup:
@@ -154,15 +159,40 @@ def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Se
         orphans = load_orphan_rules(rules_dir, systems={c.system for c in contracts} or None)
     except RulesError as exc:
         problems += exc.problems
+    health = HealthRules()
+    try:
+        health = load_health_rules(rules_dir)
+    except RulesError as exc:
+        problems += exc.problems
     if problems:
         raise ValidationProblems("rules and contracts", problems)
     return Setup(
+        health=health,
         contracts=contracts,
         rules_dir=Path(rules_dir),
         overrides=overrides,
         survivorship=surv,
         orphans=orphans,
     )
+
+
+def orphans_state(rules: OrphanRules) -> dict[str, Any]:
+    """Whether the orphan expectations are checked; a missing file is said, not silent."""
+    if rules.expectations:
+        return {"checked": True, "expectations": len(rules.expectations)}
+    where = rules.path or "orphans.yaml"
+    if Path(where).is_file():
+        return {
+            "checked": False,
+            "missing": False,
+            "why": f"{where} lists no expectations: orphan checks turned off on purpose",
+        }
+    return {
+        "checked": False,
+        "missing": True,
+        "why": f"no {where}: orphan checks are off. Write the expectations there, or "
+        "`expectations: {}` to turn them off on purpose",
+    }
 
 
 def run_batch(
@@ -213,6 +243,7 @@ def _run_batch(
     last = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
     run_id = journal.start_run(after=last, published=store_runs.published_runs(con))
     started_at = journal.runs()[0]["started_at"]
+    progress.run_id = run_id
     try:
         loads = ingest(con, setup.contracts, progress=progress, publish=False)
         check_volumes(loads, setup.contracts, store_runs.latest_run(con))
@@ -238,7 +269,14 @@ def _run_batch(
         summary.orphan_rules = setup.orphans.path
         summary.expectations = len(setup.orphans.expectations)
         with progress.stage("report", total=None, unit="steps"):
-            stage_report(con, run_id=run_id)
+            summary.report = stage_report(
+                con,
+                run_id=run_id,
+                rules=setup.health,
+                runs=journal.runs(),
+                orphans_state=orphans_state(setup.orphans),
+            )
+            summary.checks = summary.report["checks"]
         summary.timings = dict(progress.timings)
         summary.seconds = time.perf_counter() - started
         tables = ["customers", "invoices", "rejects", "source_loads"]

@@ -10,24 +10,39 @@ from typing import Any
 import duckdb
 
 from resolver.report import checks as C
+from resolver.report import timing as T
+from resolver.report import verdicts as V
+from resolver.report.health_rules import CHECKS, HealthRules
 from resolver.store.connection import table_exists
 from resolver.store.schema import create_table_sql
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 REPORTS_COLUMNS = {"run_id": "BIGINT", "created_at": "TIMESTAMP", "json": "VARCHAR"}
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection, *, prefix: str = "", run_id: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    prefix: str = "",
+    run_id: int | None = None,
+    rules: HealthRules | None = None,
+    runs: list[dict[str, Any]] | None = None,
+    orphans_state: dict[str, Any] | None = None,
+    run_time: datetime | None = None,
 ) -> dict[str, Any]:
-    """Every check over the ``{prefix}`` tables, with trends against the previous snapshot.
+    """Every check over the ``{prefix}`` tables, graded into verdicts, with trends
+    against the earlier snapshots.
 
     ``prefix=""`` reads the last published run, ``"stage_"`` the run being computed.
-    ``run_id`` defaults to the last complete run.
+    ``run_id`` defaults to the last complete run. ``runs`` is the run log (newest
+    first, as ``store.runs.list_runs`` gives it); ``orphans_state`` says whether the
+    orphan expectations were checked and why not.
     """
+    rules = rules or HealthRules()
+    run_time = run_time or datetime.now()
     if run_id is None:
         run_id = _latest_run_id(con)
-    checks = [
+    findings = [
         *C.completeness(con, prefix),
         *C.agreement(con, prefix),
         *C.rejects(con, prefix),
@@ -35,24 +50,79 @@ def build_report(
         *C.orphans(con, prefix),
     ]
     previous = previous_snapshot(con, run_id=run_id)
-    _add_trends(checks, previous)
-    return {
+    if previous.get("report_version", 1) < 2:
+        previous = {k: v for k, v in previous.items() if k not in ("checks", "schemas")}
+    _add_trends(findings, previous)
+    systems = _systems(con, prefix)
+    fresh, age = T.freshness(con, prefix, run_time=run_time)
+    schemas = T.schemas(con, prefix)
+    timing = {
+        "freshness": fresh,
+        "age": age,
+        "volumes": T.volumes(con, prefix, previous),
+        "schema_drift": T.schema_drift(schemas, previous),
+        "new_enum_values": T.new_enum_values(con, prefix),
+        "sync_lag": T.sync_lag(con, prefix),
+        "run_log": T.run_log(runs or [], run_id=run_id, run_time=run_time),
+    }
+    names = sorted({s["system"] for s in systems})
+    scopes = [*names, *(f"{a}~{b}" for i, a in enumerate(names) for b in names[i + 1 :])]
+    checks = V.verdict_checks(
+        findings, timing, rules, scopes=[*scopes, "all systems"], orphans_state=orphans_state
+    )
+    report = {
         "report_version": REPORT_VERSION,
         "run_id": run_id,
         "created_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "run_time": run_time.isoformat(timespec="seconds"),
         "previous_run_id": previous.get("run_id") if previous else None,
-        "systems": _systems(con, prefix),
-        "totals": _totals(checks),
+        "health_rules": rules.path or "defaults",
+        "systems": systems,
+        "schemas": schemas,
+        "timing": timing,
+        "orphans_state": orphans_state or {"checked": True},
         "checks": checks,
+        "totals": _totals(findings),
+        "findings": findings,
     }
+    report["history"] = [*_history(con, before=run_id), history_point(report)]
+    return report
+
+
+def history_point(report: dict[str, Any]) -> dict[str, Any]:
+    """One run's figures for the trend chart: per check, the records, pairs or rows
+    its non-passing measures count, and its integrations at warn and at fail."""
+    per: dict[str, dict[str, int]] = {c: {"count": 0, "warn": 0, "fail": 0} for c in CHECKS}
+    for c in report.get("checks", []):
+        per[c["check"]]["count"] += int(c.get("count") or 0)
+        if c["verdict"] in ("warn", "fail"):
+            per[c["check"]][c["verdict"]] += 1
+    return {"run_id": report.get("run_id"), "created_at": report.get("created_at"), "checks": per}
+
+
+def _history(con: duckdb.DuckDBPyConnection, *, before: int | None) -> list[dict[str, Any]]:
+    """The trend points of every kept snapshot before run ``before`` (graded ones only)."""
+    if not table_exists(con, "reports"):
+        return []
+    sql, params = "SELECT json FROM reports", []
+    if before is not None:
+        sql += " WHERE run_id < ?"
+        params.append(before)
+    out = []
+    for (doc,) in con.execute(sql + " ORDER BY run_id", params).fetchall():
+        r = json.loads(doc)
+        if r.get("report_version", 1) >= 2:
+            out.append(history_point(r))
+    return out
 
 
 def stage_report(
-    con: duckdb.DuckDBPyConnection, *, run_id: int, prefix: str = "stage_"
+    con: duckdb.DuckDBPyConnection, *, run_id: int, prefix: str = "stage_", **context: Any
 ) -> dict[str, Any]:
     """Build the report of run ``run_id`` and write ``{prefix}reports``: every earlier
-    snapshot + this run's (so the table is append-only across runs). Returns the report."""
-    report = build_report(con, prefix=prefix, run_id=run_id)
+    snapshot + this run's (so the table is append-only across runs). Returns the report.
+    ``context`` goes to ``build_report`` (rules, runs, orphans_state, run_time)."""
+    report = build_report(con, prefix=prefix, run_id=run_id, **context)
     name = f"{prefix}reports"
     if prefix:
         con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -100,7 +170,7 @@ def _latest_run_id(con: duckdb.DuckDBPyConnection) -> int | None:
 
 
 def _add_trends(checks: list[dict[str, Any]], previous: dict[str, Any]) -> None:
-    before = {c["id"]: c["count"] for c in previous.get("checks", [])}
+    before = {c["id"]: c["count"] for c in previous.get("findings", [])}
     for c in checks:
         prev = before.get(c["id"])
         c["previous"] = prev

@@ -7,6 +7,7 @@ is counted out of, a severity and up to three examples.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +320,8 @@ def _disagreements(
     totals: dict[tuple[str, str], int],
 ) -> list[dict[str, Any]]:
     out = []
-    differs = f"{field} IS NOT NULL AND b_{field} IS NOT NULL AND {field} <> b_{field}"
+    left, right = _comparable(field), _comparable(f"b_{field}")
+    differs = f"{field} IS NOT NULL AND b_{field} IS NOT NULL AND {left} <> {right}"
     for (a, b), total in sorted(totals.items()):
         n = con.execute(
             f"SELECT count(*) FILTER ({differs}) FROM _xp WHERE sys_a = ? AND sys_b = ?", [a, b]
@@ -331,6 +333,16 @@ def _disagreements(
             f"LIMIT {MAX_EXAMPLES}",
             [a, b],
         )
+        pairs = {}
+        if field == "status":  # which value of one system meets which of the other
+            pairs = {
+                f"{va} / {vb}": int(k)
+                for va, vb, k in con.execute(
+                    f"SELECT {field}, b_{field}, count(*) FROM _xp WHERE sys_a = ? "
+                    f"AND sys_b = ? AND {differs} GROUP BY ALL ORDER BY 3 DESC, 1, 2",
+                    [a, b],
+                ).fetchall()
+            }
         out.append(
             check(
                 category="agreement",
@@ -343,9 +355,30 @@ def _disagreements(
                 severity=severity,
                 examples=_examples(ex),
                 field=field,
+                **({"value_pairs": pairs} if pairs else {}),
             )
         )
     return out
+
+
+# a unit designator and its number, however written: "APT 21", "# 21", "UNIT 21",
+# "STE 21", "SUITE 21" and "APT #21" all read "#21"
+_UNIT_DESIGNATOR = r"\b(?:APT|APARTMENT|UNIT|STE|SUITE|RM|ROOM|NO)[.\s#]+|#\s*"
+
+
+def unit_canonical(address: str) -> str:
+    """An address line with its unit designator written one way (the Python twin of
+    the SQL the agreement check compares with): '12 MAIN ST APT 21' -> '12 MAIN ST #21'."""
+
+    return re.sub(_UNIT_DESIGNATOR, "#", address.upper())
+
+
+def _comparable(column: str) -> str:
+    """SQL for a column's value as agreement compares it: addresses with their unit
+    designator canonical, so formatting is never a disagreement."""
+    if column.removeprefix("b_") == "address_line":
+        return f"regexp_replace(upper({column}), '{_UNIT_DESIGNATOR}', '#', 'g')"
+    return column
 
 
 # an amount difference is tax added when the higher side's total is the other's plus its tax
@@ -369,6 +402,11 @@ def _amounts(
             [a, b],
         ).fetchall()
         kinds = {"tax_added": 0, "rounding": 0, "other": 0} | {k: int(n) for k, n in rows}
+        money = con.execute(
+            f"SELECT coalesce(sum(abs(amount_cents - b_amount_cents)), 0) FROM _xp "
+            f"WHERE sys_a = ? AND sys_b = ? AND ({_AMOUNT_KIND}) = 'other'",
+            [a, b],
+        ).fetchall()[0][0]
         ex = _rows(
             con,
             f"SELECT key_a, amount_cents AS value_a, key_b, b_amount_cents AS value_b, "
@@ -389,6 +427,7 @@ def _amounts(
                 examples=_examples(ex),
                 field="amount_cents",
                 breakdown=kinds,
+                money_cents=int(money),
             )
         )
     return out
@@ -538,6 +577,18 @@ def duplicates(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
                 "SELECT system, count(*), sum(len(keys)) FROM _dup GROUP BY ALL"
             ).fetchall()
         }
+        money: dict[str, int] = {}
+        if obj == "invoice":  # the amounts of the copies beyond one per group
+            money = {
+                s: int(m or 0)
+                for s, m in con.execute(
+                    f"""SELECT system, sum(amount_cents) FROM (
+                        SELECT r.system, r.amount_cents, row_number() OVER (
+                            PARTITION BY r.system, m.entity_id ORDER BY r.record_key) AS k
+                        FROM {table} r JOIN {p}{obj}_members m USING (record_key))
+                    WHERE k > 1 GROUP BY ALL"""
+                ).fetchall()
+            }
         for system in sorted(totals):
             groups, records = stats.get(system, (0, 0))
             ex = _rows(
@@ -559,6 +610,7 @@ def duplicates(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
                     examples=_examples(ex),
                     groups=groups,
                     excess=records - groups,
+                    **({"money_cents": money.get(system, 0)} if obj == "invoice" else {}),
                 )
             )
         con.execute("DROP TABLE IF EXISTS _dup")
@@ -602,6 +654,8 @@ def orphans(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     rows = _rows(
         con,
         f"""SELECT expectation, object, any_value(severity) AS severity,
+                   any_value(description) AS description,
+                   any_value(target_system) FILTER (kind = 'counterpart') AS target,
                    list(DISTINCT system ORDER BY system) AS systems,
                    count(*) FILTER (resolution = 'open') AS open,
                    count(*) FILTER (resolution <> 'open') AS resolved,
@@ -629,7 +683,7 @@ def orphans(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
             check(
                 category="orphans",
                 key=r["expectation"],
-                title=f"orphans: {r['expectation']}",
+                title=r["description"] or f"orphans: {r['expectation']}",
                 obj=r["object"],
                 system="~".join(r["systems"]),
                 count=r["open"],
@@ -637,6 +691,7 @@ def orphans(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
                 severity=r["severity"],
                 examples=_examples(ex),
                 expectation=r["expectation"],
+                scope="~".join(sorted({*r["systems"], *([r["target"]] if r["target"] else [])})),
                 resolved=int(r["resolved"]),
                 amount_cents=int(r["amount_cents"]),
             )

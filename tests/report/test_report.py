@@ -64,14 +64,14 @@ def files(demo_store: DemoStore):
 
 
 def _by_id(report: dict) -> dict[str, dict]:
-    return {c["id"]: c for c in report["checks"]}
+    return {c["id"]: c for c in report["findings"]}
 
 
 def test_rejected_rows_per_system_match_the_truth(report: dict, demo_store: DemoStore) -> None:
     truth = pd.read_csv(demo_store.truth_dir / "rejects.csv")
     want = truth.groupby(["system", "reason_kind"]).size().to_dict()
     got: dict[tuple[str, str], int] = {}
-    for c in report["checks"]:
+    for c in report["findings"]:
         if c["category"] == "rejects":
             key = (c["system"], c["reason_kind"])
             got[key] = got.get(key, 0) + c["count"]
@@ -109,7 +109,7 @@ def test_completeness_matches_the_files(report, files, file, column, check_id) -
 def test_within_system_duplicates_against_the_truth(report, demo_store: DemoStore) -> None:
     got = {
         (c["object"], c["system"]): c["count"]
-        for c in report["checks"]
+        for c in report["findings"]
         if c["category"] == "duplicates"
     }
     for obj, name in (("customer", "customers"), ("invoice", "invoices")):
@@ -156,7 +156,7 @@ def test_ledger_billing_amount_disagreements_match_the_files(
 
 def test_orphan_counts(report, demo_store: DemoStore, store: Path) -> None:
     truth = pd.read_csv(demo_store.truth_dir / "orphans.csv").groupby("expectation").size()
-    got = {c["expectation"]: c for c in report["checks"] if c["category"] == "orphans"}
+    got = {c["expectation"]: c for c in report["findings"] if c["category"] == "orphans"}
     assert set(got) == set(truth.index)
     for exp, want in truth.items():
         print(f"\norphans {exp}: truth {want}, report {got[exp]['count']}")
@@ -169,7 +169,7 @@ def test_orphan_counts(report, demo_store: DemoStore, store: Path) -> None:
 
 
 def test_checks_have_severity_examples_and_trend(report) -> None:
-    for c in report["checks"]:
+    for c in report["findings"]:
         assert c["severity"] in ("critical", "high", "medium", "low", "info")
         assert len(c["examples"]) <= 3
         assert c["examples"] or not c["count"] or c["category"] == "coverage"
@@ -191,7 +191,7 @@ def test_snapshots_are_append_only_and_give_trends(store: Path, tmp_path: Path) 
         rows = con.execute("SELECT run_id FROM stage_reports ORDER BY run_id").fetchall()
         assert rows == [(1,), (2,)]
         assert second["previous_run_id"] == 1
-        c = {c["id"]: c for c in second["checks"]}
+        c = {c["id"]: c for c in second["findings"]}
         unchanged = c["completeness.customer.crm.email"]
         assert unchanged["delta"] == 0 and unchanged["previous"] == unchanged["count"]
         assert "rejects.customer.crm.bad_enum" not in c  # gone: no rows rejected now
@@ -206,15 +206,16 @@ def test_snapshots_are_append_only_and_give_trends(store: Path, tmp_path: Path) 
 def test_renderings(report) -> None:
     md = render(report, "md")
     assert md.startswith("# Integration health report")
-    assert md.index("## Summary") < md.index("## Top findings")
+    assert md.index("## Verdicts") < md.index("## Priorities") < md.index("## Trend")
+    assert md.index("## Trend") < md.index("## Detail")
+    assert max(len(line) for line in md.splitlines()) <= 100
     page = render(report, "html")
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "</svg>" in page
     assert not re.search(r"<script|https?://(?!www\.w3\.org/2000/svg)", page)
-    assert page.count("<rect") >= 4
     assert json.loads(render(report, "json"))["run_id"] == 1
     lines = summary_lines(report)
-    assert lines[0].startswith("health report (run 1):")
-    assert 1 < len(lines) <= 9
+    assert lines[0].startswith("health report, run 1: ")
+    assert max(len(line) for line in lines) <= 100
     with pytest.raises(ValueError, match="unknown report format"):
         render(report, "pdf")  # type: ignore[arg-type]
 
@@ -241,16 +242,17 @@ def test_a_reject_counts_under_its_first_kind_as_ingest_summarises_it() -> None:
     assert [(c["reason_kind"], c["count"]) for c in found] == [("missing_required", 1)]
 
 
-def test_severities_read_most_severe_first_after_a_round_trip_through_the_store(report) -> None:
-    """The stored report is JSON with sorted keys: the summary must still read critical,
-    high, medium, low (not critical, high, low, medium)."""
+def test_priorities_read_most_severe_first_after_a_round_trip_through_the_store(report) -> None:
+    """The stored report is JSON with sorted keys: the priorities must still read
+    critical, high, medium, low, and the grid's checks keep their order."""
+    from resolver.report.verdicts import SEVERITIES, priorities
+
     stored = json.loads(json.dumps(report, sort_keys=True))
+    ranks = [SEVERITIES.index(c["severity"]) for c in priorities(stored["checks"])]
+    assert ranks == sorted(ranks)
     md = render(stored, "md")
-    rows = re.findall(r"^\| (critical|high|medium|low) \| [\d,]+ \|$", md, re.M)
-    assert rows == ["critical", "high", "medium", "low"]
-    page = render(stored, "html")
-    order = [page.index(f"</span>{s}</td>") for s in ("critical", "high", "medium", "low")]
-    assert order == sorted(order)
+    head = next(line for line in md.splitlines() if line.startswith("integration"))
+    assert head.split()[1:3] == ["completeness", "field"]
 
 
 def test_report_names_a_failed_run_after_the_reported_one(
@@ -269,7 +271,7 @@ def test_report_names_a_failed_run_after_the_reported_one(
 
     assert main(["report", "--db", str(db), "--summary"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("health report (run 1)")
+    assert out.startswith("health report, run 1: ")
     assert f"note: run {failed}, started " in out and "is failed (interrupted)" in out
 
     assert (
@@ -327,7 +329,7 @@ def test_an_orphan_rate_is_of_the_records_the_expectation_covers(report, store: 
     counts the expectation's systems' records, not the orphans listed."""
     con = duckdb.connect(str(store), read_only=True)
     try:
-        for c in (c for c in report["checks"] if c["category"] == "orphans"):
+        for c in (c for c in report["findings"] if c["category"] == "orphans"):
             systems = c["system"].split("~")
             table = "invoices" if c["object"] == "invoice" else "customers"
             marks = ", ".join("?" for _ in systems)
@@ -338,14 +340,3 @@ def test_an_orphan_rate_is_of_the_records_the_expectation_covers(report, store: 
             assert c["rate"] < 0.5, c["id"]
     finally:
         con.close()
-
-
-def test_the_summary_counts_failing_checks_and_what_they_flag(report) -> None:
-    """The total is records, pairs and rows summed over checks, not a number of findings."""
-    failing = [c for c in report["checks"] if c["count"] and c["severity"] != "info"]
-    first = summary_lines(report)[0]
-    flagged = f"{report['totals']['findings']:,}"
-    assert f"{len(failing):,} failing checks flagging {flagged} records, pairs or rows (" in first
-    assert "| severity | flagged (records, pairs or rows, summed over checks) |" in render(
-        report, "md"
-    )

@@ -48,7 +48,13 @@ def test_the_html_report_renders_in_chromium(demo_store: DemoStore, tmp_path: Pa
         check=True,
     ).stdout
     assert "<svg" in dom and "Integration health report" in dom
-    shot = tmp_path / "report.png"
+    # the page opens with the verdict grid and draws the trend chart inline
+    assert dom.index("Verdicts") < dom.index("Priorities") < dom.index("Trend")
+    assert "<polyline" in dom or "<circle" in dom
+    # the screenshot is kept: $RESOLVER_SCREENSHOT_DIR (CI artifacts) or the test's folder
+    shots = Path(os.environ.get("RESOLVER_SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "health-report.png"
     subprocess.run(
         [*base, "--window-size=1200,1400", f"--screenshot={shot}", page.as_uri()],
         capture_output=True,

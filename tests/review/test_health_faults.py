@@ -1,0 +1,103 @@
+"""Seeded faults on the demo world: each flips exactly the verdict it should, and clean
+re-runs raise no alert. One baseline (the demo store, then a clean re-run), one run per
+fault on a copy of it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from resolver.demo.fixtures import DemoStore
+from resolver.report.verdicts import grid
+from tests.review import health_faults as F
+
+HEALTH_YAML = "timing:\n  sync_lag_days: {warn: 3, fail: 7}\n"
+
+
+def _diff(before: dict, after: dict) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    cells = {(s, c) for g in (before, after) for s in g for c in g[s]}
+    return {
+        (s, c): (before.get(s, {}).get(c), after.get(s, {}).get(c))
+        for s, c in sorted(cells)
+        if before.get(s, {}).get(c) != after.get(s, {}).get(c)
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The demo store re-run twice on its world (with one unmapped column added and a
+    health.yaml that tightens the sync-lag limit): the grids of both re-runs."""
+    base = tmp_path_factory.mktemp("health")
+    db, world = demo_store.copy_to(base)
+    rules = base / "rules"
+    shutil.copytree(demo_store.rules_dir, rules)
+    (rules / "health.yaml").write_text(HEALTH_YAML, encoding="utf-8")
+    F.add_unmapped_column(world)
+    added = demo_store.run(db, world, rules_dir=rules)
+    clean = demo_store.run(db, world, rules_dir=rules)
+    yield {
+        "dir": base,
+        "db": db,
+        "world": world,
+        "rules": rules,
+        "added": grid(added.checks),
+        "clean": grid(clean.checks),
+        "added_checks": added.checks,
+        "clean_checks": clean.checks,
+    }
+
+
+def test_an_added_column_warns_and_a_clean_rerun_raises_no_alert(baseline, demo_store) -> None:
+    first = {c["scope"]: c for c in baseline["added_checks"] if c["check"] == "timing"}
+    drift = [m for m in first["crm"]["measures"] if "added Notes" in m["what"]]
+    assert [m["verdict"] for m in drift] == ["warn"]
+    # re-runs of the same world: nothing warns or fails that did not on its first run
+    # (which had no earlier run to compare volumes, schemas or the run log with)
+    was = grid(demo_store.summary.checks)
+    for scope, row in baseline["clean"].items():
+        for check, verdict in row.items():
+            if verdict != "pass":
+                assert was.get(scope, {}).get(check) == verdict, (scope, check, verdict)
+    clean_timing = [c for c in baseline["clean_checks"] if c["check"] == "timing"]
+    assert not [
+        m
+        for c in clean_timing
+        for m in c["measures"]
+        if "schema" in m["what"] and m["verdict"] != "pass"
+    ]
+
+
+@pytest.mark.parametrize("fault", list(F.FAULTS))
+def test_a_seeded_fault_flips_exactly_its_verdict(baseline, demo_store, fault, tmp_path) -> None:
+    apply, cells = F.FAULTS[fault]
+    world = tmp_path / "world"
+    shutil.copytree(baseline["world"], world)
+    for f in baseline["dir"].glob("s.*"):
+        shutil.copy(f, tmp_path / f.name)
+    apply(world)
+    summary = demo_store.run(tmp_path / "s.duckdb", world, rules_dir=baseline["rules"])
+    changed = _diff(baseline["clean"], grid(summary.checks))
+    want = {(s, c): (baseline["clean"].get(s, {}).get(c), v) for (s, c), v in cells.items()}
+    assert changed == want, fault
+
+
+def test_a_wrong_date_format_fails_error_handling_and_the_job(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    """A first run (nothing to shrink against) on billing invoices dated DD/MM/YYYY: the
+    error-handling verdict fails and `resolver run` exits non-zero, by default."""
+    world = tmp_path / "world"
+    shutil.copytree(demo_store.data_dir, world)
+    F.wrong_date_format(world)
+    db = tmp_path / "fresh.duckdb"
+    cmd = demo_store.run_command(db)
+    cmd[cmd.index("--data") + 1] = str(world)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "billing error_handling fail" in done.stderr
+    before = grid(demo_store.summary.checks)
+    assert before["billing"]["error_handling"] == "pass"
