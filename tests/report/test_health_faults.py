@@ -13,7 +13,7 @@ import pytest
 
 from resolver.demo.fixtures import DemoStore
 from resolver.report.verdicts import grid
-from tests.review import health_faults as F
+import health_faults as F
 
 HEALTH_YAML = "timing:\n  sync_lag_days: {warn: 3, fail: 7}\n"
 
