@@ -185,6 +185,8 @@ def text_columns(table: pa.Table, date_formats: Mapping[str, str]) -> pa.Table:
     strftime format; ISO where absent), numbers and booleans as their text."""
     out = {}
     for name, col in zip(table.column_names, table.columns, strict=True):
+        if isinstance(col.type, pa.ExtensionType):  # e.g. PostgreSQL numeric: text inside
+            col = pa.chunked_array([c.storage for c in col.chunks], col.type.storage_type)
         t = col.type
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             out[name] = col.cast(pa.string())
