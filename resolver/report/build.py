@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from resolver.exports.log import fix_checks
 from resolver.report import checks as C
 from resolver.store.connection import table_exists
 from resolver.store.schema import create_table_sql
@@ -33,6 +34,7 @@ def build_report(
         *C.rejects(con, prefix),
         *C.duplicates(con, prefix),
         *C.orphans(con, prefix),
+        *fix_checks(con, prefix, run_id),  # exported fixes a later run still finds
     ]
     previous = previous_snapshot(con, run_id=run_id)
     _add_trends(checks, previous)
