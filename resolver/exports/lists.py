@@ -78,7 +78,7 @@ def export_fix_list(
     con = store.connect(db_path, read_only=True)
     try:
         df = fix_list(con, kind, contracts, obj=obj, include_suggested=include_suggested)
-        run_id = _last_run(con)
+        run_id = last_run(con)
     finally:
         con.close()
     write_table(df, Path(out), sheet=f"{system} {obj} {kind}")
@@ -86,7 +86,7 @@ def export_fix_list(
     return len(df)
 
 
-def _last_run(con: duckdb.DuckDBPyConnection) -> int:
+def last_run(con: duckdb.DuckDBPyConnection) -> int:
     if not store.table_exists(con, "runs"):
         return 0
     return int(
