@@ -125,3 +125,31 @@ def test_fix_lists_round_trip(demo_store: DemoStore, tmp_path: Path) -> None:
     assert check["category"] == "updates" and check["system"] == "crm"
     assert check["count"] == 1 and check["examples"][0]["fix_id"] == held["fix_id"]
     assert check["title"] == "fix not applied: corrections exported to crm"
+
+
+def test_merges_are_accepted_only_unless_suggested_asked_and_the_api_serves_them(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.http.api_helpers import headers, make_app
+
+    db, _ = demo_store.copy_to(tmp_path)
+    suggested = _lists(db, "billing", "merges")
+    assert len(suggested) and set(suggested["decision"]) == {"suggested"}
+    con = store.connect(db, read_only=True)
+    try:
+        accepted = fix_list(con, "merges", system_contracts(RULES, "billing"), obj="customer")
+    finally:
+        con.close()
+    assert accepted.empty  # no reviewer has accepted anything in a fresh store
+    with TestClient(make_app(db), raise_server_exceptions=False) as client:
+        url = "/exports/merges?system=billing&include_suggested=true"
+        assert client.get(url).status_code == 401
+        got = client.get(url, headers=headers("viewer"))
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert [r["fix_id"] for r in body["rows"]] == list(suggested["fix_id"])
+        assert "survivor ACCT_NO" in body["columns"]
+        bad = client.get("/exports/merges?system=nosuch", headers=headers("viewer"))
+        assert bad.status_code in (400, 404) and "nosuch" in bad.text
