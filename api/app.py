@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodyLimit
-from api.routes import entities, health, match, orphans, proposals, runs
+from api.routes import entities, exports, health, match, orphans, proposals, runs
 from api.settings import Settings
 from api.state import AppState, StoreHandle
 
@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.resolver = AppState(settings=settings, store=StoreHandle(settings.db))
     errors.install(app)
-    for module in (proposals, orphans, entities, match, runs, health):
+    for module in (proposals, orphans, entities, match, runs, exports, health):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -15,6 +15,7 @@ from typing import Any
 from resolver import store
 from resolver.demo import generate_demo_world
 from resolver.errors import ResolverError
+from resolver.exports import export_fix_list
 from resolver.exports.crosswalk import export_crosswalk
 from resolver.ingest.contracts import load_contracts
 from resolver.ingest.load import ingest
@@ -200,6 +201,21 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_fixes(args: argparse.Namespace) -> int:
+
+    n = export_fix_list(
+        args.db,
+        kind=args.kind,
+        system=args.system,
+        rules_dir=args.rules,
+        out=Path(args.out),
+        obj=args.object,
+        include_suggested=getattr(args, "include_suggested", False),
+    )
+    print(f"wrote {n:,} {args.object} {args.kind} for {args.system} to {args.out}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
 
     con = store.connect(args.db, read_only=True)
@@ -351,6 +367,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--object", choices=["customer", "invoice"], required=True)
     c.add_argument("--out", required=True, help="output file: .csv or .parquet")
     c.set_defaults(func=_export)
+    for kind, what in (
+        ("merges", "records of SYSTEM that are one entity: which survives, which merge into it"),
+        ("corrections", "fields where SYSTEM disagrees with a golden value another system owns"),
+        ("missing", "records SYSTEM should have and lacks (its counterpart orphans)"),
+    ):
+        f = exp.add_parser(kind, help=f"fix list: {what}")
+        f.add_argument("--system", required=True, help="the system the list is for, e.g. crm")
+        f.add_argument("--db", required=True, help="the store's DuckDB file")
+        f.add_argument("--rules", default="rules", help="rules folder (default: rules)")
+        f.add_argument("--object", choices=["customer", "invoice"], default="customer")
+        f.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
+        if kind == "merges":
+            f.add_argument(
+                "--include-suggested",
+                action="store_true",
+                help="also merges no reviewer has accepted yet",
+            )
+        f.set_defaults(func=_export_fixes, kind=kind)
 
     p = sub.add_parser("report", help="the integration health report of a run")
     p.add_argument("--db", required=True, help="the store's DuckDB file")

@@ -14,6 +14,11 @@ A contract is one YAML file per source (``rules/sources/*.yaml``)::
 ``parse.phone_area_code`` ("310"): the area code a source's 7-digit local phone
 numbers are in; it is put in front of them.
 
+Besides one CSV or Parquet file, ``file`` may be a glob (``exports/contacts-*.csv``:
+every matching file, read as one source) or an Excel workbook (``book.xlsx`` with
+``sheet: Contacts``); instead of ``file`` a contract may name ``database:`` (a table or
+query; see :mod:`resolver.ingest.database`).
+
 ``load_contracts`` validates every file before anything is read and raises one
 :class:`~resolver.errors.ContractError` listing every problem found.
 """
@@ -33,6 +38,7 @@ import yaml
 
 from resolver.errors import ContractError, Problem
 from resolver.ingest.canonical import FIELDS, OBJECTS, STATUSES
+from resolver.ingest.database import DatabaseSource, parse_database
 from resolver.ingest.source_files import source_encoding
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -52,6 +58,8 @@ _TOP_KEYS = {
     "parse",
     "min_rows_ratio",
     "allow_outside_data",
+    "sheet",
+    "database",
 }
 DEFAULT_MIN_ROWS_RATIO = 0.5  # a source loading under half its last good run stops the run
 _PARSE_KEYS = {
@@ -67,7 +75,8 @@ _ON_BAD = ("reject", "blank")
 _CSV_KEYS = {"delimiter", "encoding", "quotechar"}
 _AMOUNT_LOCALES = ("en_US", "eu")
 _BOOL_HINT = 'YAML read this value as true/false; quote it (e.g. "No", "Y", "off")'
-_SOURCE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv", ".txt")
+_SOURCE_SUFFIXES = (".csv", ".parquet", ".pq", ".tsv", ".txt", ".xlsx")
+_GLOB_CHARS = ("*", "?", "[")
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class Contract:
     path: Path
     system: str
     object: str
-    file: Path
+    file: Path | None  # None for a database source; may be a glob pattern
     id_column: str
     fields: dict[str, str | tuple[str, ...]]
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -95,6 +104,8 @@ class Contract:
     # this share of its last good run's (0: never)
     min_rows_ratio: float = DEFAULT_MIN_ROWS_RATIO
     allow_outside_data: bool = False  # may ``file`` lie outside the data folder?
+    sheet: str | None = None  # the sheet of an .xlsx workbook
+    database: DatabaseSource | None = None  # a table or query instead of a file
 
     @property
     def name(self) -> str:
@@ -103,7 +114,25 @@ class Contract:
 
     @property
     def is_parquet(self) -> bool:
-        return self.file.suffix.lower() in (".parquet", ".pq")
+        return self.file is not None and self.file.suffix.lower() in (".parquet", ".pq")
+
+    @property
+    def is_excel(self) -> bool:
+        return self.file is not None and self.file.suffix.lower() == ".xlsx"
+
+    @property
+    def is_glob(self) -> bool:
+        return self.file is not None and any(ch in self.file.name for ch in _GLOB_CHARS)
+
+    @property
+    def location(self) -> str:
+        """Where the source is: its file (or glob), ``book.xlsx[Sheet]`` for a sheet,
+        ``postgresql:crm.contacts`` for a database table."""
+        if self.database is not None:
+            return self.database.location
+        if self.sheet:
+            return f"{self.file}[{self.sheet}]"
+        return str(self.file)
 
     def date_format(self, canonical_field: str) -> str:
         """The declared format of one date field ("iso" unless the contract says otherwise)."""
@@ -209,11 +238,32 @@ def parse_contract(
     obj = need_str("object")
     if obj and obj not in OBJECTS:
         problems.append(Problem(where, "object", f"{obj!r} is not one of {', '.join(OBJECTS)}"))
-    file_name = need_str("file")
+    base = Path(data_dir) if data_dir is not None else path.parent
+    database = None
+    if "database" in doc:
+        database = parse_database(doc["database"], where=where, base=base, problems=problems)
+        file_name = ""
+        if "file" in doc or "sheet" in doc:
+            problems.append(
+                Problem(where, "database", "a contract reads a file or a database, not both")
+            )
+    else:
+        file_name = need_str("file")
     if file_name and Path(file_name).suffix.lower() not in _SOURCE_SUFFIXES:
         problems.append(
-            Problem(where, "file", f"{file_name!r}: only CSV and Parquet files can be read")
+            Problem(
+                where,
+                "file",
+                f"{file_name!r}: only CSV, Parquet and Excel (.xlsx) files can be read",
+            )
         )
+    sheet = doc.get("sheet")
+    if file_name.lower().endswith(".xlsx") and (not isinstance(sheet, str) or not sheet.strip()):
+        problems.append(
+            Problem(where, "sheet", "an .xlsx source must name its sheet: sheet: Contacts")
+        )
+    elif sheet is not None and not file_name.lower().endswith(".xlsx"):
+        problems.append(Problem(where, "sheet", "only an .xlsx file has sheets"))
     id_column = need_str("id")
     canonical = FIELDS.get(obj, {})
 
@@ -308,16 +358,20 @@ def parse_contract(
 
     if len(problems) > before:
         return None
-    base = Path(data_dir) if data_dir is not None else path.parent
-    file_path = Path(file_name)
-    if not file_path.is_absolute():
+    file_path = Path(file_name) if file_name else None
+    if file_path is not None and not file_path.is_absolute():
         file_path = base / file_path
-    if not outside and not _inside(file_path, base):
+    if database is not None and database.path is not None:
+        file_path, sqlite_file = None, database.path
+    else:
+        sqlite_file = None
+    outside_path = file_path or sqlite_file
+    if outside_path is not None and not outside and not _inside(outside_path, base):
         problems.append(
             Problem(
                 where,
                 "file",
-                f"{file_name!r} is outside the data folder {base}: a contract reads only "
+                f"{file_name or str(sqlite_file)!r} is outside the data folder {base}: a contract reads only "
                 "under --data (or its own folder); set allow_outside_data: true to allow it",
             )
         )
@@ -340,6 +394,8 @@ def parse_contract(
         csv_options={str(k): str(v) for k, v in csv_doc.items()},
         min_rows_ratio=float(ratio),
         allow_outside_data=outside,
+        sheet=sheet.strip() if isinstance(sheet, str) else None,
+        database=database,
     )
 
 
@@ -391,6 +447,17 @@ def _date_formats(
 
 
 def _check_source_file(c: Contract, problems: list[Problem]) -> None:
+    # deferred: reading a source builds on the contract types here (a cycle otherwise)
+    from resolver.ingest.read import check_source
+
+    if c.database is not None or c.is_glob or c.is_excel:
+        check_source(c, problems)
+        return
+    check_one_file(c, problems)
+
+
+def check_one_file(c: Contract, problems: list[Problem]) -> None:
+    """Check that a CSV or Parquet source exists and has the mapped columns."""
     where = str(c.path)
     if not c.file.is_file():
         problems.append(Problem(where, "file", f"{c.file} does not exist"))

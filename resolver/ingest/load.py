@@ -12,11 +12,9 @@ birth date ("1987-05") is not a reject: ``birth_date`` stays empty, the record's
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -26,6 +24,7 @@ from resolver import store
 from resolver.errors import ResolverError
 from resolver.ingest.canonical import FIELDS, TABLES
 from resolver.ingest.contracts import Contract
+from resolver.ingest.read import LOCATION_COLUMNS, read_any
 from resolver.ingest.source_files import read_source, rows_as_json
 from resolver.normalize import (
     normalize_customer_frame,
@@ -104,7 +103,8 @@ def _ingest_one(
     progress: Progress,
 ) -> SourceLoad:
     with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
-        raw, bad_rows = read_source(contract)
+        source = read_any(contract)
+        raw, bad_rows = source.rows, source.bad
         done(1)
     n = len(raw) + len(bad_rows)
     with progress.stage(f"{contract.system}/{contract.object}", total=n) as advance:
@@ -130,7 +130,9 @@ def _ingest_one(
             unusable = count_unusable(loaded, birth_raw)
         else:
             unusable = {}
-        rejects = _rejects_frame(contract, raw.loc[~ok], problems.loc[~ok], bad_rows)
+        rejects = _rejects_frame(
+            contract, raw.loc[~ok], problems.loc[~ok], bad_rows, by_key=source.by_key
+        )
         advance(len(rejects))
         _insert(
             con,
@@ -143,7 +145,7 @@ def _ingest_one(
     load = SourceLoad(
         system=contract.system,
         object=contract.object,
-        file=str(contract.file),
+        file=contract.location,
         rows_read=n,
         rows_loaded=len(loaded),
         rows_rejected=len(rejects),
@@ -151,14 +153,14 @@ def _ingest_one(
         unusable=unusable,
     )
     if load.rows_loaded + load.rows_rejected != load.rows_read:  # the identity must hold
-        raise ResolverError(f"{contract.file}: rows lost between read and load")
+        raise ResolverError(f"{contract.location}: rows lost between read and load")
     con.execute(
         f"INSERT INTO {stages['source_loads']} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             contract.system,
             contract.object,
-            str(contract.file),
-            _sha256(contract.file),
+            contract.location,
+            source.sha256,
             str(contract.path),
             load.rows_read,
             load.rows_loaded,
@@ -176,8 +178,8 @@ def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFram
     out = pd.DataFrame(index=raw.index)
     out["system"] = contract.system
     out["source_id"] = raw[contract.id_column]
-    out["source_file"] = str(contract.file)
-    out["source_row"] = raw["_row"]
+    out["source_file"] = raw.get("_file", contract.location)
+    out["source_row"] = raw["_file_row"] if "_file_row" in raw else raw["_row"]
     problems: list[pd.Series] = []
     issues: list[pd.Series] = []
 
@@ -266,7 +268,7 @@ def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFram
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)
     out["row_hash"] = None  # computed by DuckDB at insert, over the canonical values
     out["content_hash"] = None  # and this over the identifying normalized values
-    source_cols = [c for c in raw.columns if c != "_row"]
+    source_cols = [c for c in raw.columns if c not in LOCATION_COLUMNS]
     out["raw"] = rows_as_json(raw[source_cols])
     out["issues"] = _joined(issues, raw.index)
     text = _joined(problems, raw.index)
@@ -297,7 +299,7 @@ def _repeated_ids(raw: pd.DataFrame, contract: Contract, problem) -> None:
     repeated = ids.notna() & ids.duplicated(keep=False)
     if not repeated.any():
         return
-    cols = [c for c in raw.columns if c != "_row"]
+    cols = [c for c in raw.columns if c not in LOCATION_COLUMNS]
     rep = raw[repeated]  # hash only the rows that share an id
     content = pd.util.hash_pandas_object(rep[cols].fillna("\x00"), index=False)
     sub = pd.DataFrame(
@@ -341,36 +343,50 @@ def _strptime(fmt: str) -> str | None:
 
 
 def _rejects_frame(
-    contract: Contract, raw: pd.DataFrame, problems: pd.Series, bad_rows: pd.DataFrame
+    contract: Contract,
+    raw: pd.DataFrame,
+    problems: pd.Series,
+    bad_rows: pd.DataFrame,
+    *,
+    by_key: bool = False,
 ) -> pd.DataFrame:
-    file = str(contract.file)
+    """One reject per row, located by file and row (a table's rows: by table and key)."""
+    file = raw["_file"] if "_file" in raw else pd.Series(contract.location, index=raw.index)
+    row = raw["_file_row"] if "_file_row" in raw else raw["_row"]
     first_col = problems.str.extract(r"^column '([^']*)'", expand=False)
     kind = problems.str.extract(r"\[(\w+)\]", expand=False)
+    at = ": row " + row.astype(str)
+    if by_key:  # a table: its key, where the row has one
+        ids = raw[contract.id_column]
+        at = (": key " + ids.astype(str)).where(ids.notna(), at)
     rejects = pd.DataFrame(
         {
             "system": contract.system,
             "object": contract.object,
-            "source_file": file,
-            "source_row": raw["_row"].astype("int64"),
+            "source_file": file.astype(str),
+            "source_row": row.astype("int64"),
             "source_id": raw[contract.id_column],
             "column_name": first_col,
-            "reason": f"{file}: row " + raw["_row"].astype(str) + ": " + problems,
-            "raw": rows_as_json(raw[[c for c in raw.columns if c != "_row"]]),
+            "reason": file.astype(str) + at + ": " + problems,
+            "raw": rows_as_json(raw[[c for c in raw.columns if c not in LOCATION_COLUMNS]]),
             "reason_kind": kind,
         }
     )
     if len(bad_rows):  # rows the reader could not read as data, each with its reason
         line = bad_rows["_line"].astype("Int64").astype(str).radd(" (line ").add(")")
+        bad_file = bad_rows["_file"].astype(str) if "_file" in bad_rows else contract.location
+        bad_row = bad_rows["_file_row"] if "_file_row" in bad_rows else bad_rows["_row"]
         unreadable = pd.DataFrame(
             {
                 "system": contract.system,
                 "object": contract.object,
-                "source_file": file,
-                "source_row": bad_rows["_row"].astype("int64"),
+                "source_file": bad_file,
+                "source_row": bad_row.astype("int64"),
                 "source_id": bad_rows["_source_id"],
                 "column_name": bad_rows["_column"],
-                "reason": f"{file}: row "
-                + bad_rows["_row"].astype(str)
+                "reason": bad_file
+                + ": row "
+                + bad_row.astype(str)
                 + line.where(bad_rows["_line"].notna(), "")
                 + ": "
                 + bad_rows["_reason"],
@@ -379,7 +395,7 @@ def _rejects_frame(
             }
         )
         rejects = pd.concat([rejects, unreadable], ignore_index=True)
-    return rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
+    return rejects.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
 
 
 def _insert(
@@ -410,14 +426,6 @@ def _insert(
         con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")
     finally:
         con.unregister("_ingest_frame")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 __all__ = ["SourceLoad", "ingest", "read_source"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from resolver.exports.replay import fix_checks
 from resolver.report import checks as C
 from resolver.report import timing as T
 from resolver.report import verdicts as V
@@ -48,6 +49,7 @@ def build_report(
         *C.rejects(con, prefix),
         *C.duplicates(con, prefix),
         *C.orphans(con, prefix),
+        *fix_checks(con, prefix, run_id),  # exported fixes a later run still finds
     ]
     previous = previous_snapshot(con, run_id=run_id)
     if previous.get("report_version", 1) < 2:

@@ -60,7 +60,8 @@ def test_a_good_contract_loads(folder: Path) -> None:
     ("change", "expected"),
     [
         (("file: people.csv", "file: missing.csv"), "missing.csv does not exist"),
-        (("file: people.csv", "file: people.xlsx"), "only CSV and Parquet"),
+        (("file: people.csv", "file: people.json"), "only CSV, Parquet and Excel"),
+        (("file: people.csv", "file: people.xlsx"), "must name its sheet"),
         (("  email: Email", "  email: E-mail"), "fields.email: column 'E-mail' not in people.csv"),
         (("id: ID", "id: Key"), "id: column 'Key' not in people.csv"),
         (("  email: Email", "  mail: Email"), "fields.mail: unknown canonical field"),

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from resolver.ingest import source_files
 from resolver.ingest.contracts import Contract
-from resolver.ingest.load import source_files
 from resolver.ingest.source_files import read_csv_fast, read_source, rows_as_json
 
 

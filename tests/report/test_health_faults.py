@@ -9,11 +9,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import health_faults as F
 import pytest
 
 from resolver.demo.fixtures import DemoStore
 from resolver.report.verdicts import grid
-import health_faults as F
 
 HEALTH_YAML = "timing:\n  sync_lag_days: {warn: 3, fail: 7}\n"
 
