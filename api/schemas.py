@@ -115,6 +115,7 @@ class Decision(BaseModel):
     reason: str | None = None
     decided_at: str
     proposal_version: str | None = None
+    batch_id: str | None = Field(None, description="set on the decisions of one bulk step")
     record_values: dict[str, Any] = {}
 
 
