@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import docs_assets, errors, review_page
 from api.limits import BodyLimit
-from api.routes import entities, health, match, orphans, proposals, runs
+from api.routes import bulk, entities, health, match, orphans, proposals, runs
 from api.settings import Settings
 from api.state import AppState, StoreHandle
 
@@ -72,11 +73,20 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by docs_assets from local files
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     app.state.resolver = AppState(settings=settings, store=StoreHandle(settings.db))
     errors.install(app)
-    for module in (proposals, orphans, entities, match, runs, health):
+    for module in (proposals, bulk, orphans, entities, match, runs, health):
         app.include_router(module.router)
+    docs_assets.install(app)
+    app.include_router(review_page.router)
+    app.mount(
+        "/review/static",
+        StaticFiles(directory=review_page.routes.HERE / "static"),
+        name="review-static",
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
