@@ -153,7 +153,8 @@
     } else if (res.status === 409) {
       // someone else decided: show the fresh state; the reason typed stays as it is
       cache.delete(id);
-      const cur = (res.data.error.details || {});
+      const det = res.data.error.details || {};
+      const cur = det.current || det;
       const last = (cur.history || []).slice(-1)[0];
       notice(`This proposal changed while you looked: it is now ${cur.status || "changed"}` +
         (last ? ` (${last.action} by ${last.reviewer})` : "") + ". Here is its fresh state; your reason is kept.");
