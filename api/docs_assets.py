@@ -1,5 +1,5 @@
 """``/docs`` served from this server: Swagger UI's files come from the
-``swagger-ui-bundle`` package (Apache-2.0), never from a CDN."""
+``swagger-ui-bundle-v2`` package (Apache-2.0; Swagger UI 5, which reads OpenAPI 3.1), never from a CDN."""
 
 from __future__ import annotations
 
