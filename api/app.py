@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import docs_assets, errors, review_page
 from api.limits import BodyLimit
-from api.routes import entities, exports, health, match, orphans, proposals, runs
+from api.routes import bulk, entities, exports, health, match, orphans, proposals, runs
 from api.settings import Settings
 from api.state import AppState, StoreHandle
 
@@ -73,11 +74,20 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by docs_assets from local files
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     app.state.resolver = AppState(settings=settings, store=StoreHandle(settings.db))
     errors.install(app)
-    for module in (proposals, orphans, entities, match, runs, exports, health):
+    for module in (proposals, bulk, orphans, entities, match, runs, exports, health):
         app.include_router(module.router)
+    docs_assets.install(app)
+    app.include_router(review_page.router)
+    app.mount(
+        "/review/static",
+        StaticFiles(directory=review_page.routes.HERE / "static"),
+        name="review-static",
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

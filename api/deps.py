@@ -17,6 +17,7 @@ import duckdb
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api import session
 from api.errors import Forbidden, Unauthorized
 from api.keys import Principal, Role
 from api.state import AppState
@@ -71,16 +72,33 @@ async def matcher(state: State) -> Matcher:
 MatcherDep = Annotated[Matcher, Depends(matcher)]
 
 
+def page_session(request: Request, state: AppState) -> session.Session | None:
+    """The review page's signed-in session, if the request carries a valid cookie."""
+    return session.read(
+        state.settings.session_secret, state.settings.keys, request.cookies.get(session.COOKIE)
+    )
+
+
 async def current_principal(
+    request: Request,
     state: State,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
-    """The identity behind the presented key; 401 without a known key."""
+    """The identity behind the presented key (or the review page's session); 401
+    without either, 403 for a cross-site request on a session."""
     if state.settings.insecure_dev:
+        if not session.same_origin(request) and request.method not in session.SAFE_METHODS:
+            raise Forbidden("cross-site request refused: Origin is not this server")
         return Principal("dev", "admin")
     key = bearer.credentials if bearer is not None else api_key
     if not key:
+        signed_in = page_session(request, state)
+        if signed_in is not None:
+            why = session.cross_site_refusal(request, signed_in)
+            if why is not None:
+                raise Forbidden(why)
+            return signed_in.who
         raise Unauthorized("no API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`")
     who = state.settings.keys.lookup(key) if state.settings.keys else None
     if who is None:

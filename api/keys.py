@@ -72,6 +72,10 @@ class KeyRing:
     def lookup(self, key: str) -> Principal | None:
         return self._by_hash.get(hash_key(key))
 
+    def lookup_hash(self, digest: str) -> Principal | None:
+        """The identity of a key by its sha256 (a review-page session names it)."""
+        return self._by_hash.get(digest)
+
     @classmethod
     def from_file(cls, path: Path | str) -> KeyRing:
         path = Path(path)

@@ -115,6 +115,7 @@ class Decision(BaseModel):
     reason: str | None = None
     decided_at: str
     proposal_version: str | None = None
+    batch_id: str | None = Field(None, description="set on the decisions of one bulk step")
     record_values: dict[str, Any] = {}
 
 
@@ -309,3 +310,64 @@ class Health(BaseModel):
     store: str
     run_id: int | None
     matcher: str = Field(description="ready | unavailable: <why> | disabled")
+
+
+# -- bulk decisions ----------------------------------------------------------------
+class BulkFilter(BaseModel):
+    """Which open proposals suggested for auto-merge a bulk step takes (the list's
+    filters; status and suggested action are fixed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: Obj | None = None
+    system: SystemName | None = None
+    kind: Literal["duplicate", "link", "review_pair"] | None = None
+    min_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    max_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+
+
+class BulkPreview(BaseModel):
+    count: int = Field(description="open proposals suggested for auto-merge the filter selects")
+    stake_cents: int = Field(description="their money at stake, added up")
+
+
+class BulkAcceptRequest(BulkFilter):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "object": "customer",
+                    "expect_count": 1251,
+                    "expect_stake_cents": 93412877,
+                    "reason": "auto-merge suggestions checked by sample",
+                }
+            ]
+        },
+    )
+
+    expect_count: int = Field(ge=0, description="the count of the preview you confirmed")
+    expect_stake_cents: int = Field(ge=0, description="the money of the preview you confirmed")
+    reason: Reason | None = None
+
+
+class BulkAccepted(BaseModel):
+    batch_id: str = Field(examples=["B-3f1e9a0b5c2d4e6f"], description="undo it as one step")
+    count: int
+    stake_cents: int
+
+
+class UndoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason | None = None
+
+
+class BulkUndone(BaseModel):
+    batch_id: str
+    count: int = Field(description="decisions undone (those still in force)")
+
+
+class OrphanUndone(BaseModel):
+    orphan_id: str
+    decision_id: int = Field(description="the undo decision")

@@ -53,6 +53,8 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
                 "rules_dir": str(args.rules),
                 "models_dir": str(args.models),
                 "insecure_dev": args.insecure_dev,
+                # one secret for every worker: a review-page session works on all of them
+                "session_secret": settings.session_secret,
             }
         )
         uvicorn.run(

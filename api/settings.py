@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class Settings:
     match: bool = True  # build the matcher (POST /match) at start-up
     match_objects: tuple[str, ...] = ("customer", "invoice")
     extra: dict[str, str] = field(default_factory=dict)
+    # signs the review page's session cookies; every worker of one server shares it
+    session_secret: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
 
     def __post_init__(self) -> None:
         if not self.insecure_dev and (self.keys is None or len(self.keys) == 0):
@@ -52,6 +55,7 @@ class Settings:
         models_dir: Path | str = "models",
         insecure_dev: bool = False,
         match: bool = True,
+        session_secret: str | None = None,
     ) -> Settings:
         """Settings from a keys file or ``$RESOLVER_API_KEYS`` (file wins)."""
         try:
@@ -73,4 +77,5 @@ class Settings:
             keys=keys,
             insecure_dev=insecure_dev,
             match=match,
+            **({"session_secret": session_secret} if session_secret else {}),
         )

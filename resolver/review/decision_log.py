@@ -43,6 +43,7 @@ class DecisionLog:
         self._in_force: dict[str, InForce | None] = {}
         self._change_ids: list[int] = []  # decision ids on proposals, in order
         self._change_pids: list[str] = []  # and the proposal each concerns
+        self._batches: dict[str, list[tuple[str, int]]] = {}  # bulk step -> (pid, id)
 
     def refresh(self) -> int:
         """Catch up with the journal; return the id of the newest decision seen."""
@@ -55,6 +56,7 @@ class DecisionLog:
             if top < self.last_id:  # a journal replaced by an older one: start over
                 self._history, self._in_force = {}, {}
                 self._change_ids, self._change_pids = [], []
+                self._batches = {}
                 self.last_id = 0
                 self.epoch += 1
             if top == self.last_id:
@@ -67,6 +69,10 @@ class DecisionLog:
                     self._in_force[pid] = _in_force(self._history[pid])
                     self._change_ids.append(entry["decision_id"])
                     self._change_pids.append(pid)
+                    if entry["batch_id"]:
+                        self._batches.setdefault(entry["batch_id"], []).append(
+                            (pid, entry["decision_id"])
+                        )
                 self.last_id = max(self.last_id, entry["decision_id"])
             return self.last_id
 
@@ -76,6 +82,10 @@ class DecisionLog:
             {k: v for k, v in h.items() if k not in _INTERNAL}
             for h in self._history.get(proposal_id, ())
         ]
+
+    def batch(self, batch_id: str) -> list[tuple[str, int]]:
+        """(proposal id, decision id) of each decision of one bulk step."""
+        return list(self._batches.get(batch_id, ()))
 
     def count(self, proposal_id: str) -> int:
         return len(self._history.get(proposal_id, ()))
@@ -107,6 +117,7 @@ def history_entry(row: dict[str, Any]) -> dict[str, Any]:
         "reason": row["reason"],
         "decided_at": str(row["decided_at"]),
         "proposal_version": row["proposal_version"],
+        "batch_id": row.get("batch_id"),
         "record_values": json.loads(row["record_values"] or "{}"),
         "members_key": members_key(json.loads(row["record_hashes"] or "{}")),
         "record_hashes": json.loads(row["record_hashes"] or "{}"),

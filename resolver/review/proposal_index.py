@@ -149,6 +149,11 @@ class ProposalIndex:
             return []
         return np.concatenate(found)[offset:want].tolist()
 
+    def select(self, f: Filters) -> np.ndarray:
+        """Positions of every row that passes the filters, in proposal-id order."""
+        idx = np.arange(self.size)
+        return idx[self._passes(idx, f)]
+
     def _passes(self, idx: np.ndarray, f: Filters) -> np.ndarray:
         ok = np.ones(len(idx), dtype=bool)
         if f.object is not None:

@@ -47,6 +47,7 @@ DECISION_COLUMNS = (
     "reviewer",
     "reason",
     "decided_at",
+    "batch_id",
 )
 
 _SCHEMA = """
@@ -64,7 +65,8 @@ CREATE TABLE IF NOT EXISTS decisions (
   proposal_version TEXT,
   reviewer TEXT NOT NULL,
   reason TEXT,
-  decided_at TEXT NOT NULL
+  decided_at TEXT NOT NULL,
+  batch_id TEXT                    -- decisions made together in one step (a bulk accept)
 );
 CREATE INDEX IF NOT EXISTS decisions_proposal ON decisions (proposal_id);
 CREATE TABLE IF NOT EXISTS run_log (
@@ -104,6 +106,9 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            have = {r[1] for r in db.execute("PRAGMA table_info(decisions)").fetchall()}
+            if "batch_id" not in have:  # a journal written before bulk decisions
+                db.execute("ALTER TABLE decisions ADD COLUMN batch_id TEXT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -160,36 +165,43 @@ class Journal:
     def append_decision(self, row: dict[str, Any], *, expect: tuple[str, int] | None = None) -> int:
         """Append one decision; with ``expect=(proposal_id, n)`` only if that proposal
         still has exactly n decisions (optimistic concurrency), else Conflict."""
-        values = {c: None for c in DECISION_COLUMNS} | row
-        values.pop("decision_id", None)
-        values["record_keys"] = json.dumps(list(values["record_keys"]))
-        values["record_hashes"] = json.dumps(values.get("record_hashes") or {}, sort_keys=True)
-        values["record_values"] = json.dumps(
-            values.get("record_values") or {}, sort_keys=True, default=str
-        )
-        if values.get("groups") is not None and not isinstance(values["groups"], str):
-            values["groups"] = json.dumps(values["groups"])
-        values["decided_at"] = str(values.get("decided_at") or _now())
+        return self.append_decisions([row], expects=[expect])[0]
+
+    def append_decisions(
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        expects: list[tuple[str, int] | None] | None = None,
+    ) -> list[int]:
+        """Append several decisions in one transaction: all of them or none. Each
+        ``expects[i]`` is checked as in :meth:`append_decision`."""
+        expects = expects if expects is not None else [None] * len(rows)
+        if len(expects) != len(rows):
+            raise ValueError("expects must have one entry per row")
         cols = [c for c in DECISION_COLUMNS if c != "decision_id"]
+        prepared = [_row_values(row) for row in rows]
+        ids: list[int] = []
         with _LOCK, self._writer_turn(), self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # one writer across processes from here
             try:
-                if expect is not None:
-                    n = db.execute(
-                        "SELECT count(*) FROM decisions WHERE proposal_id = ?", [expect[0]]
-                    ).fetchone()[0]
-                    if n != expect[1]:
-                        raise Conflict(f"proposal {expect[0]} was decided meanwhile")
-                cur = db.execute(
-                    f"INSERT INTO decisions ({', '.join(cols)}) VALUES "
-                    f"({', '.join('?' for _ in cols)})",
-                    [values[c] for c in cols],
-                )
+                for values, expect in zip(prepared, expects, strict=True):
+                    if expect is not None:
+                        n = db.execute(
+                            "SELECT count(*) FROM decisions WHERE proposal_id = ?", [expect[0]]
+                        ).fetchone()[0]
+                        if n != expect[1]:
+                            raise Conflict(f"proposal {expect[0]} was decided meanwhile")
+                    cur = db.execute(
+                        f"INSERT INTO decisions ({', '.join(cols)}) VALUES "
+                        f"({', '.join('?' for _ in cols)})",
+                        [values[c] for c in cols],
+                    )
+                    ids.append(int(cur.lastrowid))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            return int(cur.lastrowid)
+            return ids
 
     def decisions(self, obj: str | None = None) -> pd.DataFrame:
         """Decisions (of one object, or all), oldest first; lists decoded.
@@ -294,6 +306,21 @@ def members_key(hashes: dict[str, str]) -> str:
 
     text = "|".join(f"{k}={hashes[k]}" for k in sorted(hashes))
     return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def _row_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A decision as the journal stores it (lists and mappings as JSON text)."""
+    values = {c: None for c in DECISION_COLUMNS} | row
+    values.pop("decision_id", None)
+    values["record_keys"] = json.dumps(list(values["record_keys"]))
+    values["record_hashes"] = json.dumps(values.get("record_hashes") or {}, sort_keys=True)
+    values["record_values"] = json.dumps(
+        values.get("record_values") or {}, sort_keys=True, default=str
+    )
+    if values.get("groups") is not None and not isinstance(values["groups"], str):
+        values["groups"] = json.dumps(values["groups"])
+    values["decided_at"] = str(values.get("decided_at") or _now())
+    return values
 
 
 def _decode(df: pd.DataFrame) -> pd.DataFrame:

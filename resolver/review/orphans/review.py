@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import duckdb
+import pandas as pd
 
 from resolver.errors import InvalidDecision, NotFound
 from resolver.ingest.canonical import TABLES
@@ -117,22 +118,34 @@ def list_orphans(
     include_resolved: bool = False,
     after: str | None = None,
     limit: int = 50,
+    sort: Literal["id", "money"] = "id",
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Orphans of the last run by orphan_id, a page at a time: (rows, next cursor or None).
+    """Orphans of the last run, a page at a time: (rows, next cursor or None).
 
-    Pass the returned cursor as ``after`` for the next page; ``limit`` is capped at 500.
+    ``sort``: ``id`` (orphan id) or ``money`` (amount at stake, then age, largest
+    first). Pass the returned cursor as ``after`` for the next page; ``limit`` is
+    capped at 500. A resolution undone since the run shows as open.
     """
     if not table_exists(con, "orphans"):
         return [], None
+    if sort not in ("id", "money"):
+        raise InvalidDecision("sort must be id or money")
     limit = max(1, min(int(limit), MAX_PAGE))
+    offset = 0
+    if sort == "money" and after is not None:
+        if not after.isdigit():
+            raise InvalidDecision("cursor must be the next_cursor a previous page returned")
+        offset = int(after)
     con.register("_orphan_decided", orphan_decisions(con))
+    con.register("_orphan_undone", _undone(con))
     try:
         cur = con.execute(
-            """
+            f"""
             WITH o AS (
                 SELECT o.* REPLACE (
                     CASE d.action WHEN 'expected' THEN 'expected' WHEN 'link' THEN 'linked'
-                         ELSE o.resolution END AS resolution,
+                         ELSE CASE WHEN o.decision_id IN (SELECT undoes FROM _orphan_undone)
+                                   THEN 'open' ELSE o.resolution END END AS resolution,
                     coalesce(d.decision_id, o.decision_id) AS decision_id,
                     coalesce(d.reviewer, o.resolved_by) AS resolved_by,
                     coalesce(d.reason, o.resolution_reason) AS resolution_reason)
@@ -146,8 +159,8 @@ def list_orphans(
               AND (?::VARCHAR IS NULL OR expectation = ?)
               AND (? OR resolution = 'open')
               AND (?::VARCHAR IS NULL OR orphan_id > ?)
-            ORDER BY orphan_id
-            LIMIT ?
+            ORDER BY {_ORDER[sort]}
+            LIMIT ? OFFSET ?
             """,
             [
                 object,
@@ -157,19 +170,38 @@ def list_orphans(
                 expectation,
                 expectation,
                 include_resolved,
-                after,
-                after,
+                after if sort == "id" else None,
+                after if sort == "id" else None,
                 limit + 1,
+                offset,
             ],
         )
         names = [c[0] for c in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     finally:
         con.unregister("_orphan_decided")
+        con.unregister("_orphan_undone")
     if len(rows) > limit:
         rows = rows[:limit]
-        return rows, rows[-1]["orphan_id"]
+        return rows, rows[-1]["orphan_id"] if sort == "id" else str(offset + limit)
     return rows, None
+
+
+_ORDER = {
+    "id": "orphan_id",
+    "money": "amount_cents DESC NULLS LAST, age_days DESC NULLS LAST, orphan_id",
+}
+
+
+def _undone(con: duckdb.DuckDBPyConnection) -> Any:
+    """The ids of decisions an undo has reversed (one column, ``undoes``)."""
+
+    try:
+        d = store_decisions.load(con)
+    except ValueError:  # not a store file: no journal
+        d = pd.DataFrame({"action": [], "undoes": []})
+    ids = d.loc[d["action"] == "undo", "undoes"].dropna().astype("int64")
+    return pd.DataFrame({"undoes": ids.to_numpy(dtype="int64")})
 
 
 def orphan_counts(con: duckdb.DuckDBPyConnection, *, prefix: str = "") -> dict[str, dict[str, int]]:
