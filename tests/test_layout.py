@@ -117,3 +117,13 @@ def test_no_import_cycles() -> None:
 def test_tests_mirror_the_package() -> None:
     for stage in [*STAGES, "store"]:
         assert (ROOT / "tests" / stage).is_dir(), f"tests/{stage} is missing"
+
+
+def test_the_readmes_layout_names_every_package_and_top_level_module() -> None:
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    packages = sorted(p.parent.name for p in (ROOT / "resolver").glob("*/__init__.py"))
+    missing = [f"{name}/" for name in packages if f"  {name}/" not in block]
+    top = sorted(p.name for p in (ROOT / "resolver").glob("*.py") if not p.name.startswith("__"))
+    missing += [name for name in top if name not in block]
+    assert missing == []
