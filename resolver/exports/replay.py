@@ -87,6 +87,7 @@ def fix_checks(
                 count=len(group),
                 total=total,
                 severity="high",
+                at_least="warn",  # handed to the system, and still wrong a run later
                 examples=[
                     {"fix_id": r.fix_id, "exported_from_run": int(r.run_id)}
                     for r in group.itertuples()

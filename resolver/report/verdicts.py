@@ -64,8 +64,10 @@ def _finding_measure(c: dict[str, Any], rules: HealthRules) -> dict[str, Any] | 
         count, rate = c["count"], c["rate"]
     money = int(c.get("amount_cents") or c.get("money_cents") or 0)
     verdict = worst([grade(rate, rules.threshold(check)), _money_grade(money, rules)])
+    if count and c.get("at_least"):  # a finding that is a problem however small
+        verdict = worst([verdict, c["at_least"]])
     scope = c.get("scope") or c["system"]
-    if check == "update_handling":
+    if check == "update_handling" and c.get("newer_system"):  # a pair's stale values
         scope = "~".join(sorted((c["system"], c["newer_system"])))
     return {
         "check": check,

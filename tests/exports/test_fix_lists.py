@@ -121,17 +121,25 @@ def test_fix_lists_round_trip(demo_store: DemoStore, tmp_path: Path) -> None:
         )
     finally:
         con.close()
-    (check,) = [c for c in report["checks"] if "fix_not_applied" in c["id"]]
-    assert check["category"] == "updates" and check["system"] == "crm"
-    assert check["count"] == 1 and check["examples"][0]["fix_id"] == held["fix_id"]
-    assert check["title"] == "fix not applied: corrections exported to crm"
+    (finding,) = [c for c in report["findings"] if "fix_not_applied" in c["id"]]
+    assert finding["category"] == "updates" and finding["system"] == "crm"
+    assert finding["count"] == 1 and finding["examples"][0]["fix_id"] == held["fix_id"]
+    assert finding["title"] == "fix not applied: corrections exported to crm"
+    # and it counts in crm's update-handling verdict
+    verdicts = [
+        c
+        for c in report["checks"]
+        if c["check"] == "update_handling" and c["scope"] == "crm" and c["verdict"] != "pass"
+    ]
+    assert verdicts, "the fix not applied leaves crm's update handling passing"
 
 
 def test_merges_are_accepted_only_unless_suggested_asked_and_the_api_serves_them(
     demo_store: DemoStore, tmp_path: Path
 ) -> None:
     from fastapi.testclient import TestClient
-    from tests.http.api_helpers import headers, make_app
+
+    from tests.api.api_helpers import headers, make_app
 
     db, _ = demo_store.copy_to(tmp_path)
     suggested = _lists(db, "billing", "merges")
