@@ -60,8 +60,9 @@ from resolver.progress import LineProgress, Progress
 
 FEBRL_CASES = ("febrl1", "febrl2", "febrl3", "febrl4")
 REAL_CASES = ("fake_1000", "restaurants")
+SPLIT_CASES = ("restaurants_split",)
 DEMO_SEEDS = {"demo7": 7, "demo23": 23}
-CASES = (*FEBRL_CASES, *REAL_CASES, *DEMO_SEEDS)
+CASES = (*FEBRL_CASES, *REAL_CASES, *SPLIT_CASES, *DEMO_SEEDS)
 SIDES = ("resolver", "raw")
 DEMO_CUSTOMERS = 4000  # ~10k customer rows
 QUICK_DEMO_CUSTOMERS = 400  # ~1k customer rows
@@ -72,6 +73,7 @@ REAL_FILES = {"fake_1000": "fake_1000.csv", "restaurants": "restaurants.tsv"}
 # pairwise F1 floors for resolver, on top of "resolver >= raw Splink" everywhere
 TARGETS = {
     ("restaurants", "customer"): 0.90,
+    ("restaurants_split", "customer"): 0.90,
     ("febrl3", "customer"): 0.999,
     ("febrl4", "customer"): 0.999,
     ("demo", "customer"): 0.995,
@@ -179,6 +181,27 @@ def real_case(name: str) -> Case:
     df = pd.read_csv(file, sep=sep, dtype=str, keep_default_na=False)
     system = truth["system"].iloc[0]
     case.frames[system] = df
+    return case
+
+
+def split_restaurants_case(name: str, out: Path) -> Case:
+    """The restaurant listings as the two guides they came from, one system (file and
+    contract) each: Fodor's writes phones "310/246-1501", Zagat "310-246-1501". The same
+    rows and truth as ``restaurants``; only the number of systems differs."""
+    case = Case(name)
+    case.data_dir = _fresh_dir(out / "split" / name)
+    whole = real_case("restaurants")
+    df = whole.frames["rest"]
+    truth = whole.truth["customer"]
+    fodors = df["phone"].str.contains("/", regex=False)
+    keys = []
+    for system, part in (("fodors", df[fodors]), ("zagat", df[~fodors])):
+        part.to_csv(case.data_dir / f"{system}.tsv", sep="\t", index=False)
+        case.frames[system] = part
+        keys.append(
+            pd.Series(truth.loc["rest:" + part["id"]].to_numpy(), index=system + ":" + part["id"])
+        )
+    case.truth["customer"] = pd.concat(keys)
     return case
 
 
@@ -295,6 +318,9 @@ def run_raw(case: Case, out: Path, resolver: dict, *, verbose: bool) -> dict:
         job = raw_splink.febrl_dedupe(case.name, df, system)
     elif case.name == "fake_1000":
         job = raw_splink.fake_1000(case.frames["fake"])
+    elif case.name in SPLIT_CASES:  # the same rows as one table
+        frames = [df.assign(id=system + ":" + df["id"]) for system, df in case.frames.items()]
+        job = raw_splink.restaurants(pd.concat(frames, ignore_index=True), system=None)
     else:
         job = raw_splink.restaurants(case.frames["rest"])
     log(f"{case.name}: raw Splink ({job.notes}) on {sum(map(len, job.tables.values())):,} rows")
@@ -432,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
             case = febrl_case(name, out, args.febrl_people)
         elif name in REAL_CASES:
             case = real_case(name)
+        elif name in SPLIT_CASES:
+            case = split_restaurants_case(name, out)
         else:
             case = demo_case(
                 name,
