@@ -14,6 +14,10 @@ A contract is one YAML file per source (``rules/sources/*.yaml``)::
 ``parse.phone_area_code`` ("310"): the area code a source's 7-digit local phone
 numbers are in; it is put in front of them.
 
+``extra: {region: Region, dob_text: [Day, Month, Year]}``: source columns outside the
+canonical fields, stored as ``x_<name>`` (text, normalized) and considered by the
+derived model like any other column.
+
 ``load_contracts`` validates every file before anything is read and raises one
 :class:`~resolver.errors.ContractError` listing every problem found.
 """
@@ -32,11 +36,9 @@ from resolver.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.errors import ContractError, Problem
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_EXTRA_HINT = (
-    "not supported yet: a contract maps only the canonical fields; drop `extra:` "
-    "(an unmapped column is still kept in each record's `raw` JSON, but is not matched on)"
-)
+_EXTRA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _TOP_KEYS = {
+    "extra",
     "system",
     "object",
     "file",
@@ -77,6 +79,8 @@ class Contract:
     id_column: str
     fields: dict[str, str | tuple[str, ...]]
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
+    # extra attributes: name -> source column(s); stored as x_<name>
+    extra: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     date_formats: dict[str, str] = field(default_factory=dict)
     amount_locale: str = "en_US"
@@ -108,7 +112,7 @@ class Contract:
     def source_columns(self) -> list[str]:
         """Every source column the contract reads, id first, without repeats."""
         cols = [self.id_column]
-        for mapped in self.fields.values():
+        for mapped in [*self.fields.values(), *self.extra.values()]:
             for col in (mapped,) if isinstance(mapped, str) else mapped:
                 if col not in cols:
                     cols.append(col)
@@ -193,9 +197,6 @@ def parse_contract(
         return value.strip()
 
     for key in sorted(set(doc) - _TOP_KEYS):
-        if key == "extra":  # what a user tries first for a column with no canonical field
-            problems.append(Problem(where, "extra", _EXTRA_HINT))
-            continue
         problems.append(
             Problem(where, str(key), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
         )
@@ -238,6 +239,8 @@ def parse_contract(
                 )
             else:
                 fields[str(name)] = col
+
+    extra = _extra(doc.get("extra"), canonical, obj, where, problems)
 
     enums: dict[str, dict[str, str]] = {}
     for name, mapping in (doc.get("enums") or {}).items():
@@ -326,6 +329,7 @@ def parse_contract(
         id_column=id_column,
         fields=fields,
         enums=enums,
+        extra=extra,
         required=tuple(required_doc),
         date_formats=date_formats,
         amount_locale=str(locale),
@@ -337,6 +341,33 @@ def parse_contract(
         min_rows_ratio=float(ratio),
         allow_outside_data=outside,
     )
+
+
+def _extra(
+    doc: Any, canonical: Mapping[str, str], obj: str, where: str, problems: list[Problem]
+) -> dict[str, str | tuple[str, ...]]:
+    """The ``extra:`` mapping: attribute name -> source column, or a list joined by spaces."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        problems.append(Problem(where, "extra", "must map attribute names to source columns"))
+        return {}
+    out: dict[str, str | tuple[str, ...]] = {}
+    for name, col in doc.items():
+        key = f"extra.{name}"
+        if not isinstance(name, str) or not _EXTRA_NAME_RE.match(name):
+            problems.append(Problem(where, key, "a name must match [a-z][a-z0-9_]*"))
+        elif name in canonical:
+            problems.append(
+                Problem(where, key, f"{name} is a canonical field of {obj}: map it under fields")
+            )
+        elif isinstance(col, list) and col and all(isinstance(c, str) and c for c in col):
+            out[name] = tuple(col)
+        elif isinstance(col, str) and col:
+            out[name] = col
+        else:
+            problems.append(Problem(where, key, "must be a source column or a list of them"))
+    return out
 
 
 def _inside(file: Path, folder: Path) -> bool:
@@ -408,12 +439,12 @@ def _check_source_file(c: Contract, problems: list[Problem]) -> None:
             return
     if c.id_column not in header:
         problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
-    for name, mapped in c.fields.items():
+    mapped_by = [(f"fields.{n}", m) for n, m in c.fields.items()]
+    mapped_by += [(f"extra.{n}", m) for n, m in c.extra.items()]
+    for key, mapped in mapped_by:
         for col in (mapped,) if isinstance(mapped, str) else mapped:
             if col not in header:
-                problems.append(
-                    Problem(where, f"fields.{name}", f"column {col!r} not in {c.file.name}")
-                )
+                problems.append(Problem(where, key, f"column {col!r} not in {c.file.name}"))
 
 
 def read_header(c: Contract, delimiter: str | None = None) -> list[str]:
