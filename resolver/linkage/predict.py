@@ -9,6 +9,7 @@ large one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -59,7 +60,7 @@ def score_pairs(
         if cols in kept
     ]
     linker, con, sdf = work_linker(table, settings)
-    _register_tf_lookups(linker, con, sdf, model)
+    register_tf_lookups(linker, con, sdf, model)
     with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
         linker.training.estimate_probability_two_random_records_match(
             rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
@@ -98,7 +99,9 @@ def score_pairs(
     return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored, notes=notes)
 
 
-def _register_tf_lookups(linker, con: duckdb.DuckDBPyConnection, sdf, model: Model) -> None:
+def register_tf_lookups(
+    linker: Any, con: duckdb.DuckDBPyConnection, sdf: Any, model: Model
+) -> None:
     """Centred, capped term frequencies over every row of the input, all systems
     together (:mod:`resolver.linkage.term_frequency`), in place of Splink's own."""
     for col, level in tf_levels(model.splink).items():
