@@ -73,9 +73,10 @@ def clean(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def _keyed(df: pd.DataFrame, system: str, id_col: str, columns: list[str]) -> pd.DataFrame:
+def _keyed(df: pd.DataFrame, system: str | None, id_col: str, columns: list[str]) -> pd.DataFrame:
     out = clean(df, columns)
-    out.insert(0, "unique_id", system + ":" + df[id_col].astype(str).str.strip())
+    prefix = f"{system}:" if system is not None else ""
+    out.insert(0, "unique_id", prefix + df[id_col].astype(str).str.strip())
     return out.reset_index(drop=True)
 
 
@@ -205,8 +206,9 @@ def fake_1000(df: pd.DataFrame, system: str = "fake") -> RawCase:
     )
 
 
-def restaurants(df: pd.DataFrame, system: str = "rest") -> RawCase:
-    """Restaurant listings: name, street address, city, phone (no Splink example)."""
+def restaurants(df: pd.DataFrame, system: str | None = "rest") -> RawCase:
+    """Restaurant listings: name, street address, city, phone (no Splink example).
+    ``system`` None: ``df``'s ids are already record keys (system:id)."""
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -227,7 +229,7 @@ def restaurants(df: pd.DataFrame, system: str = "rest") -> RawCase:
     )
     return RawCase(
         "restaurants",
-        {system: _keyed(df, system, "id", ["name", "address", "city", "phone"])},
+        {system or "rest": _keyed(df, system, "id", ["name", "address", "city", "phone"])},
         settings,
         [block_on("name", "city")],
         0.7,

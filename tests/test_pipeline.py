@@ -18,6 +18,7 @@ from resolver import store
 from resolver.demo.fixtures import DemoStore
 from resolver.linkage.model import MODEL_FORMAT, load_model_and_rules
 from resolver.linkage.predict import score_table, tf_columns
+from resolver.linkage.term_frequency import effective_frequencies, tf_levels, value_counts
 from resolver.report.accuracy import evaluate
 from resolver.store import runs
 
@@ -241,8 +242,8 @@ def test_the_committed_model_loads_and_scores(obj: str) -> None:
 
 
 def test_score_table_takes_term_frequency_lookups() -> None:
-    """``tf_tables``: the table's own frequencies give Splink's own answer; a value
-    declared common weighs less when two records share it."""
+    """``tf_tables``: the lookup a run would compute gives the same answer as none; a
+    value declared common weighs less when two records share it."""
     model, rules = load_model_and_rules("models", "rules", "customer")
     col = "email_norm"
     assert col in tf_columns(model)
@@ -253,8 +254,9 @@ def test_score_table_takes_term_frequency_lookups() -> None:
     for c in rules.input_columns():
         if c not in table:
             table[c] = None
-    own = table[col].value_counts() / table[col].notna().sum()
-    lookup = own.rename(f"tf_{col}").rename_axis(col).reset_index()
+    level = tf_levels(model.splink)[col]
+    own = effective_frequencies(value_counts(table[col]), level)
+    lookup = own.rename_axis(col).reset_index()
     pair = ["l.record_key = 'a' AND r.record_key = 'b'"]
     plain = score_table(table, model, blocking_rules=pair)
     same = score_table(table, model, blocking_rules=pair, tf_tables={col: lookup})

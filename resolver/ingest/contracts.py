@@ -19,6 +19,10 @@ every matching file, read as one source) or an Excel workbook (``book.xlsx`` wit
 ``sheet: Contacts``); instead of ``file`` a contract may name ``database:`` (a table or
 query; see :mod:`resolver.ingest.database`).
 
+``extra: {region: Region, dob_text: [Day, Month, Year]}``: source columns outside the
+canonical fields, stored as ``x_<name>`` (text, normalized) and considered by the
+derived model like any other column.
+
 ``load_contracts`` validates every file before anything is read and raises one
 :class:`~resolver.errors.ContractError` listing every problem found.
 """
@@ -42,11 +46,9 @@ from resolver.ingest.database import DatabaseSource, parse_database
 from resolver.ingest.source_files import source_encoding
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_EXTRA_HINT = (
-    "not supported yet: a contract maps only the canonical fields; drop `extra:` "
-    "(an unmapped column is still kept in each record's `raw` JSON, but is not matched on)"
-)
+_EXTRA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _TOP_KEYS = {
+    "extra",
     "system",
     "object",
     "file",
@@ -90,6 +92,8 @@ class Contract:
     id_column: str
     fields: dict[str, str | tuple[str, ...]]
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
+    # extra attributes: name -> source column(s); stored as x_<name>
+    extra: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     date_formats: dict[str, str] = field(default_factory=dict)
     amount_locale: str = "en_US"
@@ -141,7 +145,7 @@ class Contract:
     def source_columns(self) -> list[str]:
         """Every source column the contract reads, id first, without repeats."""
         cols = [self.id_column]
-        for mapped in self.fields.values():
+        for mapped in [*self.fields.values(), *self.extra.values()]:
             for col in (mapped,) if isinstance(mapped, str) else mapped:
                 if col not in cols:
                     cols.append(col)
@@ -226,9 +230,6 @@ def parse_contract(
         return value.strip()
 
     for key in sorted(set(doc) - _TOP_KEYS):
-        if key == "extra":  # what a user tries first for a column with no canonical field
-            problems.append(Problem(where, "extra", _EXTRA_HINT))
-            continue
         problems.append(
             Problem(where, str(key), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
         )
@@ -292,6 +293,8 @@ def parse_contract(
                 )
             else:
                 fields[str(name)] = col
+
+    extra = _extra(doc.get("extra"), canonical, obj, where, problems)
 
     enums: dict[str, dict[str, str]] = {}
     for name, mapping in (doc.get("enums") or {}).items():
@@ -384,6 +387,7 @@ def parse_contract(
         id_column=id_column,
         fields=fields,
         enums=enums,
+        extra=extra,
         required=tuple(required_doc),
         date_formats=date_formats,
         amount_locale=str(locale),
@@ -397,6 +401,33 @@ def parse_contract(
         sheet=sheet.strip() if isinstance(sheet, str) else None,
         database=database,
     )
+
+
+def _extra(
+    doc: Any, canonical: Mapping[str, str], obj: str, where: str, problems: list[Problem]
+) -> dict[str, str | tuple[str, ...]]:
+    """The ``extra:`` mapping: attribute name -> source column, or a list joined by spaces."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        problems.append(Problem(where, "extra", "must map attribute names to source columns"))
+        return {}
+    out: dict[str, str | tuple[str, ...]] = {}
+    for name, col in doc.items():
+        key = f"extra.{name}"
+        if not isinstance(name, str) or not _EXTRA_NAME_RE.match(name):
+            problems.append(Problem(where, key, "a name must match [a-z][a-z0-9_]*"))
+        elif name in canonical:
+            problems.append(
+                Problem(where, key, f"{name} is a canonical field of {obj}: map it under fields")
+            )
+        elif isinstance(col, list) and col and all(isinstance(c, str) and c for c in col):
+            out[name] = tuple(col)
+        elif isinstance(col, str) and col:
+            out[name] = col
+        else:
+            problems.append(Problem(where, key, "must be a source column or a list of them"))
+    return out
 
 
 def _inside(file: Path, folder: Path) -> bool:
@@ -478,12 +509,12 @@ def check_one_file(c: Contract, problems: list[Problem]) -> None:
             return
     if c.id_column not in header:
         problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
-    for name, mapped in c.fields.items():
+    mapped_by = [(f"fields.{n}", m) for n, m in c.fields.items()]
+    mapped_by += [(f"extra.{n}", m) for n, m in c.extra.items()]
+    for key, mapped in mapped_by:
         for col in (mapped,) if isinstance(mapped, str) else mapped:
             if col not in header:
-                problems.append(
-                    Problem(where, f"fields.{name}", f"column {col!r} not in {c.file.name}")
-                )
+                problems.append(Problem(where, key, f"column {col!r} not in {c.file.name}"))
 
 
 def read_header(c: Contract, delimiter: str | None = None) -> list[str]:

@@ -34,6 +34,7 @@ from resolver.normalize import (
 )
 from resolver.normalize._distinct import over_distinct
 from resolver.normalize.date import partial_year
+from resolver.normalize.extra import normalize_extra_column
 from resolver.normalize.nickname_variants import first_name_variants_column
 from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.normalize.unusable import Unusable, count_unusable, format_unusable, unusable_json
@@ -82,24 +83,33 @@ def ingest(
     the caller (the batch job) to publish with the rest of its run.
     """
     progress = progress or Progress()
+    columns = {obj: record_columns(obj, contracts) for obj in schema.RECORD_COLUMNS}
     stages = {
-        "customers": store.create_stage(con, "customers", schema.CUSTOMER_COLUMNS),
-        "invoices": store.create_stage(con, "invoices", schema.INVOICE_COLUMNS),
+        "customers": store.create_stage(con, "customers", columns["customer"]),
+        "invoices": store.create_stage(con, "invoices", columns["invoice"]),
         "rejects": store.create_stage(con, "rejects", schema.REJECT_COLUMNS),
         "source_loads": store.create_stage(con, "source_loads", schema.SOURCE_LOAD_COLUMNS),
     }
     loads = []
     for contract in sorted(contracts, key=lambda c: (c.object, c.system)):
-        loads.append(_ingest_one(con, contract, stages, progress))
+        loads.append(_ingest_one(con, contract, stages, columns[contract.object], progress))
     if publish:
         store.publish(con, list(stages))
     return loads
+
+
+def record_columns(obj: str, contracts: list[Contract]) -> dict[str, str]:
+    """The stored columns of ``obj``'s records: the schema's, then ``x_<name>`` for every
+    extra attribute any of its contracts maps (empty in the others' rows)."""
+    extra = sorted({f"x_{n}" for c in contracts if c.object == obj for n in c.extra})
+    return {**schema.RECORD_COLUMNS[obj], **dict.fromkeys(extra, "VARCHAR")}
 
 
 def _ingest_one(
     con: duckdb.DuckDBPyConnection,
     contract: Contract,
     stages: dict[str, str],
+    columns: dict[str, str],
     progress: Progress,
 ) -> SourceLoad:
     with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
@@ -138,7 +148,7 @@ def _ingest_one(
             con,
             stages[TABLES[contract.object]],
             loaded,
-            schema.RECORD_COLUMNS[contract.object],
+            columns,
             obj=contract.object,
         )
         _insert(con, stages["rejects"], rejects, schema.REJECT_COLUMNS)
@@ -263,6 +273,8 @@ def map_to_canonical(contract: Contract, raw: pd.DataFrame) -> tuple[pd.DataFram
                 problem(unreadable, col, message)
             values = parsed["value"]
         out[name] = values
+    for name, mapped in contract.extra.items():
+        out[f"x_{name}"] = normalize_extra_column(_mapped_values(raw, mapped))
     if "country" in kinds:
         out["country"] = out["country"].fillna(contract.country)
     out["record_key"] = contract.system + ":" + out["source_id"].fillna("").astype(str)

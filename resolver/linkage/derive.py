@@ -28,6 +28,7 @@ PER_RULE_PAIRS = (200_000, 4.0)  # (floor, per row)
 TOTAL_PAIRS = (1_000_000, 25.0)
 EM_PASSES = 4
 TRAININGS_PER_COMPARISON = 2
+CATEGORY_MAX_DISTINCT = 50  # an extra attribute with at most this many values is a category
 
 
 @dataclass(frozen=True)
@@ -198,19 +199,32 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         )
     if p.identifying("tax_id_norm"):
         add("tax_id", {"kind": "code", "column": "tax_id_norm"})
-    for name in sorted(c for c in p.columns if c.startswith("x_")):
-        if not has(name):
-            continue
-        col = p.columns[name]
-        if col.distinct <= 50:  # a category: gender, cuisine, customer type
-            add(name, {"kind": "exact", "column": name, "tf": True}, frozenset({name}))
-        else:
-            add(
-                name,
-                {"kind": "string", "column": name, "thresholds": [0.9], "tf": True},
-                frozenset({name}),
-            )
+    for name, opts in _extra_comparisons(p).items():
+        add(name, opts, frozenset({name}))
     return comps, family
+
+
+def _extra_comparisons(p: Profile) -> dict[str, dict[str, Any]]:
+    """A comparison per usable extra attribute (a contract's ``extra:``, ``x_<name>``):
+    a category (few distinct values: gender, cuisine, region) agrees or not; a value
+    that tells records apart (a member number, a date of birth) also counts a near
+    miss, a typo in one character."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted(c for c in p.columns if c.startswith("x_")):
+        if not p.usable(name):
+            continue
+        if p.columns[name].distinct <= CATEGORY_MAX_DISTINCT:
+            out[name] = {"kind": "exact", "column": name, "tf": True}
+        elif p.identifying(name):
+            out[name] = {"kind": "code", "column": name, "tf": True}
+        else:
+            out[name] = {"kind": "string", "column": name, "thresholds": [0.9], "tf": True}
+    return out
+
+
+def _extra_blocks(p: Profile) -> list[list[str]]:
+    """Extra attributes that identify a record on their own, as blocking candidates."""
+    return [[c] for c in sorted(p.columns) if c.startswith("x_") and p.identifying(c)]
 
 
 # Blocking rule candidates, most specific first. Each is tried if its columns are
@@ -446,8 +460,10 @@ def derive_customer_rules(con: duckdb.DuckDBPyConnection, table: str, profile: P
     for col in skipped:
         share = profile.columns[col].share(profile.rows)
         notes.append(f"{col}: filled in {share:.1%} of rows; no comparison")
+    at = _CUSTOMER_BLOCKS.index(["tax_id_norm"]) + 1  # with the other identifiers
+    candidates = [*_CUSTOMER_BLOCKS[:at], *_extra_blocks(profile), *_CUSTOMER_BLOCKS[at:]]
     blocking, counts = _choose_blocking(
-        _CUSTOMER_BLOCKS, profile, lambda cols: pair_count(con, table, cols), notes
+        candidates, profile, lambda cols: pair_count(con, table, cols), notes
     )
     det = [sql for cols, sql in _CUSTOMER_DETERMINISTIC if all(profile.usable(c) for c in cols)]
     det = det[:4]
@@ -516,8 +532,14 @@ def derive_invoice_rules(con: duckdb.DuckDBPyConnection, table: str, profile: Pr
             ],
         }
         family["number_in_system"] = {"invoice_number_norm", "system"}
+    for name, opts in _extra_comparisons(profile).items():
+        comps[name] = opts
+        family[name] = {name}
     blocking, counts = _choose_blocking(
-        _INVOICE_BLOCKS, profile, lambda cols: pair_count(con, table, cols), notes
+        [*_INVOICE_BLOCKS, *_extra_blocks(profile)],
+        profile,
+        lambda cols: pair_count(con, table, cols),
+        notes,
     )
     det = []
     if all(has(c) for c in ("invoice_number_norm", "customer_entity_id", "invoice_date")):

@@ -9,6 +9,7 @@ large one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -18,6 +19,7 @@ from resolver.linkage.derive import affordable_blocking
 from resolver.linkage.model import Model, work_linker
 from resolver.linkage.profile import pair_count
 from resolver.linkage.rules import LinkageRules
+from resolver.linkage.term_frequency import tf_levels, tf_lookup
 from resolver.progress import Progress
 
 KEEP_PROBABILITY = 0.01  # pairs below this are not kept (too weak to propose or cite)
@@ -57,7 +59,8 @@ def score_pairs(
         )
         if cols in kept
     ]
-    linker, con, _ = work_linker(table, settings)
+    linker, con, sdf = work_linker(table, settings)
+    register_tf_lookups(linker, con, sdf, model)
     with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
         linker.training.estimate_probability_two_random_records_match(
             rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
@@ -94,6 +97,18 @@ def score_pairs(
         advance(1)
     con.close()
     return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored, notes=notes)
+
+
+def register_tf_lookups(
+    linker: Any, con: duckdb.DuckDBPyConnection, sdf: Any, model: Model
+) -> None:
+    """Centred, capped term frequencies over every row of the input, all systems
+    together (:mod:`resolver.linkage.term_frequency`), in place of Splink's own."""
+    for col, level in tf_levels(model.splink).items():
+        lookup = sdf.db_api.register(
+            tf_lookup(con, sdf.physical_name, level), table_name=f"tf_lookup_{col}"
+        )
+        linker.table_management.register_term_frequency_lookup(lookup, col)
 
 
 def _affordable(table: pd.DataFrame | pa.Table, rules: LinkageRules, notes: list[str]) -> list:
@@ -133,17 +148,23 @@ def score_table(
     """Score every pair within a small table with the model as trained (its own prior).
 
     For a handful of records (tests, the notebooks' example pairs); ``blocking_rules``
-    defaults to every pair. Term frequencies come from ``tf_tables`` (column ->
-    frame of value and ``tf_<column>``) or, without them, from the table itself.
+    defaults to every pair. Term frequencies: the centred, capped ones of the table
+    itself (as a run computes them), or ``tf_tables`` (column -> frame of value and
+    ``tf_<column>``, read by Splink as they are).
     """
     linker, con, sdf = work_linker(table, dict(model.splink))
     try:
+        levels = tf_levels(model.splink)
         for col in tf_columns(model):
             if tf_tables and col in tf_tables:
-                lookup = sdf.db_api.register(tf_tables[col], table_name=f"tf_lookup_{col}")
-                linker.table_management.register_term_frequency_lookup(lookup, col)
+                frame = tf_tables[col]
+            elif col in levels:
+                frame = tf_lookup(con, sdf.physical_name, levels[col])
             else:
                 linker.table_management.compute_tf_table(col)
+                continue
+            lookup = sdf.db_api.register(frame, table_name=f"tf_lookup_{col}")
+            linker.table_management.register_term_frequency_lookup(lookup, col)
         return linker.inference.predict_within(
             sdf,
             blocking_rules_to_generate_predictions=blocking_rules or ["1=1"],

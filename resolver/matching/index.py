@@ -22,6 +22,7 @@ from resolver.linkage.pair_levels import PairLevels
 from resolver.linkage.predict import tf_columns
 from resolver.linkage.rules import LinkageRules
 from resolver.linkage.sql_eval import Unsupported
+from resolver.linkage.term_frequency import tf_levels, tf_lookup
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,17 @@ def build_index(
         blocks.append((cols, keys[order], rows[order]))
     data = data.drop_columns([f"_block_{i}" for i in range(len(blocking))]).combine_chunks()
     tf = {}
+    tf_at = tf_levels(model.splink)
     for col in _tf_columns(model):
-        freq = con.execute(
-            f"SELECT {col}, count(*)::DOUBLE / (SELECT count({col}) FROM {table}) "
-            f"FROM {table} WHERE {col} IS NOT NULL GROUP BY {col}"
-        ).fetchall()
-        tf[col] = dict(freq)
+        if col in tf_at:  # centred and capped over every resolved record, as a run's
+            lookup = tf_lookup(con, table, tf_at[col])
+            tf[col] = dict(zip(lookup[col], lookup[f"tf_{col}"], strict=True))
+        else:
+            freq = con.execute(
+                f"SELECT {col}, count(*)::DOUBLE / (SELECT count({col}) FROM {table}) "
+                f"FROM {table} WHERE {col} IS NOT NULL GROUP BY {col}"
+            ).fetchall()
+            tf[col] = dict(freq)
         values = data.column(col).to_pylist()
         data = data.append_column(
             f"tf_{col}", pa.array([tf[col].get(v) for v in values], type=pa.float64())

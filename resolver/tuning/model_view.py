@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from resolver.linkage.model import load_model, work_linker
-from resolver.linkage.predict import tf_columns
+from resolver.linkage.predict import register_tf_lookups
 from resolver.linkage.rules import LinkageRules
 from resolver.tuning.data import PAIR_COLUMNS, link_input, ordered
 from resolver.tuning.rules import load_rules
@@ -40,9 +40,8 @@ def linker_for(
     if rules is None:
         rules = load_rules(rules_dir, models_dir)[obj]
     model = load_model(models_dir, rules)
-    linker, _, _ = work_linker(link_input(con, obj, rules), dict(model.splink))
-    for col in tf_columns(model):
-        linker.table_management.compute_tf_table(col)
+    linker, work, sdf = work_linker(link_input(con, obj, rules), dict(model.splink))
+    register_tf_lookups(linker, work, sdf, model)  # the batch job's term frequencies
     if reestimate_prior:
         linker.training.estimate_probability_two_random_records_match(
             rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])

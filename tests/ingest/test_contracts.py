@@ -54,6 +54,14 @@ def test_a_good_contract_loads(folder: Path) -> None:
     assert contract.fields["last_name"] == "Last"
     assert contract.date_format("updated_at") == "%m/%d/%Y"
     assert contract.source_columns()[0] == "ID"
+    assert contract.extra == {}
+
+
+def test_extra_attributes_are_read(folder: Path) -> None:
+    _write(folder, GOOD.replace("system: crm\n", "system: crm\nextra: {contact_mail: Email}\n"))
+    (contract,) = load_contracts(folder, data_dir=folder)
+    assert contract.extra == {"contact_mail": "Email"}
+    assert "Email" in contract.source_columns()
 
 
 @pytest.mark.parametrize(
@@ -71,7 +79,16 @@ def test_a_good_contract_loads(folder: Path) -> None:
         (("A: active", "A: enabled"), "'enabled' is not one of active, inactive, prospect"),
         (('  date_format: "%m/%d/%Y"', "  locale: de"), "parse.locale: unknown key"),
         (("system: crm\n", "system: crm\ncolour: red\n"), "colour: unknown key"),
-        (("system: crm\n", "system: crm\nextra: {cuisine: Type}\n"), "extra: not supported yet"),
+        (
+            ("system: crm\n", "system: crm\nextra: {cuisine: Type}\n"),
+            "extra.cuisine: column 'Type' not in people.csv",
+        ),
+        (
+            ("system: crm\n", "system: crm\nextra: {email: Email}\n"),
+            "extra.email: email is a canonical field of customer: map it under fields",
+        ),
+        (("system: crm\n", "system: crm\nextra: {Cuisine: Email}\n"), "extra.Cuisine: a name"),
+        (("system: crm\n", "system: crm\nextra: [Email]\n"), "extra: must map attribute"),
         (("id: ID", "id: No"), "YAML read this value as true/false"),
         (("A: active", "Yes: active"), "YAML read this value as true/false"),
         (
