@@ -511,9 +511,10 @@ def _link_object(
             links=(np.asarray(links["l"]), np.asarray(links["r"]), np.asarray(links["w"])),
             must_link=(must_l, must_r),
             cannot_link=(
-                np.concatenate([np.asarray(vetoed["l"], dtype=np.int64), cant_l]),
-                np.concatenate([np.asarray(vetoed["r"], dtype=np.int64), cant_r]),
+                np.asarray(vetoed["l"], dtype=np.int64),
+                np.asarray(vetoed["r"], dtype=np.int64),
             ),
+            kept_apart=(cant_l, cant_r),
             systems=systems,
             duplicate_free_systems=rules.duplicate_free_systems,
         )
@@ -553,15 +554,16 @@ def _members_sql(obj: str) -> str:
 
 
 def _indexed(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Node numbers of decision pairs (records no longer loaded drop out: their
-    decisions are moot)."""
+    """Node numbers of decision pairs, in their order (records no longer loaded drop
+    out: their decisions are moot)."""
     if pairs.empty:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    con.register("_pairs", pairs[["record_key_l", "record_key_r"]].astype(object))
+    frame = pairs[["record_key_l", "record_key_r"]].astype(object)
+    con.register("_pairs", frame.assign(ord=np.arange(len(frame), dtype=np.int64)))
     try:
         out = con.execute(
             "SELECT a.i AS l, b.i AS r FROM _pairs p JOIN _node a ON a.record_key = p.record_key_l "
-            "JOIN _node b ON b.record_key = p.record_key_r"
+            "JOIN _node b ON b.record_key = p.record_key_r ORDER BY p.ord"
         ).fetchnumpy()
     finally:
         con.unregister("_pairs")

@@ -7,7 +7,14 @@ split   -> must-link inside each group, cannot-link across groups
 undo    -> the undone decision no longer applies
 link / expected -> orphan resolutions (link is a must-link between the two records)
 
-A later decision about the same pair overrides an earlier one.
+A later decision about the same pair overrides an earlier one (:func:`pair_rules`).
+
+Across pairs, a cannot-link holds against must-links: no chain of must-links (A=C
+and C=B) puts a pair a reviewer kept apart (A, B) together, however recent those
+must-links are; only a later decision about that very pair can. When must-links
+conflict that way, the newer ones hold and the older give way: :func:`constraints`
+lists must-links newest first and the clustering applies them in that order
+(:mod:`resolver.clustering.constrained`).
 """
 
 from __future__ import annotations
@@ -85,10 +92,12 @@ def pair_rules(con: duckdb.DuckDBPyConnection, obj: str) -> dict[tuple[str, str]
 
 
 def constraints(con: duckdb.DuckDBPyConnection, obj: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(must-link pairs, cannot-link pairs) for the clustering stage."""
+    """(must-link pairs, cannot-link pairs) for the clustering stage; must-links
+    newest decision first (the order the clustering gives them way in a conflict)."""
     rules = pair_rules(con, obj)
-    must = [k for k, (kind, _) in rules.items() if kind == "must"]
-    cannot = [k for k, (kind, _) in rules.items() if kind == "cannot"]
+    by_recency = sorted(rules.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    must = [k for k, (kind, _) in by_recency if kind == "must"]
+    cannot = [k for k, (kind, _) in sorted(rules.items()) if kind == "cannot"]
     return (
         pd.DataFrame(must, columns=_PAIR_COLUMNS),
         pd.DataFrame(cannot, columns=_PAIR_COLUMNS),

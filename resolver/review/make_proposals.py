@@ -3,7 +3,9 @@
 One proposal per entity that would change something — two or more records of one
 system (``duplicate``: merge them) or records across systems not yet confirmed
 (``link``: confirm they are one) — and one per review-band pair whose records sit
-in different entities (``review_pair``). Each carries its members, per-pair
+in different entities (``review_pair``). An entity that is exactly one group of a
+split in force, on the data it was split on, is not proposed: the reviewer has
+answered it. Each carries its members, per-pair
 evidence (every comparison's level and match weight), a confidence (the weakest
 auto-link inside it), a suggested action, and what is at stake (open invoice
 amounts). The golden record is read beside it from ``<object>_golden``.
@@ -26,6 +28,7 @@ import pandas as pd
 from resolver.linkage.model import Model
 from resolver.linkage.rules import LinkageRules
 from resolver.review.decisions import effective, pair_rules
+from resolver.store.journal import members_key
 
 # invoice statuses whose amount is still owed: what a wrong merge puts at stake
 _OPEN_STATUSES = ("open", "overdue")
@@ -166,6 +169,9 @@ def stage_proposals(
                left(md5(e.members_key || e.evidence), 12) AS version,
                e.members_key, e.evidence
         FROM e LEFT JOIN _confirmed c USING (entity_id)
+        -- a split group that is now exactly an entity, on the data it was split on:
+        -- the reviewer has answered it (the split's own proposal keeps the history)
+        WHERE e.members_key NOT IN (SELECT members_key FROM _settled)
     ),
     review AS (
         SELECT p.*, ml.entity_id AS entity_l, mr.entity_id AS entity_r
@@ -207,7 +213,7 @@ def stage_proposals(
     FROM pair_proposals
     ORDER BY proposal_id
     """)
-    for name in ("_stake", "_confirmed", "_rejected"):
+    for name in ("_stake", "_confirmed", "_rejected", "_settled"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     return con.execute(f"SELECT count(*) FROM stage_{obj}_proposals").fetchall()[0][0]
 
@@ -235,7 +241,9 @@ def _stage_stake(con: duckdb.DuckDBPyConnection, obj: str) -> None:
 
 def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
     """_confirmed(entity_id): entities whose records a reviewer accepted together;
-    _rejected(record_key_l, record_key_r): pairs rejected while their data is unchanged."""
+    _rejected(record_key_l, record_key_r): pairs rejected while their data is unchanged;
+    _settled(members_key): the groups of splits in force, each with the data it was
+    split on (an entity with that ``members_key`` is not proposed again)."""
     groups = _confirmed_groups(con, obj)
     wanted = sorted({k for g in groups for k in g})
     confirmed = []
@@ -248,8 +256,10 @@ def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
         ).fetchall()
         confirmed = [e for e, keys in touched if any(set(keys) <= g for g in groups)]
     rejected = [k for k, (kind, _) in pair_rules(con, obj).items() if kind == "cannot"]
+    settled = _split_group_keys(con, obj)
     for name, frame in (
         ("_confirmed", pd.DataFrame({"entity_id": pd.Series(confirmed, dtype=object)})),
+        ("_settled", pd.DataFrame({"members_key": pd.Series(settled, dtype=object)})),
         (
             "_rejected",
             pd.DataFrame(rejected, columns=["record_key_l", "record_key_r"], dtype=object),
@@ -275,6 +285,20 @@ def _confirmed_groups(con: duckdb.DuckDBPyConnection, obj: str) -> list[frozense
         elif row.action == "split":
             groups.extend(frozenset(g) for g in json.loads(row.groups) if len(g) > 1)
     return groups
+
+
+def _split_group_keys(con: duckdb.DuckDBPyConnection, obj: str) -> list[str]:
+    """The ``members_key`` of each group (of two or more records) of the splits in
+    force: its records with the hashes the split journaled for them."""
+    out: set[str] = set()
+    for row in effective(con, obj).itertuples(index=False):
+        if row.action != "split" or not row.groups:
+            continue
+        hashes = json.loads(row.record_hashes or "{}")
+        for g in json.loads(row.groups):
+            if len(g) > 1 and all(k in hashes for k in g):
+                out.add(members_key({k: hashes[k] for k in g}))
+    return sorted(out)
 
 
 def proposal_counts(con: duckdb.DuckDBPyConnection, obj: str) -> dict[str, int]:
