@@ -68,6 +68,9 @@ def test_a_second_run_refuses_at_once_naming_the_holder(
 ) -> None:
     db = _copy_store(demo_store, tmp_path)
     first = _start_and_wait_for(demo_store.run_command(db), "link customer started")
+    # paused while the second starts: on a busy machine the first could otherwise
+    # finish, and free the lock, before the second has even imported
+    os.kill(first.pid, signal.SIGSTOP)
     try:
         t0 = time.monotonic()
         second = subprocess.run(
@@ -79,6 +82,7 @@ def test_a_second_run_refuses_at_once_naming_the_holder(
         )
         refused_in = time.monotonic() - t0
     finally:
+        os.kill(first.pid, signal.SIGCONT)
         _, rest = first.communicate(timeout=300)  # drained: a full pipe would stall it
     assert first.returncode == 0, rest[-2000:]
     assert second.returncode == 2
