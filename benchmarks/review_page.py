@@ -32,16 +32,7 @@ import uvicorn  # noqa: E402
 from api import Settings, create_app  # noqa: E402
 from api.keys import KeyRing, Principal, hash_key  # noqa: E402
 from resolver.store.journal import journal_path  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402
 
 
 def _copy(db: Path, dest: Path) -> Path:

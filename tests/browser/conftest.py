@@ -4,28 +4,17 @@ Debian's Chromium driven by Playwright (never a downloaded browser build)."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 from api_helpers import KEYS, LiveServer, copy_store, make_app
+from chromium import CHROMIUM, FLAGS
 
 from resolver.demo.fixtures import DemoStore
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 try:
     from playwright.sync_api import sync_playwright
@@ -46,7 +35,7 @@ def site(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield b
         b.close()
 
