@@ -1,7 +1,9 @@
 """Missing: records a system should have and lacks — the open counterpart orphans whose
 counterpart system it is — with every field its contract maps, in its own columns.
 
-The id column is left empty (the system assigns its ids). An invoice's customer
+The id column is left empty (the system assigns its ids). Values are written the
+system's way, as corrections are (:mod:`resolver.exports.style`): its letter case,
+phone layout, name order and address layout. An invoice's customer
 reference is translated into this system's own customer id: the customer of the same
 customer entity in this system (empty when it has none yet: export and apply its
 missing customers first).
@@ -12,27 +14,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from resolver.entities.golden import _TITLE
-from resolver.exports._common import fix_id, frame
+from resolver.exports._common import VALUE_SQL, fix_id, frame
 from resolver.exports.reverse import column_of, to_source
+from resolver.exports.style import NO_STYLE, learn_styles, one_line, person_name
 from resolver.ingest.canonical import FIELDS, TABLES
 from resolver.ingest.contracts import Contract
 
-# canonical field -> SQL of its value on an orphan's record ``r`` (what to write when
-# the record's own system keeps it in another shape)
-_VALUE_SQL: dict[str, str] = {
-    "name": "coalesce(r.name, nullif(trim(concat_ws(' ', r.first_name, r.last_name)), ''))",
-    "first_name": "coalesce(r.first_name, " + _TITLE.format(x="r.first_name_norm") + ")",
-    "last_name": "coalesce(r.last_name, " + _TITLE.format(x="r.last_name_norm") + ")",
-    "address": "coalesce(r.address, nullif(concat_ws(', ', nullif(trim(concat_ws(' ', "
-    "r.street, r.unit)), ''), r.city, r.state, r.postal_code), ''))",
-    "street": "coalesce(r.street, nullif(trim(concat_ws(' ', r.addr_house_number, "
-    "r.addr_street)), ''))",
-    "unit": "coalesce(r.unit, r.addr_unit)",
-    "city": "coalesce(r.city, r.city_norm)",
-    "state": "coalesce(r.state, r.state_norm)",
-    "postal_code": "coalesce(r.postal_code, r.zip5)",
-}
+_LINE_PARTS = ("street", "unit", "city", "state", "postal_code")
 
 
 def missing(
@@ -45,7 +33,7 @@ def missing(
     values = []
     for f in fields:
         kind = FIELDS[obj][f]
-        sql = f"r.{f}_cents" if kind == "amount" else _VALUE_SQL.get(f, f"r.{f}")
+        sql = f"r.{f}_cents" if kind == "amount" else VALUE_SQL.get(f, f"r.{f}")
         if f == "customer_ref":
             sql = (
                 f"(SELECT min(sc.source_id) FROM {prefix}customers c "
@@ -55,6 +43,12 @@ def missing(
                 f"WHERE c.system = r.system AND c.source_id = r.customer_ref)"
             )
         values.append(f'{sql} AS "v_{f}"')
+    if "name" in fields:  # for a system writing "Last, First"
+        values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in ("first_name", "last_name")]
+    if "phone" in fields:
+        values += ['r.phone_e164 AS "p_e164"', 'r.phone_ext AS "p_ext"']
+    if "address" in fields:  # laid out as this system's line
+        values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in _LINE_PARTS]
     params = [system] if "customer_ref" in fields else []
     df = frame(
         con,
@@ -78,9 +72,24 @@ def missing(
             contract.id_column: None,
         }
     )
+    styles = learn_styles(con, contract, prefix=prefix)
     for f in fields:
         column = column_of(contract, f)
         if column in out.columns:
             continue
-        out[column] = [to_source(contract, f, v) for v in df[f"v_{f}"]]
+        style = styles.get(f, NO_STYLE)
+        rows = df.to_dict("records")
+        if f == "name":
+            values = [
+                person_name(style, r["p_first_name"], r["p_last_name"], r["v_name"]) for r in rows
+            ]
+        elif f == "address":
+            values = [one_line(style, *(r[f"p_{p}"] for p in _LINE_PARTS)) for r in rows]
+        elif f == "phone":
+            values = [style.render(r["v_phone"], e164=r["p_e164"], ext=r["p_ext"]) for r in rows]
+        elif f in styles:
+            values = [style.render(r[f"v_{f}"]) for r in rows]
+        else:
+            values = list(df[f"v_{f}"])
+        out[column] = [to_source(contract, f, v) for v in values]
     return out.reset_index(drop=True)
