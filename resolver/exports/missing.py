@@ -1,5 +1,7 @@
 """Missing: records a system should have and lacks — the open counterpart orphans whose
-counterpart system it is — with every field its contract maps, in its own columns.
+counterpart system it is, and the customers of the invoices it lacks that it has no
+record of (an invoice cannot be added before its customer) — with every field its
+contract maps, in its own columns.
 
 The id column is left empty (the system assigns its ids). Values are written the
 system's way, as corrections are (:mod:`resolver.exports.style`): its letter case,
@@ -21,6 +23,43 @@ from resolver.ingest.canonical import FIELDS, TABLES
 from resolver.ingest.contracts import Contract
 
 _LINE_PARTS = ("street", "unit", "city", "state", "postal_code")
+
+
+def _wanted_sql(obj: str, prefix: str) -> str:
+    """(orphan_id, record_key) of each record the system lacks: its open counterpart
+    orphans and, for customers, the customer of each invoice it lacks whose customer
+    entity it has no record of (one record per entity: the one the invoice names)."""
+    orphans = (
+        f"SELECT orphan_id, record_key FROM {prefix}orphans "
+        "WHERE kind = 'counterpart' AND object = ? AND target_system = ? AND resolution = 'open'"
+    )
+    if obj != "customer":
+        return orphans
+    return f"""{orphans}
+        UNION ALL
+        SELECT 'customer of ' || arg_min(c.system || ' ' || c.source_id, c.source_id),
+               arg_min(c.record_key, c.source_id)
+        FROM {prefix}orphans o
+        JOIN {prefix}invoices i ON i.record_key = o.record_key
+        JOIN {prefix}customers c ON c.system = i.system AND c.source_id = i.customer_ref
+        JOIN {prefix}customer_members cm ON cm.record_key = c.record_key
+        WHERE o.kind = 'counterpart' AND o.object = 'invoice' AND o.target_system = ?
+          AND o.resolution = 'open'
+          AND NOT EXISTS (
+              SELECT 1 FROM {prefix}customer_members sm
+              JOIN {prefix}customers sc ON sc.record_key = sm.record_key
+              WHERE sm.entity_id = cm.entity_id AND sc.system = ?)
+          AND NOT EXISTS (
+              SELECT 1 FROM {prefix}orphans oc
+              JOIN {prefix}customer_members om ON om.record_key = oc.record_key
+              WHERE oc.kind = 'counterpart' AND oc.object = 'customer'
+                AND oc.target_system = ? AND oc.resolution = 'open'
+                AND om.entity_id = cm.entity_id)
+        GROUP BY cm.entity_id"""
+
+
+def _wanted_params(obj: str, system: str) -> list[str]:
+    return [obj, system] + ([system, system, system] if obj == "customer" else [])
 
 
 def missing(
@@ -54,13 +93,11 @@ def missing(
         con,
         f"""SELECT o.orphan_id, m.entity_id, r.system AS from_system, r.source_id AS from_id,
                    {", ".join(values) if values else "NULL AS _none"}
-            FROM {prefix}orphans o
+            FROM ({_wanted_sql(obj, prefix)}) o
             JOIN {prefix}{table} r ON r.record_key = o.record_key
             LEFT JOIN {prefix}{obj}_members m ON m.record_key = r.record_key
-            WHERE o.kind = 'counterpart' AND o.object = ? AND o.target_system = ?
-              AND o.resolution = 'open'
             ORDER BY r.system, r.source_id""",
-        [*params, obj, system],
+        [*params, *_wanted_params(obj, system)],
     )
     out = pd.DataFrame(
         {

@@ -231,3 +231,53 @@ def _apply_corrections(path: Path, id_col: str, fixes: pd.DataFrame) -> None:
         df.astype(str).to_parquet(path, index=False)
     else:
         df.to_csv(path, index=False)
+
+
+def test_a_system_lacking_an_invoice_is_sent_its_customer_first(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    """The ledger lacks some billing invoices, and for some of them the customer too:
+    its missing customers list those customers (none of which has a ledger record);
+    once the ledger adds them, its missing invoices name the ledger's own new ids."""
+    db, world = demo_store.copy_to(tmp_path)
+    invoices = _lists(db, "ledger", "missing", obj="invoice")
+    customers = _lists(db, "ledger", "missing")
+    no_customer = invoices[invoices["customer_id"].isna()]
+    assert len(no_customer) and len(customers)
+    con = store.connect(db, read_only=True)
+    try:
+        in_ledger = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT m.entity_id FROM customer_members m "
+                "JOIN customers c USING (record_key) WHERE c.system = 'ledger'"
+            ).fetchall()
+        }
+        needed = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT m.entity_id FROM invoices i "
+                "JOIN customers c ON c.system = i.system AND c.source_id = i.customer_ref "
+                "JOIN customer_members m ON m.record_key = c.record_key "
+                "WHERE i.system = 'billing' AND i.source_id IN (SELECT unnest(?))",
+                [list(no_customer["from_id"])],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert set(customers["entity_id"]) == needed and not needed & in_ledger
+    assert customers["customer_id"].isna().all()
+
+    path = world / "ledger/customers.parquet"
+    ledger = _read(path)
+    new = customers[list(ledger.columns)].copy()
+    new["customer_id"] = [f"NEW-{i:04d}" for i in range(len(new))]
+    pd.concat([ledger, new.fillna("")], ignore_index=True).astype(str).to_parquet(path, index=False)
+
+    demo_store.run(db, data_dir=world)
+
+    assert not set(customers["fix_id"]) & set(_lists(db, "ledger", "missing")["fix_id"])
+    after = _lists(db, "ledger", "missing", obj="invoice")
+    named = after[after["from_id"].isin(no_customer["from_id"])]
+    assert len(named) == len(no_customer)
+    assert all(str(v).startswith("NEW-") for v in named["customer_id"]), list(named["customer_id"])
