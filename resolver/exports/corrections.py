@@ -149,6 +149,8 @@ def _disagreeing(
         ]
     if "phone" in fields:
         values += ["src.phone_e164 AS e164", "src.phone_ext AS ext"]
+    if "invoice_number" in fields:
+        values += ["src.invoice_number_norm AS number"]
     if "address" in fields:  # the owner's parts, laid out as this system's line
         values += [f"{VALUE_SQL[p].replace('r.', 'src.')} AS p_{p}" for p in _LINE_PARTS]
     return frame(
@@ -191,6 +193,11 @@ def _rows(
             new = [
                 style.render(v, e164=e, ext=x)
                 for v, e, x in zip(df["new_phone"], df["e164"], df["ext"], strict=True)
+            ]
+        elif f == "invoice_number":
+            new = [
+                style.render(v, number=n)
+                for v, n in zip(df["new_invoice_number"], df["number"], strict=True)
             ]
         else:
             new = [style.render(v) if isinstance(v, str) else v for v in df[f"new_{f}"]]

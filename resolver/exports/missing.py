@@ -86,6 +86,8 @@ def missing(
         values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in ("first_name", "last_name")]
     if "phone" in fields:
         values += ['r.phone_e164 AS "p_e164"', 'r.phone_ext AS "p_ext"']
+    if "invoice_number" in fields:
+        values += ['r.invoice_number_norm AS "p_number"']
     if "address" in fields:  # laid out as this system's line
         values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in _LINE_PARTS]
     params = [system] if "customer_ref" in fields else []
@@ -124,6 +126,8 @@ def missing(
             values = [one_line(style, *(r[f"p_{p}"] for p in _LINE_PARTS)) for r in rows]
         elif f == "phone":
             values = [style.render(r["v_phone"], e164=r["p_e164"], ext=r["p_ext"]) for r in rows]
+        elif f == "invoice_number":
+            values = [style.render(r["v_invoice_number"], number=r["p_number"]) for r in rows]
         elif f in styles:
             values = [style.render(r[f"v_{f}"]) for r in rows]
         else:

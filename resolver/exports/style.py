@@ -10,7 +10,9 @@ only when most of them share it (else the value is written as it came):
   `` x123``);
 - **name order**: ``Last, First`` in a one-column name;
 - **address layout**: a comma between city and state in a one-line address, or
-  none (``Springfield IL 62704``).
+  none (``Springfield IL 62704``);
+- **number layout** of an invoice number: its prefix and zero padding
+  (``INV-001234``, or bare ``1234``).
 
 Nothing here knows a system: a column written in upper case by any system gets its
 fixes in upper case.
@@ -33,6 +35,7 @@ DOMINANT = 0.8  # share of values that must agree on a letter case
 LAYOUT_SHARE = 0.5  # share that must agree on a phone layout or a name order
 _EXT = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d+\s*$", re.IGNORECASE)
 _LAST_FIRST = re.compile(r"^[^,\d]+,\s*[^,\d]+$")
+_NUMBERED = re.compile(r"^(\D*)(\d+)$")
 _STATE_ZIP = re.compile(r"(,?)\s+[A-Za-z]{2}\s+\d{5}(?:-\d{4})?\s*$")
 # address words that stay upper case in a Title Case address
 _UPPER_WORDS = {"NE", "NW", "SE", "SW", "PO"}
@@ -47,16 +50,26 @@ class ColumnStyle:
     last_first: bool = False  # "Smith, John"
     city_state_comma: bool = True  # "Springfield, IL 62704" (else "Springfield IL 62704")
     country_code: int | None = None  # the system's own: a layout without "+" is national
+    number_prefix: str | None = None  # "INV-" ("" for bare digits; None: not learned)
+    number_width: int = 0  # zero-padded to this many digits
 
     def render(
-        self, value: str | None, *, e164: str | None = None, ext: str | None = None
+        self,
+        value: str | None,
+        *,
+        e164: str | None = None,
+        ext: str | None = None,
+        number: str | None = None,
     ) -> str | None:
-        """``value`` written this way; a phone is laid out from its E.164 form."""
+        """``value`` written this way; a phone is laid out from its E.164 form, an
+        invoice number from its digits (``number``: prefixes and leading zeros folded)."""
         if value is None:
             return None
         text = str(value)
         if self.phone_layout and e164:
             text = _lay_out(self.phone_layout, e164, ext, self.country_code) or text
+        if self.number_prefix is not None and number and number.isdigit():
+            text = self.number_prefix + number.zfill(self.number_width)
         return _cased(text, self.case)
 
 
@@ -86,6 +99,7 @@ def learn_styles(
             phone=field == "phone",
             name=field == "name",
             address=field == "address",
+            number=field == "invoice_number",
             country_code=phonenumbers.country_code_for_region(contract.phone_region) or None,
         )
     return out
@@ -97,6 +111,7 @@ def learn(
     phone: bool = False,
     name: bool = False,
     address: bool = False,
+    number: bool = False,
     country_code: int | None = 1,
 ) -> ColumnStyle:
     """The style most of ``values`` share (see the module docstring); ``country_code``
@@ -123,7 +138,20 @@ def learn(
     if address:
         ends = [m.group(1) for v in values if (m := _STATE_ZIP.search(str(v)))]
         comma = not ends or sum(1 for e in ends if e) >= LAYOUT_SHARE * len(ends)
+    prefix, width = None, 0
+    if number and values:
+        numbered = [m.groups() for v in values if (m := _NUMBERED.match(str(v).strip()))]
+        prefixes = Counter(p for p, _ in numbered)
+        if prefixes:
+            top, n = prefixes.most_common(1)[0]
+            if n >= LAYOUT_SHARE * len(values):
+                prefix = top
+                widths = Counter(len(d) for p, d in numbered if p == top)
+                w, k = widths.most_common(1)[0]
+                width = w if k >= DOMINANT * n else 0
     return ColumnStyle(
+        number_prefix=prefix,
+        number_width=width,
         case=case,
         phone_layout=layout,
         last_first=last_first,

@@ -58,3 +58,15 @@ def test_a_one_line_address_follows_the_columns_layout() -> None:
     assert (
         one_line(comma, "1 Oak St", None, "Peoria", "il", "61602") == "1 Oak St, Peoria, IL 61602"
     )
+
+
+def test_an_invoice_number_takes_the_columns_prefix_and_padding() -> None:
+    prefixed = learn(["INV-001068", "INV-001173", "INV-000012"], number=True)
+    assert (prefixed.number_prefix, prefixed.number_width) == ("INV-", 6)
+    assert prefixed.render("1003", number="1003") == "INV-001003"
+    bare = learn(["1193", "01234", "987", "00042"], number=True)
+    assert (bare.number_prefix, bare.number_width) == ("", 0)
+    assert bare.render("INV-001003", number="1003") == "1003"
+    # a number that is not all digits once folded is written as it came
+    assert bare.render("INV-10A", number="10a") == "INV-10A"
+    assert learn(["A-1", "B-2", "C-3"], number=True).render("X-9", number="9") == "X-9"
