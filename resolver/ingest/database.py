@@ -241,7 +241,7 @@ def _explain(exc: Exception, seconds: int) -> str:
     if len(args) == 2 and isinstance(args[0], int):  # PyMySQL: (code, message)
         text = f"{args[1]} (MySQL error {args[0]})"
     else:
-        text = f"{type(exc).__name__}: {exc}"
+        text = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     if re.search(r"timeout expired|timed out", text, re.IGNORECASE):
         text = f"no answer within {seconds} s ({text})"
     return text
@@ -278,7 +278,9 @@ def _redact(text: str, url: str) -> str:
     text = text.replace(url, "<url>")
     password = re.search(r"://[^:/@]*:([^@]*)@", url) or re.search(r"password=(\S+)", url)
     if password and password.group(1):
-        text = text.replace(password.group(1), "***")
+        for secret in {password.group(1), urllib.parse.unquote(password.group(1))}:
+            # where it stands alone: a short password is no reason to mangle every word
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
     return " ".join(text.split())[:500]
 
 

@@ -372,6 +372,18 @@ def test_a_refused_connection_names_the_host(
     assert "refused" in problem.lower() and "pw-123" not in problem and "\n" not in problem
 
 
+def test_a_short_password_is_hidden_without_mangling_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CRM_DB_URL", f"postgresql://crm:e@127.0.0.1:{port}/crm")
+    folder = _setup(tmp_path, "database: {driver: postgresql, url_env: CRM_DB_URL, table: t}")
+    (problem,) = _problems(folder)
+    assert "Connection refused" in problem and "crm:e@" not in problem
+
+
 def test_the_connect_timeout_is_a_positive_number_of_seconds(tmp_path: Path) -> None:
     folder = _setup(
         tmp_path,
