@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from resolver.clock import utc_now
 from resolver.exports.replay import fix_checks
 from resolver.report import checks as C
 from resolver.report import timing as T
@@ -40,7 +41,7 @@ def build_report(
     orphan expectations were checked and why not.
     """
     rules = rules or HealthRules()
-    run_time = run_time or datetime.now()
+    run_time = run_time or utc_now()
     if run_id is None:
         run_id = _latest_run_id(con)
     findings = [
@@ -75,7 +76,7 @@ def build_report(
     report = {
         "report_version": REPORT_VERSION,
         "run_id": run_id,
-        "created_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "created_at": run_time.isoformat(timespec="seconds"),
         "run_time": run_time.isoformat(timespec="seconds"),
         "previous_run_id": previous.get("run_id") if previous else None,
         "health_rules": rules.path or "defaults",

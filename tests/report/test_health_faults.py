@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import health_faults as F
@@ -14,6 +15,7 @@ import pytest
 
 from resolver.demo.fixtures import DemoStore
 from resolver.report.verdicts import grid
+from resolver.store.journal import Journal, journal_path
 
 HEALTH_YAML = "timing:\n  sync_lag_days: {warn: 3, fail: 7}\n"
 
@@ -71,15 +73,52 @@ def test_an_added_column_warns_and_a_clean_rerun_raises_no_alert(baseline, demo_
     ]
 
 
+def _copy_store(baseline: dict, dest: Path) -> Path:
+    for f in baseline["dir"].glob("s.*"):
+        shutil.copy(f, dest / f.name)
+    return dest / "s.duckdb"
+
+
+def test_clean_nights_raise_no_alert_and_a_missed_night_is_said(
+    baseline, demo_store, tmp_path
+) -> None:
+    """The same world re-run night after night (``as_of`` a day apart): every verdict
+    stays as it was, each report compares with the night before; then two nights are
+    missed, and only the run-log measure of timing says so."""
+    db = _copy_store(baseline, tmp_path)
+    started = Journal(journal_path(db)).runs()[0]["started_at"]
+    night = datetime.fromisoformat(started) + timedelta(days=1)
+    previous = None
+    for _ in range(3):
+        summary = demo_store.run(db, baseline["world"], rules_dir=baseline["rules"], as_of=night)
+        assert _diff(baseline["clean"], grid(summary.checks)) == {}, night
+        report = summary.report
+        assert report["run_time"].startswith(night.date().isoformat())
+        if previous is not None:
+            assert report["previous_run_id"] == previous
+            assert report["timing"]["run_log"]["hours_since_last_complete"] == 24.0
+            assert {v["change"] for v in report["timing"]["volumes"]} == {0.0}
+        previous = summary.run_id
+        night += timedelta(days=1)
+    assert [h["run_id"] for h in report["history"]][-3:] == [previous - 2, previous - 1, previous]
+    late = demo_store.run(
+        db, baseline["world"], rules_dir=baseline["rules"], as_of=night + timedelta(days=2)
+    )
+    assert _diff(baseline["clean"], grid(late.checks)) == {
+        ("all systems", "timing"): ("pass", "fail")
+    }
+    gap = late.report["timing"]["run_log"]
+    assert gap["hours_since_last_complete"] == 72.0 and gap["last_complete_run"] == previous
+
+
 @pytest.mark.parametrize("fault", list(F.FAULTS))
 def test_a_seeded_fault_flips_exactly_its_verdict(baseline, demo_store, fault, tmp_path) -> None:
     apply, cells = F.FAULTS[fault]
     world = tmp_path / "world"
     shutil.copytree(baseline["world"], world)
-    for f in baseline["dir"].glob("s.*"):
-        shutil.copy(f, tmp_path / f.name)
+    db = _copy_store(baseline, tmp_path)
     apply(world)
-    summary = demo_store.run(tmp_path / "s.duckdb", world, rules_dir=baseline["rules"])
+    summary = demo_store.run(db, world, rules_dir=baseline["rules"])
     changed = _diff(baseline["clean"], grid(summary.checks))
     want = {(s, c): (baseline["clean"].get(s, {}).get(c), v) for (s, c), v in cells.items()}
     assert changed == want, fault
