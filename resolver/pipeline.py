@@ -162,7 +162,7 @@ def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Se
         problems += exc.problems
     health = HealthRules()
     try:
-        health = load_health_rules(rules_dir)
+        health = load_health_rules(rules_dir, systems={c.system for c in contracts} or None)
     except RulesError as exc:
         problems += exc.problems
     if problems:

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from resolver.ingest.canonical import FIELDS, TABLES
+from resolver.ingest.canonical import FIELDS, TABLES, stored_column
 from resolver.store.connection import table_exists
 
 SEVERITIES = ("critical", "high", "medium", "low")  # findings; "info" checks are context
@@ -129,7 +129,7 @@ def _mapped_fields(contract_path: str, obj: str, columns: set[str]) -> list[str]
         names = list(FIELDS[obj])
     out = []
     for name in names:
-        col = f"{name}_cents" if FIELDS[obj].get(name) == "amount" else name
+        col = stored_column(obj, name)
         if col in columns:
             out.append(col)
     return out

@@ -15,12 +15,6 @@ from resolver.report.health_rules import CHECKS, VERDICTS, HealthRules
 
 SEVERITIES = ("critical", "high", "medium", "low")
 _RANK = {v: i for i, v in enumerate(VERDICTS)}
-# completeness is graded on the fields that link records or carry money; other mapped
-# fields (a company, a unit) are empty by nature for many records and are listed only
-KEY_FIELDS = {
-    "customer": {"email", "phone", "address", "street", "postal_code", "name", "last_name"},
-    "invoice": {"amount_cents", "invoice_date", "customer_ref", "invoice_number"},
-}
 _FINDING_CHECK = {
     "completeness": "completeness",
     "agreement": "field_mapping",
@@ -55,7 +49,11 @@ def _finding_measure(c: dict[str, Any], rules: HealthRules) -> dict[str, Any] | 
     check = _FINDING_CHECK.get(c["category"])
     if check is None:
         return None
-    if check == "completeness" and c.get("field") not in KEY_FIELDS.get(c["object"], ()):
+    # completeness grades the fields health.yaml says a source must fill; other mapped
+    # fields (a company, a unit) are empty by nature for many records and are listed only
+    if check == "completeness" and c.get("field") not in rules.completeness_columns(
+        c["object"], c["system"]
+    ):
         return None
     if check == "duplicates":  # the records beyond one per group are the excess
         count, rate = c.get("excess", c["count"]), (c.get("excess", 0) / c["total"] or 0)

@@ -120,10 +120,20 @@ def updates_stop_reaching_ledger(world: Path) -> None:
     df.to_parquet(path, index=False)
 
 
+def due_dates_dropped(world: Path) -> None:
+    """billing's export stops carrying the due date of two invoices in five (the tests'
+    health.yaml names due_date among the fields billing's invoices must fill)."""
+    path = world / "billing" / "invoices.csv"
+    df = _csv(path)
+    df.loc[df.index % 5 < 2, "DUE_DATE"] = ""
+    df.to_csv(path, index=False)
+
+
 # fault -> the (integration, check) cells whose verdict it must flip, and to what; every
 # other cell must keep its verdict. One fault per check, and each timing fault the issue
 # names (the wrong date format is its own test: it must also fail the job).
 FAULTS: dict[str, tuple[Callable[[Path], None], dict[tuple[str, str], str]]] = {
+    "due dates dropped": (due_dates_dropped, {("billing", "completeness"): "fail"}),
     "stale export": (stale_export, {("dispatch", "timing"): "fail"}),
     "dropped column": (dropped_column, {("crm", "timing"): "fail"}),
     "retyped column": (retyped_column, {("ledger", "timing"): "fail"}),

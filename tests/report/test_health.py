@@ -255,3 +255,50 @@ def test_a_sync_lag_beyond_its_limit_fails_timing_of_the_pair() -> None:
     assert grid(checks)["billing~ledger"]["timing"] == "fail"
     ok = verdict_checks([], {"sync_lag": [lag | {"p95_days": 1}]}, HealthRules(), scopes=[])
     assert grid(ok)["billing~ledger"]["timing"] == "pass"
+
+
+def test_completeness_grades_the_fields_health_yaml_names_per_object_and_system() -> None:
+    """By default a missing due date is listed, not graded; health.yaml may name it for
+    invoices, and a system may have its own list (dispatch need not fill emails)."""
+    findings = [
+        _finding("completeness", "billing", "invoice", 50, 100, field="due_date", key="d"),
+        _finding("completeness", "dispatch", "customer", 50, 100, field="email", key="e"),
+        _finding("completeness", "crm", "customer", 50, 100, field="email", key="e"),
+    ]
+    scopes = ["billing", "crm", "dispatch"]
+    g = grid(verdict_checks(findings, {}, HealthRules(), scopes=scopes))
+    assert "billing" not in g and g["dispatch"]["completeness"] == "fail"
+    rules = parse_health_rules(
+        {
+            "completeness_fields": {
+                "invoice": ["amount", "due_date"],
+                "by_system": {"dispatch": {"customer": ["phone", "address"]}},
+            }
+        }
+    )
+    assert rules.completeness_columns("invoice", "billing") == {"amount_cents", "due_date"}
+    g = grid(verdict_checks(findings, {}, rules, scopes=scopes))
+    assert g["billing"]["completeness"] == "fail"
+    assert "dispatch" not in g and g["crm"]["completeness"] == "fail"
+
+
+def test_unknown_completeness_fields_are_named() -> None:
+    with pytest.raises(RulesError) as err:
+        parse_health_rules(
+            {
+                "completeness_fields": {
+                    "customer": ["emial"],
+                    "vendor": ["name"],
+                    "by_system": {"crm": {"invoice": "amount"}},
+                }
+            },
+            where="rules/health.yaml",
+        )
+    text = str(err.value)
+    for part in ("completeness_fields.customer: unknown field 'emial'", "vendor", "crm.invoice"):
+        assert part in text
+    with pytest.raises(RulesError, match=r"by_system\.nowhere"):
+        parse_health_rules(
+            {"completeness_fields": {"by_system": {"nowhere": {"customer": ["email"]}}}},
+            systems={"crm", "billing"},
+        )

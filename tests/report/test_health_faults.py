@@ -17,7 +17,13 @@ from resolver.demo.fixtures import DemoStore
 from resolver.report.verdicts import grid
 from resolver.store.journal import Journal, journal_path
 
-HEALTH_YAML = "timing:\n  sync_lag_days: {warn: 3, fail: 7}\n"
+HEALTH_YAML = """\
+timing:
+  sync_lag_days: {warn: 3, fail: 7}
+completeness_fields:
+  by_system:
+    billing: {invoice: [amount, invoice_date, customer_ref, invoice_number, due_date]}
+"""
 
 
 def _diff(before: dict, after: dict) -> dict[tuple[str, str], tuple[str | None, str | None]]:
