@@ -15,6 +15,7 @@ from resolver.report import checks as C
 from resolver.report import timing as T
 from resolver.report import verdicts as V
 from resolver.report.health_rules import CHECKS, HealthRules
+from resolver.report.wording import next_step
 from resolver.store.connection import table_exists
 from resolver.store.schema import create_table_sql
 
@@ -73,6 +74,9 @@ def build_report(
     checks = V.verdict_checks(
         findings, timing, rules, scopes=[*scopes, "all systems"], orphans_state=orphans_state
     )
+    for c in checks:
+        if c["verdict"] != "pass":
+            c["next_step"] = next_step(c)
     report = {
         "report_version": REPORT_VERSION,
         "run_id": run_id,
@@ -85,6 +89,11 @@ def build_report(
         "timing": timing,
         "orphans_state": orphans_state or {"checked": True},
         "checks": checks,
+        "changes": (
+            V.changes(previous["checks"], checks) | {"since_run": previous.get("run_id")}
+            if previous.get("checks")
+            else None
+        ),
         "totals": _totals(findings),
         "findings": findings,
     }

@@ -702,6 +702,7 @@ def orphans(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
                 scope="~".join(sorted({*r["systems"], *([r["target"]] if r["target"] else [])})),
                 resolved=int(r["resolved"]),
                 amount_cents=int(r["amount_cents"]),
+                target=r["target"],
             )
         )
     return out

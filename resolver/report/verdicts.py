@@ -67,9 +67,13 @@ def _finding_measure(c: dict[str, Any], rules: HealthRules) -> dict[str, Any] | 
     scope = c.get("scope") or c["system"]
     if check == "update_handling" and c.get("newer_system"):  # a pair's stale values
         scope = "~".join(sorted((c["system"], c["newer_system"])))
+    # what the next step names: the system, and the field, reject kind or counterpart
+    names = {k: c[k] for k in ("field", "reason_kind", "target", "value_pairs") if c.get(k)}
     return {
         "check": check,
         "scope": scope,
+        "system": c["system"],
+        **names,
         "object": c["object"],
         "what": c["title"],
         "count": int(count),
@@ -308,6 +312,20 @@ def sentence(c: dict[str, Any]) -> str:
     else:
         what = f"{c['headline']}{amount}"
     return f"{c['scope']}, {c['check'].replace('_', ' ')}: {what} — {c['severity']}"
+
+
+def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list]:
+    """The verdicts that moved since the previous run: ``worse`` and ``better``, each
+    ``{check, scope, was, now}`` (a cell new this run counts as was ``pass``)."""
+    was = {(c["check"], c["scope"]): c["verdict"] for c in before}
+    out: dict[str, list] = {"worse": [], "better": []}
+    for c in after:
+        old = was.get((c["check"], c["scope"]), "pass")
+        if old != c["verdict"]:
+            side = "worse" if _RANK[c["verdict"]] > _RANK[old] else "better"
+            item = {"check": c["check"], "scope": c["scope"], "was": old, "now": c["verdict"]}
+            out[side].append(item)
+    return out
 
 
 def dollars(cents: int | None) -> str:

@@ -20,7 +20,7 @@ from resolver.report.checks import _disagreements, unit_canonical
 from resolver.report.health_rules import DEFAULTS, HealthRules, parse_health_rules
 from resolver.report.render import render, summary_lines
 from resolver.report.timing import run_log
-from resolver.report.verdicts import grid, priorities, verdict_checks
+from resolver.report.verdicts import changes, grid, priorities, verdict_checks
 
 
 def _finding(category, system, obj, count, total, **extra):
@@ -302,3 +302,75 @@ def test_unknown_completeness_fields_are_named() -> None:
             {"completeness_fields": {"by_system": {"nowhere": {"customer": ["email"]}}}},
             systems={"crm", "billing"},
         )
+
+
+def _ops_report() -> dict:
+    findings = [
+        _finding("rejects", "crm", "customer", 30, 100, reason_kind="bad_date"),
+        _finding(
+            "orphans",
+            "billing",
+            "invoice",
+            109,
+            18000,
+            amount_cents=4_022_700,
+            scope="billing~ledger",
+            target="ledger",
+            title="every billing invoice reaches the ledger",
+        ),
+        _finding("completeness", "dispatch", "customer", 12, 100, field="phone", key="p"),
+    ]
+    checks = verdict_checks(findings, {}, HealthRules(), scopes=["billing", "crm", "dispatch"])
+    before = [{**c, "verdict": "pass"} if c["scope"] == "crm" else c for c in checks]
+    return {
+        "run_id": 5,
+        "created_at": "2025-02-01T02:00:00",
+        "checks": checks,
+        "changes": changes(before, checks) | {"since_run": 4},
+        "findings": findings,
+        "systems": [],
+        "history": [],
+    }
+
+
+def test_the_summary_heads_with_failing_checks_money_and_what_changed() -> None:
+    """An ops manager's first three lines: how many checks fail, the money at stake,
+    what changed since the last run."""
+    lines = summary_lines(_ops_report())
+    assert lines[0].startswith("health report, run 5: FAIL — 2 of 3 checks failing, 1 warning")
+    assert lines[1] == "at stake: $40,227 (orphans $40,227)"
+    assert lines[2] == "since run 4: 1 worse (crm error handling pass -> fail), none better"
+
+
+def test_every_priority_says_what_to_do_next() -> None:
+    """Each non-passing check carries a next step naming the command or file to act on,
+    in the console, the Markdown, the HTML and the webhook."""
+    r = _ops_report()
+    text = " ".join(" ".join(summary_lines(r)).split())  # lines wrap at 100 columns
+    assert "next: work the orphan list (/review/orphans)" in text
+    assert "resolver export missing --system ledger --object invoice" in text
+    assert "next: read the rejected rows (bad_date)" in text
+    assert "fill phone in dispatch's export" in text
+    for fmt in ("md", "html"):
+        out = " ".join(render(r, fmt).split())
+        assert "resolver export missing --system ledger" in out, fmt
+        assert "$40,227" in out.split("Trend")[0], fmt
+    doc = gate.webhook_payload(r)
+    assert doc["next_steps"][0].startswith("billing~ledger orphans: work the orphan list")
+
+
+def test_verdict_changes_since_the_last_run() -> None:
+    before = [
+        {"check": "timing", "scope": "crm", "verdict": "pass"},
+        {"check": "orphans", "scope": "billing~ledger", "verdict": "fail"},
+    ]
+    after = [
+        {"check": "timing", "scope": "crm", "verdict": "fail"},
+        {"check": "orphans", "scope": "billing~ledger", "verdict": "warn"},
+        {"check": "duplicates", "scope": "dispatch", "verdict": "pass"},
+    ]
+    got = changes(before, after)
+    assert got["worse"] == [{"check": "timing", "scope": "crm", "was": "pass", "now": "fail"}]
+    assert got["better"] == [
+        {"check": "orphans", "scope": "billing~ledger", "was": "fail", "now": "warn"}
+    ]
