@@ -305,8 +305,11 @@ def priorities(checks: list[dict[str, Any]], limit: int = 10) -> list[dict[str, 
 def sentence(c: dict[str, Any]) -> str:
     """'109 billing invoices ($40,227) never reached the ledger — critical'."""
     top = c["measures"][0] if c["measures"] else {}
-    money = c["money_at_stake_cents"]
-    amount = f" ({dollars(money)})" if money else ""
+    money = c["money_at_stake_cents"] or 0
+    own = min(int(top.get("money_cents") or 0), money) if top else money
+    amount = f" ({dollars(own)})" if own else ""
+    if money > own:  # money the check's other measures carry (amounts beside a status)
+        amount += f"; {dollars(money - own)} at stake in its other measures"
     if "total" in top:
         what = f"{top['count']:,} of {top['total']:,} {top['object']}s: {top['what']}{amount}"
     else:

@@ -374,3 +374,34 @@ def test_verdict_changes_since_the_last_run() -> None:
     assert got["better"] == [
         {"check": "orphans", "scope": "billing~ledger", "was": "fail", "now": "warn"}
     ]
+
+
+def test_a_priority_puts_money_on_the_measure_that_carries_it() -> None:
+    """A customer status disagreement costs nothing itself: the cell's money from its
+    invoice amounts is said as the check's, not as the status's."""
+    findings = [
+        _finding(
+            "agreement",
+            "billing~ledger",
+            "customer",
+            40,
+            100,
+            field="status",
+            key="s",
+            title="status disagrees between linked records",
+        ),
+        _finding(
+            "agreement",
+            "billing~ledger",
+            "invoice",
+            2,
+            100,
+            field="amount_cents",
+            key="a",
+            money_cents=3_000,
+        ),
+    ]
+    (c,) = verdict_checks(findings, {}, HealthRules(), scopes=["billing~ledger"])
+    (p,) = priorities([c])
+    assert "status" in p["sentence"] and "($30)" not in p["sentence"]
+    assert "$30 at stake in its other measures" in p["sentence"]
