@@ -146,3 +146,33 @@ def test_a_wrong_date_format_fails_error_handling_and_the_job(
     assert "billing error_handling fail" in done.stderr
     before = grid(demo_store.summary.checks)
     assert before["billing"]["error_handling"] == "pass"
+
+
+def test_resolver_run_as_of_sets_the_runs_clock(
+    demo_store: DemoStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`resolver run --as-of` is the time the run log, the report and the orphans read
+    (years after the store's last run: the job exits 3, its schedule missed); a time it
+    cannot read is a usage error saying what to write."""
+    from resolver.cli import main
+    from resolver.report import load_report
+    from resolver.store import connect
+
+    db, _ = demo_store.copy_to(tmp_path)
+    cmd = demo_store.run_command(db, "--as-of", "2031-05-04T02:00:00+02:00")[3:]
+    assert main(cmd) == 3
+    assert "all systems timing fail" in capsys.readouterr().err
+    started = Journal(journal_path(db)).runs()[0]["started_at"]
+    assert started.startswith("2031-05-04 00:00:")
+    con = connect(db, read_only=True)
+    try:
+        report = load_report(con)
+        ages = con.execute("SELECT min(age_days) FROM orphans").fetchall()[0][0]
+    finally:
+        con.close()
+    assert report["run_time"].startswith("2031-05-04T00:00:")
+    assert report["changes"] is not None and report["changes"]["since_run"] == 1
+    assert ages > 365 * 5  # the demo's invoices are dated up to 2025-01-31
+    with pytest.raises(SystemExit):
+        main(demo_store.run_command(db, "--as-of", "yesterday")[3:])
+    assert "write 2025-02-01 or 2025-02-01T02:00" in capsys.readouterr().err
