@@ -8,11 +8,13 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
 
 from resolver import store
+from resolver.clock import parse_as_of
 from resolver.demo import generate_demo_world
 from resolver.errors import ResolverError
 from resolver.exports import export_fix_list
@@ -121,6 +123,7 @@ def _run(args: argparse.Namespace) -> int:
             retrain=args.retrain,
             progress=progress,
             wait=args.wait,
+            as_of=args.as_of,
         )
     finally:
         progress.finish()
@@ -139,6 +142,13 @@ def _run(args: argparse.Namespace) -> int:
         )
         return gate.EXIT_HEALTH
     return 0
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _expected(db: str) -> dict[str, Any]:
@@ -345,6 +355,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="exit 3 when any health check reaches this verdict (default: only when an "
         "error-handling or timing check fails)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="TIME",
+        help="run as if at this time, UTC (2025-02-01 or 2025-02-01T02:00): its run-log "
+        "times, the report's run time and orphan ages; for replays and tests (default: now)",
     )
     _log_format(p)
     _wait(p)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from resolver import store
+from resolver.clock import Clock
 from resolver.clustering.constrained import constrained_clusters
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import assign_entity_ids
@@ -161,7 +162,7 @@ def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Se
         problems += exc.problems
     health = HealthRules()
     try:
-        health = load_health_rules(rules_dir)
+        health = load_health_rules(rules_dir, systems={c.system for c in contracts} or None)
     except RulesError as exc:
         problems += exc.problems
     if problems:
@@ -204,8 +205,12 @@ def run_batch(
     retrain: bool = False,
     progress: Progress | None = None,
     wait: float = 0.0,
+    as_of: datetime | None = None,
 ) -> RunSummary:
     """The whole batch job. Returns its summary; the run is visible only when complete.
+
+    ``as_of`` (naive UTC) is the time the run takes place, advancing from there: its
+    run-log times, the report's run time and the orphans' ages (default: now).
 
     One run at a time per store: another run holding the store's lock makes this one
     raise StoreBusy naming it, at once or after waiting up to ``wait`` seconds.
@@ -218,6 +223,7 @@ def run_batch(
             models_dir=models_dir,
             retrain=retrain,
             progress=progress,
+            clock=Clock(as_of),
         )
 
 
@@ -229,6 +235,7 @@ def _run_batch(
     models_dir: Path | str,
     retrain: bool,
     progress: Progress | None,
+    clock: Clock,
 ) -> RunSummary:
     started = time.perf_counter()
     progress = progress or Progress()
@@ -241,7 +248,7 @@ def _run_batch(
     con = store.start_building(db_path)
     store_runs.ensure_runs(con)
     last = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
-    run_id = journal.start_run(after=last, published=store_runs.published_runs(con))
+    run_id = journal.start_run(after=last, published=store_runs.published_runs(con), at=clock.now())
     started_at = journal.runs()[0]["started_at"]
     progress.run_id = run_id
     try:
@@ -265,7 +272,7 @@ def _run_batch(
         )
         store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
         with progress.stage("orphans", total=None, unit="steps"):
-            summary.orphans = stage_orphans(con, setup.orphans, run_id=run_id, as_of=date.today())
+            summary.orphans = stage_orphans(con, setup.orphans, run_id=run_id, as_of=clock.today())
         summary.orphan_rules = setup.orphans.path
         summary.expectations = len(setup.orphans.expectations)
         with progress.stage("report", total=None, unit="steps"):
@@ -275,6 +282,7 @@ def _run_batch(
                 rules=setup.health,
                 runs=journal.runs(),
                 orphans_state=orphans_state(setup.orphans),
+                run_time=clock.now(),
             )
             summary.checks = summary.report["checks"]
         summary.timings = dict(progress.timings)
@@ -284,7 +292,11 @@ def _run_batch(
         tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
         extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
         extra += store_runs.append_events_sql()
-        extra.append(store_runs.complete_run_sql(run_id, started_at, summary.as_dict()))
+        extra.append(
+            store_runs.complete_run_sql(
+                run_id, started_at, summary.as_dict(), finished_at=clock.now()
+            )
+        )
         # timed, though after the summary stored with the run was written
         with progress.stage("publish", total=None, unit="steps"):
             store.publish(con, tables, extra_sql=extra)
@@ -292,7 +304,8 @@ def _run_batch(
             con = None
     except BaseException as exc:
         store.abandon_building(con, db_path)
-        journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        error = {"error": f"{type(exc).__name__}: {exc}"}
+        journal.end_run(run_id, "failed", error)
         raise
     journal.end_run(run_id, "complete", summary.as_dict())
     return summary

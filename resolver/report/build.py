@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from resolver.clock import utc_now
 from resolver.exports.replay import fix_checks
 from resolver.report import checks as C
 from resolver.report import timing as T
 from resolver.report import verdicts as V
 from resolver.report.health_rules import CHECKS, HealthRules
+from resolver.report.wording import next_step
 from resolver.store.connection import table_exists
 from resolver.store.schema import create_table_sql
 
@@ -40,7 +42,7 @@ def build_report(
     orphan expectations were checked and why not.
     """
     rules = rules or HealthRules()
-    run_time = run_time or datetime.now()
+    run_time = run_time or utc_now()
     if run_id is None:
         run_id = _latest_run_id(con)
     findings = [
@@ -72,10 +74,13 @@ def build_report(
     checks = V.verdict_checks(
         findings, timing, rules, scopes=[*scopes, "all systems"], orphans_state=orphans_state
     )
+    for c in checks:
+        if c["verdict"] != "pass":
+            c["next_step"] = next_step(c)
     report = {
         "report_version": REPORT_VERSION,
         "run_id": run_id,
-        "created_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "created_at": run_time.isoformat(timespec="seconds"),
         "run_time": run_time.isoformat(timespec="seconds"),
         "previous_run_id": previous.get("run_id") if previous else None,
         "health_rules": rules.path or "defaults",
@@ -84,6 +89,11 @@ def build_report(
         "timing": timing,
         "orphans_state": orphans_state or {"checked": True},
         "checks": checks,
+        "changes": (
+            V.changes(previous["checks"], checks) | {"since_run": previous.get("run_id")}
+            if previous.get("checks")
+            else None
+        ),
         "totals": _totals(findings),
         "findings": findings,
     }

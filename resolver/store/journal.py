@@ -93,7 +93,13 @@ def journal_path(store_path: Path | str) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return _stamp(None)
+
+
+def _stamp(at: datetime | None) -> str:
+    """A time as the journal keeps it (naive UTC, to the microsecond); None: now."""
+    at = at or datetime.now(UTC).replace(tzinfo=None)
+    return at.isoformat(sep=" ", timespec="microseconds")
 
 
 class Journal:
@@ -221,9 +227,14 @@ class Journal:
 
     # -- run log -----------------------------------------------------------------
     def start_run(
-        self, *, after: int = 0, published: dict[int, dict[str, Any]] | None = None
+        self,
+        *,
+        after: int = 0,
+        published: dict[int, dict[str, Any]] | None = None,
+        at: datetime | None = None,
     ) -> int:
-        """Log a new run as running (numbered after ``after`` and every logged run).
+        """Log a new run as running (numbered after ``after`` and every logged run),
+        started ``at`` (default: now, UTC).
 
         ``published`` is the store's own word on its runs (run id -> its ``runs`` row):
         a run it holds as complete is logged complete — one killed between putting its
@@ -240,7 +251,7 @@ class Journal:
             run_id = max(int(last), int(after)) + 1
             db.execute(
                 "INSERT INTO run_log (run_id, started_at, status) VALUES (?, ?, 'running')",
-                [run_id, _now()],
+                [run_id, _stamp(at)],
             )
             db.execute("COMMIT")
             return int(run_id)

@@ -40,11 +40,22 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def complete_run_sql(run_id: int, started_at: str, summary: dict[str, Any]) -> tuple[str, list]:
+def complete_run_sql(
+    run_id: int,
+    started_at: str,
+    summary: dict[str, Any],
+    *,
+    finished_at: datetime | None = None,
+) -> tuple[str, list]:
     """The statement that records a complete run in the store (inside the publish)."""
     return (
         "INSERT INTO runs VALUES (?, ?, ?, 'complete', ?)",
-        [run_id, started_at, _now(), json.dumps(summary, default=str, sort_keys=True)],
+        [
+            run_id,
+            started_at,
+            finished_at or _now(),
+            json.dumps(summary, default=str, sort_keys=True),
+        ],
     )
 
 
