@@ -184,7 +184,7 @@ def phase_train_models(db: Path, work: Path) -> dict:
     import duckdb
 
     from resolver.linkage.model import load_model_and_rules, save_model, train_model
-    from resolver.pipeline import input_sql
+    from resolver.store.stages import input_sql
 
     rules = {
         o: load_model_and_rules(common.ROOT / "models", common.ROOT / "rules", o)[1]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from resolver.ingest.canonical import TABLES
 from resolver.linkage.rules import LinkageRules
-from resolver.pipeline import input_sql
+from resolver.store.stages import input_sql
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r"]
 TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
