@@ -24,7 +24,7 @@ from resolver import store
 from resolver.clustering.constrained import constrained_clusters
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import Assignment, assign_entity_ids
-from resolver.errors import ContractError, RulesError, ValidationProblems
+from resolver.errors import Problems, ValidationProblems
 from resolver.ingest.contracts import Contract, load_contracts
 from resolver.ingest.load import SourceLoad, ingest
 from resolver.ingest.source_volume import check_volumes
@@ -138,35 +138,16 @@ class Setup:
 def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Setup:
     """Check contracts and rules; raise one error listing every problem."""
 
-    problems = []
-    contracts: list[Contract] = []
-    overrides: dict[str, dict[str, Any]] = {}
-    surv = Survivorship({}, {})
-    try:
-        contracts = load_contracts(rules_dir, data_dir=data_dir)
-    except ContractError as exc:
-        problems += exc.problems
-    for obj in RULE_FILES:
-        try:
-            overrides[obj] = read_overrides(rules_dir, obj)
-        except RulesError as exc:
-            problems += exc.problems
-    try:
-        surv = load_survivorship(rules_dir)
-    except RulesError as exc:
-        problems += exc.problems
-    orphans = OrphanRules({})
-    try:
-        orphans = load_orphan_rules(rules_dir, systems={c.system for c in contracts} or None)
-    except RulesError as exc:
-        problems += exc.problems
-    health = HealthRules()
-    try:
-        health = load_health_rules(rules_dir)
-    except RulesError as exc:
-        problems += exc.problems
-    if problems:
-        raise ValidationProblems("rules and contracts", problems)
+    found = Problems()
+    contracts = found.read(lambda: load_contracts(rules_dir, data_dir=data_dir), [])
+    overrides = {
+        obj: found.read(lambda obj=obj: read_overrides(rules_dir, obj), {}) for obj in RULE_FILES
+    }
+    surv = found.read(lambda: load_survivorship(rules_dir), Survivorship({}, {}))
+    systems = {c.system for c in contracts} or None
+    orphans = found.read(lambda: load_orphan_rules(rules_dir, systems=systems), OrphanRules({}))
+    health = found.read(lambda: load_health_rules(rules_dir), HealthRules())
+    found.raise_any(lambda problems: ValidationProblems("rules and contracts", problems))
     return Setup(
         health=health,
         contracts=contracts,
