@@ -532,7 +532,7 @@ def _run_batch(
     con = store.start_building(db_path)
     store_runs.ensure_runs(con)
     run_id = journal.start_run(
-        after=stages.last_run_id(con), published=store_runs.published_runs(con)
+        after=store_runs.last_run_id(con), published=store_runs.published_runs(con)
     )
     started_at = journal.runs()[0]["started_at"]
     progress.run_id = run_id

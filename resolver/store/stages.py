@@ -34,11 +34,6 @@ from resolver.store.schema import (
 Edges = tuple[np.ndarray, np.ndarray]
 
 
-def last_run_id(con: duckdb.DuckDBPyConnection) -> int:
-    """The highest run id the store's ``runs`` table holds (0: none)."""
-    return int(con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0])
-
-
 def input_sql(
     obj: str, columns: list[str] | None, *, prefix: str = "stage_", where: str = ""
 ) -> str:
