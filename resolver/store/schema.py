@@ -169,6 +169,10 @@ PAIR_COLUMNS: dict[str, str] = {
 MEMBER_COLUMNS: dict[str, str] = {"record_key": "VARCHAR", "entity_id": "VARCHAR"}
 
 
+# the layout of reports: a run's health report snapshot as JSON
+REPORTS_COLUMNS: dict[str, str] = {"run_id": "BIGINT", "created_at": "TIMESTAMP", "json": "VARCHAR"}
+
+
 def create_table_sql(name: str, columns: dict[str, str]) -> str:
     body = ",\n  ".join(f"{col} {typ}" for col, typ in columns.items())
     return f"CREATE TABLE IF NOT EXISTS {name} (\n  {body}\n)"
