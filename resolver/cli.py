@@ -28,8 +28,8 @@ from resolver.progress import cli_progress
 from resolver.report import build_report, gate, load_report, render, summary_lines
 from resolver.report.accuracy import evaluate
 from resolver.report.health_rules import load_health_rules
+from resolver.store import reports as store_reports
 from resolver.store import run_lock
-from resolver.store.connection import table_exists
 from resolver.store.runs import latest_run, list_runs
 
 Command = Callable[[argparse.Namespace], int]
@@ -281,11 +281,7 @@ def _no_report_of(con, run_id: int) -> str:
     """Why run ``run_id`` has no report, and which runs have one."""
     runs = {r["run_id"]: r for r in _runs(con)}
 
-    stored = []
-    if table_exists(con, "reports"):
-        stored = [
-            str(r[0]) for r in con.execute("SELECT run_id FROM reports ORDER BY run_id").fetchall()
-        ]
+    stored = [str(r) for r in store_reports.report_run_ids(con)]
     have = f"reports exist for run(s) {', '.join(stored)}" if stored else "no report is stored"
     run = runs.get(run_id)
     if run is None:

@@ -49,16 +49,8 @@ def score_pairs(
     first veto it meets (or null).
     """
     progress = progress or Progress()
-    settings = dict(model.splink)
     notes: list[str] = []
-    kept = _affordable(table, rules, notes)
-    settings["blocking_rules_to_generate_predictions"] = [
-        rule
-        for cols, rule in zip(
-            rules.doc["blocking"], settings["blocking_rules_to_generate_predictions"], strict=True
-        )
-        if cols in kept
-    ]
+    settings = affordable_settings(table, model, rules, notes)
     linker, con, sdf = work_linker(table, settings)
     register_tf_lookups(linker, con, sdf, model)
     with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
@@ -109,6 +101,23 @@ def register_tf_lookups(
             tf_lookup(con, sdf.physical_name, level), table_name=f"tf_lookup_{col}"
         )
         linker.table_management.register_term_frequency_lookup(lookup, col)
+
+
+def affordable_settings(
+    table: pd.DataFrame | pa.Table, model: Model, rules: LinkageRules, notes: list[str]
+) -> dict[str, Any]:
+    """The model's Splink settings with only the blocking rules ``table`` can afford
+    (:func:`_affordable`); a rule left out is said in ``notes``."""
+    settings = dict(model.splink)
+    kept = _affordable(table, rules, notes)
+    settings["blocking_rules_to_generate_predictions"] = [
+        rule
+        for cols, rule in zip(
+            rules.doc["blocking"], settings["blocking_rules_to_generate_predictions"], strict=True
+        )
+        if cols in kept
+    ]
+    return settings
 
 
 def _affordable(table: pd.DataFrame | pa.Table, rules: LinkageRules, notes: list[str]) -> list:

@@ -57,13 +57,26 @@ def list_proposals(
     limit: int = 50,
 ) -> Page:
     """Filter, sort and page proposals. ``cursor`` is the token a page returned."""
+    filters = Filters(object, system, status, action, kind, min_confidence, max_confidence)
+    return proposal_page(source, filters, sort=sort, cursor=cursor, limit=limit)
+
+
+def proposal_page(
+    source: Source,
+    filters: Filters,
+    *,
+    sort: str = "stake",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of the proposals ``filters`` selects, in ``sort`` order."""
+    status = filters.status
     if sort not in SORTS:
         raise InvalidDecision(f"sort must be one of {', '.join(SORTS)}")
     if status is not None and status not in STATUSES:
         raise InvalidDecision("status must be open, accepted, rejected or split")
     view = view_of(source)
     offset = _offset(cursor)
-    filters = Filters(object, system, status, action, kind, min_confidence, max_confidence)
     rows = view.proposals.page(filters, sort, offset, limit)
     index, log = view.proposals, view.log
     shown = rows[:limit]
