@@ -39,7 +39,7 @@ from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
 from resolver.progress import Progress
 from resolver.report import stage_report
 from resolver.report.health_rules import HealthRules, load_health_rules
-from resolver.review.decisions import constraints
+from resolver.review.decisions import constraints, golden_picks
 from resolver.review.make_proposals import PROPOSAL_COLUMNS, proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.store import run_lock
@@ -527,11 +527,14 @@ def _link_object(
             next_number=store_runs.next_entity_number(con, obj),
         )
         store_runs.write_stage(con, f"{obj}_members", assignment.members)
+        picks = _golden_picks_table(con, obj)
         con.execute(f"DROP TABLE IF EXISTS stage_{obj}_golden")
         con.execute(
             f"CREATE TABLE stage_{obj}_golden AS "
-            + golden_sql(obj, _members_sql(obj), survivorship)
+            + golden_sql(obj, _members_sql(obj), survivorship, picks)
         )
+        if picks:
+            con.execute(f"DROP TABLE {picks}")
     sizes = assignment.members.groupby("entity_id").size()
     result.entities = len(sizes)
     result.multi_record_entities = int((sizes > 1).sum())
@@ -568,6 +571,19 @@ def _indexed(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame) -> tuple[np.nd
     finally:
         con.unregister("_pairs")
     return np.asarray(out["l"], dtype=np.int64), np.asarray(out["r"], dtype=np.int64)
+
+
+def _golden_picks_table(con: duckdb.DuckDBPyConnection, obj: str) -> str | None:
+    """Reviewers' golden-record picks in force, as a temporary table (None: no pick)."""
+    picks = golden_picks(con, obj)
+    if picks.empty:
+        return None
+    con.register("_golden_picks_df", picks)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _golden_picks AS SELECT * FROM _golden_picks_df")
+    finally:
+        con.unregister("_golden_picks_df")
+    return "_golden_picks"
 
 
 def _decision_constraints(
