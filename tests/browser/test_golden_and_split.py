@@ -4,6 +4,8 @@ and holding in the next run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from api_helpers import LiveServer
 from conftest import sign_in
@@ -11,6 +13,7 @@ from conftest import sign_in
 from resolver.demo.fixtures import DemoStore
 
 pytestmark = pytest.mark.slow
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _show(page, pid: str) -> None:
@@ -59,6 +62,10 @@ def test_golden_picks_and_a_split_into_groups_hold_in_the_next_run(
     page.select_option("select[name=kind]", "link")
     page.wait_for_selector(f"#queue tr[data-id='{big['proposal_id']}']")
 
+    progress = page.text_content("#progress")
+    assert progress.startswith("0 of ") and "decided today" in progress
+    total = progress.split(" of ")[1].split()[0]
+
     # split a cluster of 3+ into two groups, chosen per member: the first two stay,
     # the rest go together; the last one joins them by drag and drop
     _show(page, big["proposal_id"])
@@ -78,6 +85,10 @@ def test_golden_picks_and_a_split_into_groups_hold_in_the_next_run(
     groups = [sorted(keys[:2]), sorted(keys[2:])]
     page.keyboard.press("s")
     _decided(page, big["proposal_id"])
+    page.wait_for_function(  # the progress figure counts it, out of the same total
+        "t => document.querySelector('#progress').textContent.startsWith('1 of ' + t + ' ')",
+        arg=total,
+    )
     split = api.get(f"/proposals/{big['proposal_id']}").json()
     assert split["status"] == "split"
     assert sorted(sorted(g) for g in split["history"][-1]["groups"]) == sorted(groups)
@@ -94,6 +105,7 @@ def test_golden_picks_and_a_split_into_groups_hold_in_the_next_run(
     if now == b:  # pick the one the rules do not choose
         a, b = b, a
     page.check(f"#proposal table.gold tr[data-field=email] input[value='{b}']")
+    page.locator("#proposal fieldset.golden-picks").screenshot(path=str(DOCS / "review-golden.png"))
     page.keyboard.press("a")
     _decided(page, pair["proposal_id"])
     accepted = api.get(f"/proposals/{pair['proposal_id']}").json()
