@@ -60,6 +60,10 @@ def test_golden_picks_and_a_split_into_groups_hold_in_the_next_run(
     ctx, page = sign_in(browser, site)
     page.select_option("select[name=object]", "customer")
     page.select_option("select[name=kind]", "link")
+    page.wait_for_function(  # the queue of the filter chosen
+        "() => { const k = Array.from(document.querySelectorAll('#queue tr[data-id]'),"
+        " r => r.children[2].textContent); return k.length && k.every(t => t === 'link'); }"
+    )
     page.wait_for_selector(f"#queue tr[data-id='{big['proposal_id']}']")
 
     progress = page.text_content("#progress")

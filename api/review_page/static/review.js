@@ -73,9 +73,13 @@
     new FormData(filters).forEach((v, k) => { if (v !== "") p.set(k, v); });
     return p;
   };
+  let queueAsked = 0; // filters changed quickly: only the newest answer is shown
   async function loadQueue(keep) {
+    const asked = ++queueAsked;
     const r = await fetch("/review/queue?" + query(), { credentials: "same-origin" });
-    $("#queue").innerHTML = await r.text();
+    const html = await r.text();
+    if (asked !== queueAsked) return;
+    $("#queue").innerHTML = html;
     rows = $$("#queue tr[data-id]");
     rows.forEach((tr, i) => tr.addEventListener("click", (ev) => { ev.preventDefault(); show(i); }));
     cache.clear();
@@ -212,7 +216,9 @@
     } else notice(message(res));
   }
   async function refreshProgress() {
+    const asked = queueAsked;
     const r = await fetch("/review/queue?" + query() + "&limit=1", { credentials: "same-origin" });
+    if (asked !== queueAsked) return; // the queue was reloaded meanwhile, progress with it
     const tmp = document.createElement("div");
     tmp.innerHTML = await r.text();
     const p = $("#progress", tmp);
