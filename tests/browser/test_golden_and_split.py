@@ -58,6 +58,8 @@ def test_golden_picks_and_a_split_into_groups_hold_in_the_next_run(
         )
     )
     ctx, page = sign_in(browser, site)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(site.url) else outside.append(r.url))
     page.select_option("select[name=object]", "customer")
     page.select_option("select[name=kind]", "link")
     page.wait_for_function(  # the queue of the filter chosen
@@ -120,6 +122,7 @@ def test_golden_picks_and_a_split_into_groups_hold_in_the_next_run(
     page.goto(f"{site.url}/review/history")
     picks = page.text_content("table.history")
     assert "golden picks" in picks and b in picks and "groups" in picks
+    assert outside == []  # nothing left the page's origin
     ctx.close()
 
     before = _entity(api, groups[0][0])
