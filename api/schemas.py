@@ -134,6 +134,9 @@ class Decision(BaseModel):
     decided_at: str
     proposal_version: str | None = None
     batch_id: str | None = Field(None, description="set on the decisions of one bulk step")
+    golden: dict[str, str] | None = Field(
+        None, description="accept: the golden record's field -> the member picked for it"
+    )
     record_values: dict[str, Any] = {}
 
 
@@ -185,6 +188,13 @@ class DecisionRequest(BaseModel):
     reason: Reason | None = None
     groups: list[list[RecordKey]] | None = Field(
         default=None, max_length=100, description="split only: a partition of the record keys"
+    )
+    golden: dict[_text(50), RecordKey] | None = Field(
+        default=None,
+        max_length=50,
+        description="accept only: golden field -> the member (record key) whose value the "
+        "golden record carries, before every survivorship rule, in this and later runs",
+        examples=[{"email": "crm:CT0000001"}],
     )
 
 

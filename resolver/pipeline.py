@@ -43,7 +43,7 @@ from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
 from resolver.progress import Progress
 from resolver.report import stage_report
 from resolver.report.health_rules import HealthRules, load_health_rules
-from resolver.review.decisions import constraints
+from resolver.review.decisions import constraints, golden_picks
 from resolver.review.make_proposals import proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.store import run_lock, stages
@@ -365,7 +365,9 @@ def entities(batch: Batch, clusters: Clusters) -> Assignment:
         next_number=store_runs.next_entity_number(batch.con, obj),
     )
     stages.stage_members(batch.con, obj, assignment.members)
-    stages.stage_golden(batch.con, obj, _golden_select(obj, batch.setup.survivorship))
+    # reviewers' golden-record picks in force come before every survivorship rule
+    with stages.golden_picks_table(batch.con, golden_picks(batch.con, obj)) as picks:
+        stages.stage_golden(batch.con, obj, _golden_select(obj, batch.setup.survivorship, picks))
     return assignment
 
 
@@ -485,8 +487,8 @@ def _object_result(inp: LinkInput, kept: KeptPairs, assignment: Assignment) -> O
     )
 
 
-def _golden_select(obj: str, survivorship: Survivorship) -> str:
-    return golden_sql(obj, stages.members_sql(obj), survivorship)
+def _golden_select(obj: str, survivorship: Survivorship, picks: str | None = None) -> str:
+    return golden_sql(obj, stages.members_sql(obj), survivorship, picks)
 
 
 # ---------------------------------------------------------------- the batch job and training

@@ -160,7 +160,7 @@ async def proposal(
     if who is None:
         return _signin(request)
     detail = review.get_proposal(view, proposal_id)
-    return _page(request, "proposal.html", **proposal_view(detail))
+    return _page(request, "proposal.html", can_decide=who.can("reviewer"), **proposal_view(detail))
 
 
 @router.get("/orphans", response_class=HTMLResponse)

@@ -77,6 +77,7 @@ def decide(
             reviewer=who.name,
             reason=body.reason,
             groups=body.groups,
+            golden=body.golden,
         )
     except InvalidDecision:
         # a decision on a version that is no longer current is a 409, whatever else is

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from resolver.entities.golden import check_picks
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.review.decision_log import DECIDING, InForce
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
@@ -160,11 +161,13 @@ def decide(
     reviewer: str,
     reason: str | None = None,
     groups: list[list[str]] | None = None,
+    golden: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Record a reviewer's decision on a proposal, if ``version`` is still current.
 
     accept / reject / split act on the proposal's members; undo reverses the latest
-    decision in force. Raises NotFound, Conflict (stale version, with the current
+    decision in force. An accept may carry ``golden``: per golden field, the member
+    whose value the golden record should carry (:mod:`resolver.entities.golden`). Raises NotFound, Conflict (stale version, with the current
     proposal), or InvalidDecision.
     """
     if action not in ("accept", "reject", "split", "undo"):
@@ -183,7 +186,7 @@ def decide(
                 current,
             )
         in_force = view.log.in_force(proposal_id)
-        row = _decision_row(current, action, reviewer, reason, groups, in_force)
+        row = _decision_row(current, action, reviewer, reason, groups, in_force, golden)
         row["proposal_id"] = proposal_id
         try:
             view.log.journal.append_decision(row, expect=(proposal_id, len(current["history"])))
@@ -199,6 +202,7 @@ def _decision_row(
     reason: str | None,
     groups: list[list[str]] | None,
     in_force: InForce | None,
+    golden: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The journal row of a decision on the proposal as ``current`` shows it
     (``in_force``: the decision an undo reverses)."""
@@ -211,6 +215,8 @@ def _decision_row(
         "reviewer": reviewer,
         "reason": reason,
     }
+    if golden and action != "accept":
+        raise InvalidDecision("golden picks go with accept only")
     if action == "undo":
         if in_force is None:
             raise InvalidDecision(f"proposal {current['proposal_id']} has no decision to undo")
@@ -225,6 +231,11 @@ def _decision_row(
             row["groups"] = _check_split(groups, keys)
         elif groups:
             raise InvalidDecision("groups go with split only")
+        if golden:
+            try:
+                row["golden"] = check_picks(current["object"], golden, keys)
+            except ValueError as exc:
+                raise InvalidDecision(str(exc)) from None
         if action in ("reject", "split") and len(keys) < 2:
             raise InvalidDecision("a proposal with one record cannot be rejected or split")
     # what the decision is made on: the members' content hashes (one rule with the

@@ -7,6 +7,8 @@ call these functions and run no SQL of their own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -191,6 +193,24 @@ def stage_golden(con: duckdb.DuckDBPyConnection, obj: str, golden_select: str) -
     """stage_<object>_golden = ``golden_select``, a query over :func:`members_sql`."""
     con.execute(f"DROP TABLE IF EXISTS stage_{obj}_golden")
     con.execute(f"CREATE TABLE stage_{obj}_golden AS {golden_select}")
+
+
+@contextmanager
+def golden_picks_table(con: duckdb.DuckDBPyConnection, picks: pd.DataFrame) -> Iterator[str | None]:
+    """Reviewers' golden-record picks as a temporary table while the golden records are
+    built (None: no pick), dropped after."""
+    if picks.empty:
+        yield None
+        return
+    con.register("_golden_picks_df", picks)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _golden_picks AS SELECT * FROM _golden_picks_df")
+    finally:
+        con.unregister("_golden_picks_df")
+    try:
+        yield "_golden_picks"
+    finally:
+        con.execute("DROP TABLE IF EXISTS _golden_picks")
 
 
 def stage_empty(con: duckdb.DuckDBPyConnection, obj: str, golden_select: str) -> None:
