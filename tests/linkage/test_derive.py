@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from resolver.linkage.comparisons import comparison_dict
-from resolver.linkage.derive import FAMILIES, _reads
+from resolver.linkage.derive import FAMILIES, reads_columns
 from resolver.linkage.model import _deduct_matches_from_u, _floor_m
 from resolver.linkage.rules import merge_overrides
 from resolver.pipeline import train
@@ -117,7 +117,7 @@ def test_each_shape_gets_the_comparisons_its_fields_support(
     if "email" in absent:
         assert not {"email_key", "email_user"} & blocked
     # every comparison was trained by a pass, none on pairs that all agree on it
-    reads = _reads(comps)
+    reads = reads_columns(comps)
     for cols in meta["rules"]["training"]["em_blocking"]:
         for name in comps:
             fam = FAMILIES.get(name, set())
