@@ -348,7 +348,7 @@ def check_comparison(name: str, o: Any, columns: set[str]) -> list[tuple[str, st
 def comparison_dict(name: str, o: Options) -> dict[str, Any]:
     """Splink's comparison dict for one named comparison."""
     build, _ = KINDS[o["kind"]]
-    levels = build(o)
+    levels = [dict(lv) for lv in build(o)]  # fresh dicts: training writes m and u into them
     return {
         "output_column_name": name,
         "comparison_description": f"{o['kind']} comparison",

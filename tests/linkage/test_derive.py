@@ -156,6 +156,16 @@ def test_u_loses_the_matches_random_sampling_counted() -> None:
     assert "m_probability" not in null
 
 
+def test_a_comparison_owns_its_levels() -> None:
+    """Training writes m and u into the levels: one comparison's must never be
+    another's (the shared "different" level once carried a test's m and u into every
+    model trained after it in the same process)."""
+    first = comparison_dict("phone", {"kind": "exact", "column": "phone_digits"})
+    first["comparison_levels"][-1].update(m_probability=0.1, u_probability=0.998)
+    second = comparison_dict("email", {"kind": "exact", "column": "email_key"})
+    assert "m_probability" not in second["comparison_levels"][-1]
+
+
 def test_no_level_weighs_more_than_the_floor_allows() -> None:
     comp = comparison_dict("first_name", {"kind": "exact", "column": "first_name_norm"})
     comp["comparison_levels"][1].update(m_probability=1.0, u_probability=0.01)
