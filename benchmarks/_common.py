@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import resource
@@ -47,10 +48,13 @@ def peak_rss_gb() -> dict[str, float]:
 
 
 def demo_world(customers: int, *, seed: int = 7, out: Path = OUT) -> Path:
-    """The demo world for ``customers`` entities, generated once and reused."""
+    """The demo world for ``customers`` entities, generated once and reused (the folder
+    is named by a digest of the generator's code, so a changed generator makes a new one)."""
     from resolver.demo import generate_demo_world
 
-    path = out / f"demo-{customers}-s{seed}"
+    code = sorted((ROOT / "resolver" / "demo").glob("*.py"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in code)).hexdigest()[:8]
+    path = out / f"demo-{customers}-s{seed}-{digest}"
     done = path / ".complete"
     if not done.is_file():
         log(f"generating demo world customers={customers:,} seed={seed} -> {path}")

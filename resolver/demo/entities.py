@@ -15,6 +15,7 @@ from nicknames import NickNamer
 
 from resolver.demo import vocab
 from resolver.demo._util import EXPORT_DAY, cat, lower, table, weighted, where
+from resolver.normalize.email import normalize_email
 
 FIRST = table([n for n, _ in vocab.FIRST_NAMES])
 LAST = table(vocab.SURNAMES)
@@ -254,17 +255,23 @@ def make_entities(rng: np.random.Generator, n: int, counts: dict[str, int]) -> E
 
 
 def _unique_emails(email: np.ndarray) -> np.ndarray:
-    """Make every entity's email distinct (two people rarely share an address)."""
+    """Make every entity's mailbox distinct (two people rarely share an address).
+
+    Distinct as a mailbox, not only as text: gmail ignores dots, so
+    "john.smith@gmail.com" and "johnsmith@gmail.com" are one mailbox and cannot belong
+    to two people (resolver's ``email_key`` says the same)."""
 
     email = email.copy()
+    keys = np.array([normalize_email(e).email_key for e in email], dtype=object)
     for round_ in range(5):
-        dup = pd.Series(email).duplicated(keep="first").to_numpy()
+        dup = pd.Series(keys).duplicated(keep="first").to_numpy()
         if not dup.any():
             break
         idx = np.flatnonzero(dup)
         local, _, domain = zip(*(e.partition("@") for e in email[idx]), strict=True)
         tag = [i % 1000 if round_ == 0 else i for i in idx.tolist()]
         email[idx] = [f"{lo}{t}@{d}" for lo, t, d in zip(local, tag, domain, strict=True)]
+        keys[idx] = [normalize_email(e).email_key for e in email[idx]]
     return email
 
 

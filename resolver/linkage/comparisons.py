@@ -39,9 +39,24 @@ def _exact(o: Options) -> list[Level]:
     return [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None), _ELSE]
 
 
+# Labels of the levels a ``string`` comparison with ``home_columns`` puts first: the
+# value compared where the two records share a home (the same phone or address line).
+# Their m and u are conditional on that (model.condition_on_shared_home): people who
+# share a home mostly share a surname, so there it says little beside the home itself.
+SAME_AT_HOME = "same, sharing a home"
+OTHER_AT_HOME = "different, sharing a home"
+
+
 def _string(o: Options) -> list[Level]:
     c = o["column"]
-    levels = [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None)]
+    levels = [_null(c)]
+    if o.get("home_columns"):
+        home = " OR ".join(f"{h}_l = {h}_r" for h in o["home_columns"])
+        levels += [
+            _level(f"({home}) AND {c}_l = {c}_r", SAME_AT_HOME),
+            _level(f"({home})", OTHER_AT_HOME),
+        ]
+    levels.append(_level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None))
     levels += [_level(_jw(c, t), f"jaro-winkler >= {t}") for t in o.get("thresholds", [])]
     if o.get("phonetic_column"):
         p = o["phonetic_column"]
@@ -300,6 +315,7 @@ _OPTIONAL = {
     "sorted_column",
     "year_column",
     "user_level",
+    "home_columns",
 }
 
 
@@ -320,6 +336,9 @@ def check_comparison(name: str, o: Any, columns: set[str]) -> list[tuple[str, st
     for key, value in o.items():
         if key.endswith("column") and value not in columns:
             out.append((f"{name}.{key}", f"{value!r} is not a normalized column"))
+    home = o.get("home_columns", [])
+    if not isinstance(home, list) or any(h not in columns for h in home):
+        out.append((f"{name}.home_columns", f"{home!r} must list normalized columns"))
     for t in o.get("thresholds", []):
         if not isinstance(t, int | float) or not 0 < t < 1:
             out.append((f"{name}.thresholds", f"{t!r} must be a number between 0 and 1"))
@@ -329,7 +348,7 @@ def check_comparison(name: str, o: Any, columns: set[str]) -> list[tuple[str, st
 def comparison_dict(name: str, o: Options) -> dict[str, Any]:
     """Splink's comparison dict for one named comparison."""
     build, _ = KINDS[o["kind"]]
-    levels = build(o)
+    levels = [dict(lv) for lv in build(o)]  # fresh dicts: training writes m and u into them
     return {
         "output_column_name": name,
         "comparison_description": f"{o['kind']} comparison",

@@ -134,7 +134,16 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         }
         if has("last_name_phonetic"):
             opts["phonetic_column"] = "last_name_phonetic"
-        add("last_name", opts)
+        # where two records share a phone or an address, a shared surname is what a
+        # household has too: those levels are trained on such pairs alone
+        street = has("addr_street") or has("street_core")  # a line without one is a town
+        home = [c for c in ("phone_digits",) if has(c)] + (["address_line"] if street else [])
+        if home:
+            opts["home_columns"] = home
+        # a pass blocked on a key of the home (a local number, a street) would train
+        # the other levels on pairs that all share it: the home's keys are its family too
+        homes = [FAMILIES["phone" if c == "phone_digits" else "address"] for c in home]
+        add("last_name", opts, FAMILIES["last_name"].union(*homes))
     if has("first_name_norm") and has("last_name_norm"):
         add(
             "names_swapped",
@@ -352,11 +361,12 @@ def _choose_blocking(
     return chosen, counts
 
 
-def _reads(comps: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
+def reads_columns(comps: Mapping[str, Mapping[str, Any]]) -> dict[str, set[str]]:
     """The columns each comparison's SQL reads (as Splink sees them)."""
     out = {}
     for name, opts in comps.items():
         cols = {v for k, v in opts.items() if k.endswith("column")}
+        cols |= set(opts.get("home_columns", []))
         for level in opts.get("levels", []):
             cols |= set(re.findall(r"\b([a-z_][a-z0-9_]*)_[lr]\b", level["sql"]))
         out[name] = cols
@@ -424,11 +434,23 @@ def _em_passes(
     trained = dict.fromkeys(family, 0)
     passes: list[list[str]] = []
     while len(passes) < EM_PASSES:
-        needy = {n for n, k in trained.items() if k < TRAININGS_PER_COMPARISON}
+        # a comparison no pass has trained yet comes before a second training of another
+        least = min(trained.values(), default=TRAININGS_PER_COMPARISON)
+        needy = {n for n, k in trained.items() if k == least < TRAININGS_PER_COMPARISON}
         best = next(
             (c for c in ranked if c not in passes and any(not family[n] & set(c) for n in needy)),
             None,
         )
+        if best is None:  # nothing reaches the least trained: any comparison still short
+            needy = {n for n, k in trained.items() if k < TRAININGS_PER_COMPARISON}
+            best = next(
+                (
+                    c
+                    for c in ranked
+                    if c not in passes and any(not family[n] & set(c) for n in needy)
+                ),
+                None,
+            )
         if best is None:
             break
         passes.append(best)
@@ -474,7 +496,7 @@ def derive_customer_rules(con: duckdb.DuckDBPyConnection, table: str, profile: P
         "customer",
         det=det,
         recall=0.7,
-        em=_em_passes(blocking, counts, family, _reads(comps), profile.rows, shares),
+        em=_em_passes(blocking, counts, family, reads_columns(comps), profile.rows, shares),
         blocking=blocking,
         comparisons=comps,
         auto_link=0.95,
@@ -552,7 +574,7 @@ def derive_invoice_rules(con: duckdb.DuckDBPyConnection, table: str, profile: Pr
     elif blocking:
         det.append(" AND ".join(f"l.{c} = r.{c}" for c in blocking[0]))
     shares = _match_shares(con, table, blocking, det)
-    em = _em_passes(blocking, counts, family, _reads(comps), profile.rows, shares)
+    em = _em_passes(blocking, counts, family, reads_columns(comps), profile.rows, shares)
     doc = _doc(
         "invoice",
         det=det,

@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import splink
-from splink import DuckDBAPI, Linker
+from splink import DuckDBAPI, Linker, block_on
 from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
-from resolver.linkage.comparisons import KINDS
+from resolver.linkage.comparisons import KINDS, OTHER_AT_HOME, SAME_AT_HOME
+from resolver.linkage.derive import reads_columns
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
 from resolver.store.resources import duckdb_config
@@ -120,6 +122,10 @@ def train_model(
         advance(1)
         skipped = []
         for rule in rules.em_blocking_rules:
+            # Splink takes the comparisons a pass cannot train out of the linker's own
+            # settings and puts them back only when the pass succeeds: a failed pass
+            # would drop them from the model
+            before = linker._settings_obj.core_model_settings.copy()
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     rule,
@@ -128,8 +134,10 @@ def train_model(
                     else None,
                 )
             except EMTrainingException as exc:  # a pass with no pairs trains nothing
+                linker._settings_obj.core_model_settings = before
                 skipped.append(f"training pass {rule}: skipped ({str(exc).split('.')[0]})")
             except ValueError as exc:  # EM drove a level's m to zero: the pass failed
+                linker._settings_obj.core_model_settings = before
                 skipped.append(f"training pass {rule}: skipped (EM did not converge: {exc})")
             advance(1)
     splink = linker.misc.save_model_to_json()
@@ -155,6 +163,7 @@ def train_model(
     model.meta["floored_levels"] = _floor_m(model.splink)
     model.meta["u_without_matches"] = _deduct_matches_from_u(model.splink, prior)
     model.meta["strongest_first"] = _strongest_first(model.splink, rules.comparisons)
+    model.meta["shared_home"] = condition_on_shared_home(model.splink, table, rules.comparisons)
     return model
 
 
@@ -177,7 +186,10 @@ def _strongest_first(splink: dict[str, Any], comparisons: dict[str, dict[str, An
         levels = [
             lv
             for lv in comp["comparison_levels"]
-            if not lv.get("is_null_level") and lv.get("m_probability") and lv.get("u_probability")
+            if not lv.get("is_null_level")
+            and lv.get("m_probability")
+            and lv.get("u_probability")
+            and lv["label_for_charts"] not in (SAME_AT_HOME, OTHER_AT_HOME)
         ]
         if len(levels) < 2:
             continue
@@ -228,6 +240,118 @@ def _floor_m(splink: dict[str, Any]) -> list[str]:
             level["m_probability"] = M_FLOOR
             floored.append(f"{comp['output_column_name']}/{level['label_for_charts']}")
     return floored
+
+
+# Below this many pairs sharing a home, or this much non-match mass among them, the
+# levels keep the ordinary (unconditional) estimates of "exact" and "different".
+HOME_MIN_PAIRS = 50
+HOME_MIN_NONMATCH = 5.0
+HOME_EM_ITERATIONS = 50
+
+
+def condition_on_shared_home(
+    splink: dict[str, Any], table: pd.DataFrame | pa.Table, comparisons: dict[str, dict]
+) -> dict[str, Any]:
+    """Estimate the "sharing a home" levels (``comparisons.SAME_AT_HOME`` /
+    ``OTHER_AT_HOME``) on the pairs that share a home alone, by EM without labels.
+
+    Splink multiplies the comparisons as if independent. Among non-matches that share a
+    phone or an address (a household) a surname mostly agrees, so "same surname" and
+    "same home" would count one fact twice and outweigh different first names. Here the
+    levels' m and u are P(surname agrees | same home, match / non-match): the pairs that
+    share a home are scored by every other comparison (those reading the home's columns
+    left out), and a two-class EM over them estimates the surname's levels and the share
+    of matches. Data without households (few non-matches sharing a home) keep the
+    ordinary estimates. Returns what was estimated, per comparison."""
+    out: dict[str, Any] = {}
+    for comp in splink["comparisons"]:
+        name = comp["output_column_name"]
+        home = comparisons.get(name, {}).get("home_columns")
+        levels = comp["comparison_levels"]
+        labels = [lv["label_for_charts"] for lv in levels]
+        if not home or SAME_AT_HOME not in labels:
+            continue
+        same, other = levels[labels.index(SAME_AT_HOME)], levels[labels.index(OTHER_AT_HOME)]
+        # the other levels, as trained, hold P(level and no shared home): the home's own
+        # comparison already counts whether the home is shared, so they become
+        # P(level | no shared home), like the home levels are P(level | shared home)
+        rest = [
+            lv
+            for lv in levels
+            if not lv.get("is_null_level") and lv is not same and lv is not other
+        ]
+        for key in ("m_probability", "u_probability"):
+            outside = 1 - sum(float(lv.get(key) or 0.0) for lv in (same, other))
+            total = sum(float(lv.get(key) or 0.0) for lv in rest)
+            scale = 1 / max(outside, total, 1e-12)
+            for lv in rest:
+                if lv.get(key) is not None:
+                    lv[key] = min(float(lv[key]) * scale, 1.0)
+        est = _home_em(splink, table, comparisons, name, home, levels)
+        if est is None:  # as where no home is shared
+            different = rest[-1]
+            m_same, u_same = 1 - different["m_probability"], 1 - different["u_probability"]
+            same["m_probability"], same["u_probability"] = m_same, u_same
+            other["m_probability"], other["u_probability"] = 1 - m_same, 1 - u_same
+            out[name] = "too few pairs sharing a home that are not matches: as elsewhere"
+            continue
+        m_same, u_same, share, pairs = est
+        same["m_probability"], same["u_probability"] = m_same, u_same
+        other["m_probability"], other["u_probability"] = 1 - m_same, 1 - u_same
+        out[name] = {"pairs": pairs, "match_share": share, "m_same": m_same, "u_same": u_same}
+    return out
+
+
+def _home_em(
+    splink: dict[str, Any],
+    table: pd.DataFrame | pa.Table,
+    comparisons: dict[str, dict],
+    name: str,
+    home: list[str],
+    levels: list[dict[str, Any]],
+) -> tuple[float, float, float, int] | None:
+    """m, u of "same" among the pairs sharing a home, the share of matches among them
+    and their count; None when they hold too few non-matches to say."""
+    settings = dict(splink)
+    settings["blocking_rules_to_generate_predictions"] = [block_on(c) for c in home]
+    settings["retain_intermediate_calculation_columns"] = True
+    linker, con, _ = work_linker(table, settings)
+    try:
+        pairs = linker.inference.predict().as_pandas_dataframe()
+    finally:
+        con.close()
+    if len(pairs) < HOME_MIN_PAIRS:
+        return None
+    nonnull = [lv for lv in levels if not lv.get("is_null_level")]
+    labels = [lv["label_for_charts"] for lv in nonnull]
+    gamma_same = len(nonnull) - 1 - labels.index(SAME_AT_HOME)
+    reads = reads_columns(comparisons)
+    others = [
+        c["output_column_name"]
+        for c in splink["comparisons"]
+        if c["output_column_name"] != name
+        and not reads.get(c["output_column_name"], set()) & set(home)
+    ]
+    log_odds = np.zeros(len(pairs))
+    for c in others:
+        log_odds += pairs[f"mw_{c}"].astype(float).fillna(0.0).to_numpy()
+    gamma = pairs[f"gamma_{name}"].to_numpy()
+    known = gamma >= 0
+    odds = np.exp2(np.clip(log_odds[known], -60, 60))
+    agree = gamma[known] == gamma_same
+    share, m, u = 0.5, 0.9, 0.5
+    p = np.full(len(odds), share)
+    for _ in range(HOME_EM_ITERATIONS):
+        lm = np.where(agree, m, 1 - m)
+        lu = np.where(agree, u, 1 - u)
+        p = share * odds * lm / (share * odds * lm + (1 - share) * lu)
+        share = float(p.mean())
+        m = float((p * agree).sum() / max(p.sum(), 1e-12))
+        u = float(((1 - p) * agree).sum() / max((1 - p).sum(), 1e-12))
+    if len(odds) < HOME_MIN_PAIRS or (1 - p).sum() < HOME_MIN_NONMATCH:
+        return None
+    lo, hi = M_FLOOR, 1 - M_FLOOR
+    return min(max(m, lo), hi), min(max(u, lo), hi), round(share, 4), int(known.sum())
 
 
 def _neutralise_untrained(splink: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 
 from resolver.demo import vocab
 from resolver.ingest.canonical import FIELDS, STATUSES
+from resolver.normalize.email import normalize_email
 
 if TYPE_CHECKING:
     from tests.demo.conftest import World
@@ -186,6 +187,23 @@ _SHORT = {long: short for short, long in (*vocab.STREET_SUFFIXES, *vocab.DIRECTI
 def _street(row: pd.Series) -> str:
     """ "190 West Fox Run Street" -> "190 W Fox Run St"."""
     return " ".join(_SHORT.get(w, w) for w in row["Street"].split())
+
+
+def test_no_two_customers_share_a_mailbox(world: World) -> None:
+    """Two different people cannot hold one mailbox: gmail ignores dots, so
+    "john.smith@gmail.com" and "johnsmith@gmail.com" are one address (resolver's
+    ``email_key``), and the world never gives them to two entities."""
+    systems = [system for system, obj in world.sources if obj == "customer"]
+    rows = pd.concat(
+        _customer_rows(world, s)
+        .rename(columns={world.sources[(s, "customer")].col("email"): "_email"})
+        .loc[:, ["_email", "entity_id"]]
+        for s in systems
+    )
+    rows["key"] = [normalize_email(e).email_key for e in rows["_email"]]
+    rows = rows[rows["key"].notna()]
+    owners = rows.groupby("key")["entity_id"].nunique()
+    assert (owners == 1).all(), owners[owners > 1].head().to_dict()
 
 
 def test_households_share_address_and_phone_not_entity(world: World) -> None:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from resolver.linkage.comparisons import comparison_dict
-from resolver.linkage.derive import FAMILIES, _reads
+from resolver.linkage.derive import FAMILIES, reads_columns
 from resolver.linkage.model import _deduct_matches_from_u, _floor_m
 from resolver.linkage.rules import merge_overrides
 from resolver.pipeline import train
@@ -117,7 +117,7 @@ def test_each_shape_gets_the_comparisons_its_fields_support(
     if "email" in absent:
         assert not {"email_key", "email_user"} & blocked
     # every comparison was trained by a pass, none on pairs that all agree on it
-    reads = _reads(comps)
+    reads = reads_columns(comps)
     for cols in meta["rules"]["training"]["em_blocking"]:
         for name in comps:
             fam = FAMILIES.get(name, set())
@@ -154,6 +154,16 @@ def test_u_loses_the_matches_random_sampling_counted() -> None:
     _deduct_matches_from_u(splink, 0.001)
     assert exact["u_probability"] == pytest.approx(0.0005 / 8)
     assert "m_probability" not in null
+
+
+def test_a_comparison_owns_its_levels() -> None:
+    """Training writes m and u into the levels: one comparison's must never be
+    another's (the shared "different" level once carried a test's m and u into every
+    model trained after it in the same process)."""
+    first = comparison_dict("phone", {"kind": "exact", "column": "phone_digits"})
+    first["comparison_levels"][-1].update(m_probability=0.1, u_probability=0.998)
+    second = comparison_dict("email", {"kind": "exact", "column": "email_key"})
+    assert "m_probability" not in second["comparison_levels"][-1]
 
 
 def test_no_level_weighs_more_than_the_floor_allows() -> None:
