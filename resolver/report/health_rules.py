@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from resolver.errors import Problem, RulesError
+from resolver.rulefiles import load_yaml
 
 RULES_FILE = "health.yaml"
 CHECKS = (
@@ -96,7 +97,7 @@ def load_health_rules(rules_dir: Path | str) -> HealthRules:
     if not path.is_file():
         return HealthRules(path="")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise RulesError([Problem(str(path), "", f"not valid YAML: {exc}")]) from exc
     return parse_health_rules(doc, where=str(path))
