@@ -7,6 +7,7 @@ exactly as readers saw it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +23,7 @@ from resolver import store
 from resolver.clustering.constrained import constrained_clusters
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import assign_entity_ids
-from resolver.errors import ContractError, RulesError, ValidationProblems
+from resolver.errors import ContractError, DiskFull, RulesError, ValidationProblems
 from resolver.ingest.contracts import Contract, load_contracts
 from resolver.ingest.load import SourceLoad, ingest
 from resolver.ingest.source_volume import check_volumes
@@ -44,7 +45,8 @@ from resolver.review.make_proposals import PROPOSAL_COLUMNS, proposal_counts, st
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.store import run_lock
 from resolver.store import runs as store_runs
-from resolver.store.connection import PUBLISHABLE_TABLES
+from resolver.store.connection import PUBLISHABLE_TABLES, building_path
+from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
 from resolver.store.schema import create_table_sql
 
@@ -292,7 +294,12 @@ def _run_batch(
             con = None
     except BaseException as exc:
         store.abandon_building(con, db_path)
-        journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        # on a full disk the log cannot grow either: readers see the run as failed once
+        # its lock is gone (resolver.store.runs), and the run's own error is the one raised
+        with contextlib.suppress(DiskFull):
+            journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        if is_disk_full(exc):
+            raise disk_full(exc, writing=str(building_path(db_path))) from exc
         raise
     journal.end_run(run_id, "complete", summary.as_dict())
     return summary

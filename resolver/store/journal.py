@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from resolver.errors import Conflict
+from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.fair_lock import FairLock
 
 BUILDING_SUFFIX = ".building"  # the next run's file, renamed over the store when done
@@ -117,6 +118,10 @@ class Journal:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             yield db
+        except (sqlite3.Error, OSError) as exc:
+            if is_disk_full(exc):  # the transaction rolled back: nothing was written
+                raise disk_full(exc, writing=f"the journal {self.path}") from exc
+            raise
         finally:
             db.close()
 
