@@ -14,6 +14,7 @@ from resolver.review.orphans.compute import orphan_decisions
 from resolver.review.orphans.rules import (
     RESOLUTIONS,
 )
+from resolver.review.page_cursor import page_offset
 from resolver.store import decisions as store_decisions
 from resolver.store.connection import table_exists
 
@@ -161,11 +162,7 @@ def list_orphans(
     if sort not in ("id", "money"):
         raise InvalidDecision("sort must be id or money")
     limit = max(1, min(int(limit), MAX_PAGE))
-    offset = 0
-    if sort == "money" and after is not None:
-        if not after.isdigit():
-            raise InvalidDecision("cursor must be the next_cursor a previous page returned")
-        offset = int(after)
+    offset = page_offset(after) if sort == "money" else 0
     con.register("_orphan_decided", orphan_decisions(con))
     con.register("_orphan_undone", _undone(con))
     try:
