@@ -7,7 +7,7 @@ DB     ?= data/demo.duckdb
 CUSTOMERS ?= 2000
 SEED   ?= 7
 
-.PHONY: demo test lint format install clean screenshot
+.PHONY: demo test fuzz lint format install clean screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ format: install
 
 test: install lint
 	$(BIN)/python -m pytest -q
+
+# a longer schemathesis run than the suite's: stateless cases per operation and mode,
+# and stateful call sequences against a real server (FUZZ_EXAMPLES of each)
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	RESOLVER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/api/test_fuzz.py tests/api/test_fuzz_stateful.py
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache .hypothesis

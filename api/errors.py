@@ -11,6 +11,7 @@
 | Content-Length not a number (BodyLimit) | 400    | bad_request         |
 | Unauthorized / Forbidden                | 401 / 403 | unauthorized / forbidden |
 | body over the limit                     | 413    | payload_too_large   |
+| a full disk (resolver DiskFull, ENOSPC) | 507    | insufficient_storage (nothing was written) |
 | resolver StoreError / ModelError        | 503    | store_unavailable / model_unavailable |
 | anything else                           | 500    | internal (logged; no detail leaks) |
 """
@@ -29,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from resolver.errors import (
     Conflict,
+    DiskFull,
     InvalidDecision,
     ModelError,
     NotFound,
@@ -36,6 +38,7 @@ from resolver.errors import (
     StoreError,
     ValidationProblems,
 )
+from resolver.store.disk_full import disk_full, is_disk_full
 
 log = logging.getLogger("resolver.api")
 
@@ -114,11 +117,22 @@ def _resolver_error(exc: ResolverError) -> JSONResponse:
         return error_response(422, "invalid_record", str(exc), details)
     if isinstance(exc, InvalidDecision):
         return error_response(422, "invalid_decision", str(exc))
+    if isinstance(exc, DiskFull):
+        return _insufficient_storage(exc)
     if isinstance(exc, StoreError):
         return error_response(503, "store_unavailable", str(exc))
     if isinstance(exc, ModelError):
         return error_response(503, "model_unavailable", str(exc))
     return error_response(400, "bad_request", str(exc))
+
+
+def _insufficient_storage(exc: BaseException) -> JSONResponse:
+    """507: the server's disk is full. The cause is logged; the client learns only that
+    nothing was written and it may retry later."""
+    log.error("disk full: %s", disk_full(exc, writing="the store or journal"))
+    return error_response(
+        507, "insufficient_storage", "the server's disk is full: nothing was written; retry later"
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -160,5 +174,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_disk_full(exc):  # met outside the journal (DuckDB, a file)
+            return _insufficient_storage(exc)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal", "internal error; the server log has the cause")

@@ -31,6 +31,8 @@ from typing import Literal
 
 import yaml
 
+from resolver.rulefiles import load_yaml
+
 Role = Literal["viewer", "reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "reviewer", "admin")  # each includes the ones before it
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -84,7 +86,7 @@ class KeyRing:
         except OSError as exc:
             raise KeysError(f"cannot read keys file {path}: {exc}") from exc
         try:
-            doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            doc = json.loads(text) if path.suffix == ".json" else load_yaml(path, text=text)
         except (ValueError, yaml.YAMLError) as exc:
             raise KeysError(f"{path}: not valid YAML/JSON: {exc}") from exc
         if not isinstance(doc, Mapping) or not isinstance(doc.get("keys"), list):

@@ -58,6 +58,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         422: "invalid request: a value the schema, the store or the matcher cannot take "
         "(wrong type, too long, a NUL character, a lone UTF-16 surrogate)",
         503: "the store is unavailable",
+        507: "the server's disk is full: nothing was written (`insufficient_storage`)",
     }.items()
 }
 

@@ -30,6 +30,7 @@ from resolver.report.accuracy import evaluate
 from resolver.report.health_rules import load_health_rules
 from resolver.store import reports as store_reports
 from resolver.store import run_lock
+from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.runs import latest_run, list_runs
 
 Command = Callable[[argparse.Namespace], int]
@@ -461,6 +462,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"resolver {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a full disk met anywhere (DuckDB, SQLite, a file) is one line
+        if not is_disk_full(exc):
+            raise
+        where = getattr(args, "db", None) or getattr(args, "out", None) or "its files"
+        print(
+            f"resolver {args.command}: error: {disk_full(exc, writing=str(where))}", file=sys.stderr
+        )
+        return 2
     except BrokenPipeError:  # the reader went away (`resolver report | head`): not our error
         # nothing more reaches it, and Python's flush at exit must not fail either
         with contextlib.suppress(OSError, ValueError, AttributeError):

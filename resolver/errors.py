@@ -79,6 +79,11 @@ class StoreError(ResolverError):
     """The store file is missing, from another version, or holds no completed run."""
 
 
+class DiskFull(StoreError):
+    """The disk filled up while writing the store or the journal: nothing was written
+    (the last good store and every earlier decision stay as they were)."""
+
+
 class StoreBusy(StoreError):
     """Another run (or training) holds the store's lock."""
 

@@ -7,6 +7,7 @@ exactly as readers saw it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from resolver.clock import Clock
 from resolver.clustering.constrained import constrained_clusters
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import Assignment, assign_entity_ids
-from resolver.errors import Problems, ValidationProblems
+from resolver.errors import DiskFull, Problems, ValidationProblems
 from resolver.ingest.contracts import Contract, load_contracts
 from resolver.ingest.load import SourceLoad, ingest
 from resolver.ingest.source_volume import check_volumes
@@ -48,6 +49,8 @@ from resolver.review.make_proposals import proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
 from resolver.store import run_lock, stages
 from resolver.store import runs as store_runs
+from resolver.store.connection import building_path
+from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
 
 OBJECTS = ("customer", "invoice")
@@ -569,7 +572,12 @@ def _run_batch(
         publish_run(batch, db_path, started_at, summary, linked.numbers)
     except BaseException as exc:
         store.abandon_building(con, db_path)
-        journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        # on a full disk the log cannot grow either: readers see the run as failed once
+        # its lock is gone (resolver.store.runs), and the run's own error is the one raised
+        with contextlib.suppress(DiskFull):
+            journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        if is_disk_full(exc):
+            raise disk_full(exc, writing=str(building_path(db_path))) from exc
         raise
     journal.end_run(run_id, "complete", summary.as_dict())
     return summary

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from resolver.errors import Problem, RulesError
+from resolver.rulefiles import load_yaml
 
 # golden field -> SQL over a member record (table alias m)
 _TITLE = (
@@ -100,7 +101,7 @@ def load_survivorship(rules_dir: Path | str) -> Survivorship:
         return Survivorship(prefer={}, fields={})
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise RulesError([Problem(where, "", f"not valid YAML: {exc}")]) from exc
     problems = []

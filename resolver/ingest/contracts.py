@@ -44,6 +44,7 @@ from resolver.errors import ContractError, Problem
 from resolver.ingest.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.ingest.database import DatabaseSource, parse_database
 from resolver.ingest.source_files import source_encoding
+from resolver.rulefiles import load_yaml
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _EXTRA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -208,7 +209,7 @@ def parse_contract(
     source file itself is not opened (``load_contracts`` checks it)."""
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(Problem(where, "", f"not valid YAML: {exc}"))
         return None

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -55,7 +55,7 @@ def read_source(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
     Both frames carry ``_row`` (1-based data row). Values are stripped strings or None.
     """
     if contract.is_parquet:
-        df, bad = _read_parquet(contract.file), _no_bad_rows()
+        df, bad = _read_parquet(contract)
     else:
         table = read_csv_fast(contract)
         if table is not None:
@@ -251,9 +251,17 @@ def _one_byte(char: str) -> bool:
     return len(char) == 1 and ord(char) < 128
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """A Parquet file as text. String columns go through Arrow; a file with any other
-    type is read by pandas (its types, restored from pandas' metadata, decide the text)."""
+def _read_parquet(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A Parquet file as text, and its rows that cannot be read as data.
+
+    String columns go through Arrow; a file with any other type is read by pandas (its
+    types, restored from pandas' metadata, decide the text: ``1`` not ``1.0``, a
+    timestamp as ``2024-01-02 03:04:05``). A binary column is text stored as bytes:
+    decoded as UTF-8, a value that is not makes its row a ``bad_encoding`` reject. A
+    nested value (list, struct, map) has no one text: in a column the contract maps it
+    makes its row a ``nested_value`` reject; elsewhere it is kept as JSON (``raw``).
+    """
+    path = contract.file
     table = pq.read_table(path)
     meta = table.schema.pandas_metadata or {}
     index = [c for c in meta.get("index_columns", []) if isinstance(c, str)]
@@ -261,12 +269,116 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         table = table.drop_columns(index)
     names = table.column_names
     if len(set(names)) == len(names) and all(_is_text(t) for t in table.schema.types):
-        return _text_frame(table)
+        return _text_frame(table), _no_bad_rows()
     df = pd.read_parquet(path)
+    if index:
+        df = df.reset_index(drop=True)
     df = df.astype(object).where(df.notna(), None)
-    df = df.map(lambda v: v if v is None or isinstance(v, str) else str(v))
-    _strip(df)
-    return df
+    special = {}  # position -> Arrow column, for binary and nested columns
+    for i, t in enumerate(table.schema.types):
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if _is_binary(t) or _is_nested(t):
+            special[i] = table.column(i)
+    for i in range(df.shape[1]):  # by position, as plain objects (a header may repeat)
+        texts = [v if v is None or isinstance(v, str) else str(v) for v in df.iloc[:, i]]
+        df.isetitem(i, pd.Series(texts, dtype=object))
+    mapped = _mapped_columns(contract)
+    nested: dict[int, np.ndarray] = {}
+    for i, col in special.items():
+        values = col.to_pylist()
+        if _is_nested(col.type.value_type if pa.types.is_dictionary(col.type) else col.type):
+            df.isetitem(i, pd.Series([_json(v) for v in values], dtype=object))
+            if names[i] in mapped:
+                nested[i] = np.array([v is not None for v in values])
+        else:  # undecodable bytes become surrogates: a bad_encoding row below
+            df.isetitem(i, pd.Series([_decoded(v) for v in values], dtype=object))
+    n, limit = len(df), csv.field_size_limit()
+    at = (np.arange(1, n + 1, dtype=np.int64), np.full(n, np.nan))
+    bad_nested = _nested_rows(df, at, nested, contract.id_column, limit)
+    keep = np.ones(n, dtype=bool)
+    for flags in nested.values():
+        keep &= ~flags
+    unreadable, rest = _unreadable_rows(
+        df.loc[keep].reset_index(drop=True),
+        (at[0][keep], at[1][keep]),
+        contract.id_column,
+        "utf-8",
+        limit,
+    )
+    _strip(rest)  # as the csv module's rows are: once the unreadable ones are out
+    bad = pd.concat([b for b in (bad_nested, unreadable) if len(b)] or [_no_bad_rows()])
+    return rest, bad.sort_values("_row").reset_index(drop=True)
+
+
+def _mapped_columns(contract: Contract) -> set[str]:
+    """Every source column the contract reads into a field, an extra or the id."""
+    out = {contract.id_column}
+    for source in [*contract.fields.values(), *contract.extra.values()]:
+        out |= {source} if isinstance(source, str) else set(source)
+    return out
+
+
+def _nested_rows(
+    df: pd.DataFrame,
+    at: tuple[np.ndarray, np.ndarray],
+    nested: dict[int, np.ndarray],
+    id_column: str,
+    limit: int,
+) -> pd.DataFrame:
+    """Rows holding a nested value in a mapped column, as ``nested_value`` bad rows."""
+    if not nested:
+        return _no_bad_rows()
+    column = pd.Series(None, index=df.index, dtype=object)
+    for i, flags in sorted(nested.items(), reverse=True):  # the first column names it
+        column[flags] = df.columns[i]
+    bad = column.notna().to_numpy()
+    rows = df.loc[bad].map(lambda v: v if v is None else _printable(v, limit))
+    rows = rows.reset_index(drop=True)
+    names = column[bad].to_numpy()
+    ids = rows[id_column] if id_column in rows.columns else None
+    return pd.DataFrame(
+        {
+            "_row": at[0][bad],
+            "_line": at[1][bad],
+            "_column": names,
+            "_reason": [
+                f"column {c!r}: a nested value (list, struct or map); a field takes one "
+                "value [nested_value]"
+                for c in names
+            ],
+            "_kind": "nested_value",
+            "_source_id": None if ids is None else ids.to_numpy(),
+            "_raw": rows_as_json(rows),
+        },
+        columns=BAD_ROW_COLUMNS,
+    )
+
+
+def _is_binary(t: pa.DataType) -> bool:
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+
+
+def _is_nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(t)
+
+
+def _decoded(value: bytes | None) -> str | None:
+    # b"Ann" -> "Ann"; b"\xff" -> "\udcff" (a surrogate: flagged as bad_encoding)
+    return None if value is None else value.decode("utf-8", "surrogateescape")
+
+
+def _json(value: object) -> str | None:
+    # ["a", "b"] -> '["a", "b"]'; {"a": 1} -> '{"a": 1}'; a map's pairs as a list
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)  # dates, decimals, timestamps: their text
 
 
 def _is_text(t: pa.DataType) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from resolver.rulefiles import sql_problem
+
 Level = dict[str, Any]
 Options = Mapping[str, Any]
 
@@ -342,6 +344,23 @@ def check_comparison(name: str, o: Any, columns: set[str]) -> list[tuple[str, st
     for t in o.get("thresholds", []):
         if not isinstance(t, int | float) or not 0 < t < 1:
             out.append((f"{name}.thresholds", f"{t!r} must be a number between 0 and 1"))
+    if kind == "custom":
+        out += _custom_sql_problems(name, o)
+    return out
+
+
+def _custom_sql_problems(name: str, o: Options) -> list[tuple[str, str]]:
+    """A custom comparison's SQL runs in the rules-SQL sandbox."""
+    levels = o.get("levels")
+    if not isinstance(levels, list) or not levels:
+        return [(f"{name}.levels", "must be a list of {sql, label} levels")]
+    out = []
+    for i, level in enumerate(levels):
+        sql = level.get("sql") if isinstance(level, Mapping) else None
+        if why := sql_problem(sql):
+            out.append((f"{name}.levels[{i}].sql", why))
+    if "null_sql" in o and (why := sql_problem(o["null_sql"])):
+        out.append((f"{name}.null_sql", why))
     return out
 
 

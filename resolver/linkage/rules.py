@@ -16,6 +16,7 @@ import yaml
 
 from resolver.errors import Problem, Problems, RulesError
 from resolver.linkage.comparisons import check_comparison, comparison_dict
+from resolver.rulefiles import load_yaml, sql_problem
 from resolver.store import schema
 
 RULE_FILES = {"customer": "customers.yaml", "invoice": "invoices.yaml"}
@@ -143,7 +144,7 @@ def read_overrides(rules_dir: Path | str, obj: str) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path)
     except yaml.YAMLError as exc:
         raise RulesError([Problem(where, "", f"not valid YAML: {exc}")]) from exc
     if doc is None:
@@ -260,6 +261,10 @@ def _check(doc: dict[str, Any], where: str, obj: str, *, partial: bool) -> list[
             bad("prior.deterministic_rules", "list at least one near-certain match rule")
         elif not isinstance(prior.get("recall"), int | float) or not 0 < prior["recall"] <= 1:
             bad("prior.recall", "must be a number in (0, 1]")
+        if isinstance(prior, Mapping) and isinstance(prior.get("deterministic_rules"), list):
+            for i, rule in enumerate(prior["deterministic_rules"]):
+                if why := sql_problem(rule):
+                    bad(f"prior.deterministic_rules[{i}]", why)
 
     def check_blocks(key: str, blocks: Any) -> None:
         if not isinstance(blocks, list) or not blocks:
@@ -301,6 +306,10 @@ def _check(doc: dict[str, Any], where: str, obj: str, *, partial: bool) -> list[
         isinstance(v, str) and v.strip() for v in vetoes.values()
     ):
         bad("vetoes", "must map names to SQL conditions over l. and r. columns")
+    else:
+        for name, sql in vetoes.items():
+            if why := sql_problem(sql):
+                bad(f"vetoes.{name}", why)
 
     th = doc.get("thresholds") or {}
     if not isinstance(th, Mapping):

@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein
 
+from resolver.rulefiles import SANDBOX_CONFIG
+
 Env = Mapping[str, Any]
 Expr = Callable[[Env], Any]
 
@@ -34,7 +36,7 @@ def compile_condition(sql: str, *, qualified: bool = False) -> Expr:
     """A function of ``env`` (column name -> value) giving the condition's SQL value
     (True, False or None for NULL). ``qualified``: columns are written ``l.x`` /
     ``r.x`` (vetoes) and read from ``env["x_l"]`` / ``env["x_r"]``."""
-    con = duckdb.connect()
+    con = duckdb.connect(config=SANDBOX_CONFIG)
     try:
         doc = json.loads(
             con.execute("SELECT json_serialize_sql(?)", [f"SELECT {sql}"]).fetchone()[0]

@@ -63,6 +63,7 @@ from resolver.matching.results import Candidate, Evidence, MatchResult
 from resolver.normalize import normalize_customer_record, normalize_invoice_number
 from resolver.normalize.nickname_variants import first_name_variants
 from resolver.normalize.tax_id import normalize_tax_id
+from resolver.rulefiles import SANDBOX_CONFIG
 from resolver.store import table_exists
 from resolver.store.runs import latest_run
 
@@ -80,7 +81,9 @@ class Matcher:
 
     def __init__(self, indexes: dict[str, ObjectIndex]) -> None:
         self._indexes = indexes
-        self._con = duckdb.connect()  # private, in memory: holds nothing but the query
+        # private, in memory, holds nothing but the query; rules SQL runs in it with no
+        # file access and no extension loading (the rules-SQL sandbox)
+        self._con = duckdb.connect(config=SANDBOX_CONFIG)
         self._lock = threading.Lock()
 
     @property

@@ -8,13 +8,13 @@ is counted out of, a severity and up to three examples.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import yaml
 
 from resolver.ingest.canonical import FIELDS, TABLES, stored_column
+from resolver.rulefiles import load_yaml
 from resolver.store.connection import table_exists
 
 SEVERITIES = ("critical", "high", "medium", "low")  # findings; "info" checks are context
@@ -123,7 +123,7 @@ def _examples(rows: list[dict]) -> list[dict[str, Any]]:
 def _mapped_fields(contract_path: str, obj: str, columns: set[str]) -> list[str]:
     """Canonical columns the contract maps (all present columns if the file is unreadable)."""
     try:
-        doc = yaml.safe_load(Path(contract_path).read_text(encoding="utf-8")) or {}
+        doc = load_yaml(contract_path) or {}
         names = list((doc.get("fields") or {}).keys())
     except (OSError, yaml.YAMLError, AttributeError):
         names = list(FIELDS[obj])

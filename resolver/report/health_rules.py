@@ -16,6 +16,7 @@ import yaml
 
 from resolver.errors import Problem, RulesError
 from resolver.ingest.canonical import FIELDS, stored_column
+from resolver.rulefiles import load_yaml
 
 RULES_FILE = "health.yaml"
 CHECKS = (
@@ -112,7 +113,7 @@ def load_health_rules(rules_dir: Path | str, *, systems: set[str] | None = None)
     if not path.is_file():
         return HealthRules(path="")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise RulesError([Problem(str(path), "", f"not valid YAML: {exc}")]) from exc
     return parse_health_rules(doc, where=str(path), systems=systems)

@@ -20,6 +20,7 @@ import duckdb
 from resolver.entities.golden import check_picks
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.review.decision_log import DECIDING, InForce
+from resolver.review.page_cursor import page_offset
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
 from resolver.review.view import HASH_COLUMNS, ReviewView
 from resolver.store.fair_lock import FairLock
@@ -77,20 +78,12 @@ def proposal_page(
     if status is not None and status not in STATUSES:
         raise InvalidDecision("status must be open, accepted, rejected or split")
     view = view_of(source)
-    offset = _offset(cursor)
+    offset = page_offset(cursor)
     rows = view.proposals.page(filters, sort, offset, limit)
     index, log = view.proposals, view.log
     shown = rows[:limit]
     items = index.summaries(shown, [log.count(index.ids[i]) for i in shown])
     return Page(items, str(offset + limit) if len(rows) > limit else None)
-
-
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not cursor.isdigit():
-        raise InvalidDecision("cursor must be the next_cursor a previous page returned")
-    return int(cursor)
 
 
 def get_proposal(source: Source, proposal_id: str) -> dict[str, Any]:

@@ -37,10 +37,20 @@ def journal_of(con: duckdb.DuckDBPyConnection) -> Journal:
 
 
 def append(
-    con: duckdb.DuckDBPyConnection, row: dict[str, Any], *, expect: tuple[str, int] | None = None
+    con: duckdb.DuckDBPyConnection,
+    row: dict[str, Any],
+    *,
+    expect: tuple[str, int] | None = None,
+    expect_last_on: tuple[str, str, int] | None = None,
 ) -> int:
-    """Append one decision; returns its id. Never updates or deletes."""
-    return journal_of(con).append_decision(row, expect=expect)
+    """Append one decision; returns its id. Never updates or deletes. ``expect`` and
+    ``expect_last_on``: see :meth:`Journal.append_decision` (Conflict when stale)."""
+    return journal_of(con).append_decision(row, expect=expect, expect_last_on=expect_last_on)
+
+
+def last_decision_on(con: duckdb.DuckDBPyConnection, expectation: str, record_key: str) -> int:
+    """The newest decision on an orphan (its resolution or an undo of it); 0 with none."""
+    return journal_of(con).last_decision_on(expectation, record_key)
 
 
 def load(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from resolver.errors import Conflict
+from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.fair_lock import FairLock
 
 BUILDING_SUFFIX = ".building"  # the next run's file, renamed over the store when done
@@ -131,6 +132,10 @@ class Journal:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             yield db
+        except (sqlite3.Error, OSError) as exc:
+            if is_disk_full(exc):  # the transaction rolled back: nothing was written
+                raise disk_full(exc, writing=f"the journal {self.path}") from exc
+            raise
         finally:
             db.close()
 
@@ -186,10 +191,44 @@ class Journal:
         )
         return [dict(zip(DECISION_COLUMNS, r, strict=True)) for r in cur.fetchall()]
 
-    def append_decision(self, row: dict[str, Any], *, expect: tuple[str, int] | None = None) -> int:
+    def append_decision(
+        self,
+        row: dict[str, Any],
+        *,
+        expect: tuple[str, int] | None = None,
+        expect_last_on: tuple[str, str, int] | None = None,
+    ) -> int:
         """Append one decision; with ``expect=(proposal_id, n)`` only if that proposal
-        still has exactly n decisions (optimistic concurrency), else Conflict."""
-        return self.append_decisions([row], expects=[expect])[0]
+        still has exactly n decisions (optimistic concurrency), else Conflict. With
+        ``expect_last_on=(expectation, record_key, decision_id)`` only if the newest
+        decision on that orphan is still ``decision_id`` (0: none), else Conflict."""
+        if expect_last_on is None:
+            return self.append_decisions([row], expects=[expect])[0]
+        return self._append(
+            [row], [expect], check=lambda db: self._check_last_on(db, *expect_last_on)
+        )[0]
+
+    def last_decision_on(self, expectation: str, record_key: str) -> int:
+        """The newest decision (a resolution or its undo) on the orphan of ``record_key``
+        under ``expectation``; 0 with none."""
+        return self._last_on(self._reader(), expectation, record_key)
+
+    @staticmethod
+    def _last_on(db: sqlite3.Connection, expectation: str, record_key: str) -> int:
+        row = db.execute(
+            "SELECT max(decision_id) FROM decisions WHERE expectation = ? "
+            "AND EXISTS (SELECT 1 FROM json_each(decisions.record_keys) WHERE value = ?)",
+            [expectation, record_key],
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def _check_last_on(
+        self, db: sqlite3.Connection, expectation: str, record_key: str, seen: int
+    ) -> None:
+        if self._last_on(db, expectation, record_key) != seen:
+            raise Conflict(
+                f"the orphan of {record_key} under {expectation} was resolved or undone meanwhile"
+            )
 
     def append_decisions(
         self,
@@ -202,12 +241,23 @@ class Journal:
         expects = expects if expects is not None else [None] * len(rows)
         if len(expects) != len(rows):
             raise ValueError("expects must have one entry per row")
+        return self._append(rows, expects)
+
+    def _append(
+        self,
+        rows: list[dict[str, Any]],
+        expects: list[tuple[str, int] | None],
+        *,
+        check: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> list[int]:
         cols = [c for c in DECISION_COLUMNS if c != "decision_id"]
         prepared = [_row_values(row) for row in rows]
         ids: list[int] = []
         with _LOCK, self._writer_turn(), self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # one writer across processes from here
             try:
+                if check is not None:
+                    check(db)
                 for values, expect in zip(prepared, expects, strict=True):
                     if expect is not None:
                         n = db.execute(

@@ -7,6 +7,7 @@ from its Hypothesis strategies and sent with a TestClient.)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from schemathesis import GenerationMode
 
 from api import Settings, create_app
 
-MAX_EXAMPLES = 30  # per operation and mode: bounded, the suite stays quick
+# per operation and mode: bounded, the suite stays quick; `make fuzz` sets many more
+MAX_EXAMPLES = int(os.environ.get("RESOLVER_FUZZ_EXAMPLES", "0")) or 30
 
 # the schema only: building the app reads nothing
 SCHEMA = schemathesis.openapi.from_dict(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from api_helpers import headers
 
 V = headers("viewer")
@@ -105,3 +106,14 @@ def test_openapi_documents_every_route(client) -> None:
         assert path in paths, path
         for op in paths[path].values():
             assert op.get("summary"), path
+
+
+@pytest.mark.parametrize("path", ["/orphans", "/proposals"])
+def test_the_api_answers_422_to_an_odd_cursor(client, path: str) -> None:
+    """Found by `make fuzz`: "²" passed str.isdigit and made a 500."""
+    for cursor in ("²", "9" * 19):
+        r = client.get(path, headers=V, params={"cursor": cursor, "sort": "money"})
+        if path == "/proposals":
+            r = client.get(path, headers=V, params={"cursor": cursor})
+        assert r.status_code == 422, (path, cursor, r.text)
+        assert r.json()["error"]["code"] in ("invalid_decision", "invalid_request")

@@ -8,12 +8,13 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from resolver.errors import InvalidDecision, NotFound
+from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.ingest.canonical import TABLES
 from resolver.review.orphans.compute import orphan_decisions
 from resolver.review.orphans.rules import (
     RESOLUTIONS,
 )
+from resolver.review.page_cursor import page_offset
 from resolver.store import decisions as store_decisions
 from resolver.store.connection import table_exists
 
@@ -50,6 +51,7 @@ def resolve_orphan(
     (link = must-link for clustering) and records it in the orphans table.
     """
     orphan = get_orphan(con, orphan_id)
+    seen = store_decisions.last_decision_on(con, orphan["expectation"], orphan["record_key"])
     if action not in ("link", "expected"):
         raise InvalidDecision(f"action must be link or expected, got {action!r}")
     if not (reviewer or "").strip():
@@ -62,18 +64,47 @@ def resolve_orphan(
     elif record_key is not None:
         raise InvalidDecision("expected takes no record_key; use action link to name a record")
     hashes = _hashes(con, orphan["object"], orphan["target_object"], keys)
-    return store_decisions.append(
-        con,
-        {
-            "object": orphan["object"],
-            "action": action,
-            "record_keys": keys,
-            "record_hashes": hashes,
-            "expectation": orphan["expectation"],
-            "reviewer": reviewer.strip(),
-            "reason": reason,
-        },
-    )
+    row = {
+        "object": orphan["object"],
+        "action": action,
+        "record_keys": keys,
+        "record_hashes": hashes,
+        "expectation": orphan["expectation"],
+        "reviewer": reviewer.strip(),
+        "reason": reason,
+    }
+    return append_on_orphan(con, orphan, row, seen=seen)
+
+
+def append_on_orphan(
+    con: duckdb.DuckDBPyConnection, orphan: Mapping[str, Any], row: dict[str, Any], *, seen: int
+) -> int:
+    """Append a decision on ``orphan`` only if its newest decision is still ``seen``
+    (what the caller read): a resolution or undo that raced it is a Conflict with the
+    orphan's state now, never a second resolution or a double undo."""
+    key = (orphan["expectation"], orphan["record_key"], seen)
+    try:
+        return store_decisions.append(con, row, expect_last_on=key)
+    except Conflict as exc:
+        raise Conflict(
+            f"orphan {orphan['orphan_id']} was resolved or undone meanwhile: reload it",
+            orphan_state(con, orphan),
+        ) from exc
+
+
+def orphan_state(con: duckdb.DuckDBPyConnection, orphan: Mapping[str, Any]) -> dict[str, Any]:
+    """An orphan's resolution in force now (what a Conflict reports)."""
+    d = orphan_decisions(con)
+    hit = d[(d["record_key"] == orphan["record_key"]) & (d["expectation"] == orphan["expectation"])]
+    last = store_decisions.last_decision_on(con, orphan["expectation"], orphan["record_key"])
+    if hit.empty:
+        return {"orphan_id": orphan["orphan_id"], "resolution": "open", "decision_id": last}
+    action = hit["action"].iloc[0]
+    return {
+        "orphan_id": orphan["orphan_id"],
+        "resolution": "linked" if action == "link" else str(action),
+        "decision_id": last,
+    }
 
 
 def _check_link_target(
@@ -131,11 +162,7 @@ def list_orphans(
     if sort not in ("id", "money"):
         raise InvalidDecision("sort must be id or money")
     limit = max(1, min(int(limit), MAX_PAGE))
-    offset = 0
-    if sort == "money" and after is not None:
-        if not after.isdigit():
-            raise InvalidDecision("cursor must be the next_cursor a previous page returned")
-        offset = int(after)
+    offset = page_offset(after) if sort == "money" else 0
     con.register("_orphan_decided", orphan_decisions(con))
     con.register("_orphan_undone", _undone(con))
     try:

@@ -12,6 +12,7 @@ import yaml
 
 from resolver.errors import Problem, RulesError
 from resolver.ingest.canonical import OBJECTS
+from resolver.rulefiles import SANDBOX_CONFIG, load_yaml, sql_problem
 from resolver.store import schema
 
 RULES_FILE = "orphans.yaml"
@@ -53,7 +54,7 @@ def load_orphan_rules(
     if not path.is_file():
         return OrphanRules({}, str(path))
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path)
     except yaml.YAMLError as exc:
         raise RulesError([Problem(str(path), "", f"not valid YAML: {exc}")]) from exc
     return parse_orphan_rules(doc, where=str(path), systems=systems)
@@ -204,10 +205,10 @@ def _check_known(
 
 def _check_where(cond: str, obj: str, key: str, where: str, problems: list[Problem]) -> None:
     """The condition must be one SQL expression over the object's canonical columns."""
-    if ";" in cond or "?" in cond or "--" in cond:
-        problems.append(Problem(where, key, "must be one SQL condition (no ; ? or --)"))
+    if why := sql_problem(cond):
+        problems.append(Problem(where, key, why))
         return
-    con = duckdb.connect()
+    con = duckdb.connect(config=SANDBOX_CONFIG)
     try:
         con.execute(schema.create_table_sql("r", schema.RECORD_COLUMNS[obj]))
         con.execute(f"SELECT count(*) FROM r WHERE ({cond})")
