@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from resolver import cli
-from resolver import store as store_pkg
+from resolver.store import stages as store_stages
 from resolver.demo.fixtures import DemoStore
 from resolver.errors import DiskFull
 from resolver.ingest import load as ingest_load
@@ -35,7 +35,7 @@ def _duckdb_full(*args, **kwargs):
 
 @pytest.mark.parametrize(
     ("module", "name", "fail"),
-    [(store_pkg, "publish", _enospc), (ingest_load, "_insert", _duckdb_full)],
+    [(store_stages, "publish", _enospc), (ingest_load, "_insert", _duckdb_full)],
     ids=["publish-ENOSPC", "load-duckdb-IOError"],
 )
 def test_a_run_that_fills_the_disk_ends_in_one_line_and_keeps_the_store(
