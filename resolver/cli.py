@@ -462,6 +462,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"resolver {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`resolver report | head`): not our error
+        # nothing more reaches it, and Python's flush at exit must not fail either
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a full disk met anywhere (DuckDB, SQLite, a file) is one line
         if not is_disk_full(exc):
             raise
@@ -470,11 +475,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"resolver {args.command}: error: {disk_full(exc, writing=str(where))}", file=sys.stderr
         )
         return 2
-    except BrokenPipeError:  # the reader went away (`resolver report | head`): not our error
-        # nothing more reaches it, and Python's flush at exit must not fail either
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ import duckdb
 import pytest
 
 from resolver import cli
-from resolver.store import stages as store_stages
 from resolver.demo.fixtures import DemoStore
 from resolver.errors import DiskFull
 from resolver.ingest import load as ingest_load
+from resolver.store import stages as store_stages
 from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.journal import Journal, journal_path
 
