@@ -24,6 +24,7 @@ from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
 from resolver.linkage.comparisons import KINDS
+from resolver.linkage.model_file import for_engine, neutral_settings
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
 from resolver.store.resources import duckdb_config
@@ -46,7 +47,9 @@ class Model:
         return f"{self.object}@{self.meta['rules_hash']}:{self.meta['trained_at']}"
 
     def to_json(self) -> str:
-        return json.dumps({"resolver": self.meta, "splink": self.splink}, indent=2, sort_keys=True)
+        """The model file: engine-neutral (:mod:`resolver.linkage.model_file`)."""
+        doc = {"resolver": self.meta, "splink": neutral_settings(self.splink)}
+        return json.dumps(doc, indent=2, sort_keys=True)
 
     def untrained_levels(self) -> list[str]:  # before _neutralise_untrained fills them
         """Levels with no m or u estimate (Splink would silently use defaults)."""
@@ -78,6 +81,8 @@ def work_linker(
     memory_limit: str | None = None,
 ):
     """A Splink Linker over ``table`` on a private in-memory DuckDB (nothing leaks into the store)."""
+    if isinstance(settings, dict):
+        settings = for_engine(settings, "duckdb")
 
     config = duckdb_config()
     if memory_limit:
@@ -136,7 +141,7 @@ def train_model(
     con.close()
     model = Model(
         object=rules.object,
-        splink=_portable(splink),
+        splink=neutral_settings(splink),
         meta={
             "format_version": MODEL_FORMAT,
             "object": rules.object,
@@ -257,12 +262,6 @@ def _neutralise_untrained(splink: dict[str, Any]) -> list[str]:
     return filled
 
 
-def _portable(splink: dict[str, Any]) -> dict[str, Any]:
-    out = dict(splink)
-    out.pop("linker_uid", None)  # per-session id: keeps saved models diff-able
-    return out
-
-
 def save_model(model: Model, models_dir: Path | str) -> Path:
     path = Path(models_dir) / MODEL_FILES[model.object]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,7 +292,8 @@ def read_model(models_dir: Path | str, obj: str) -> Model:
             f"{path} has model format {meta.get('format_version')}, this resolver reads "
             f"{MODEL_FORMAT}; retrain with `resolver train`"
         )
-    return Model(object=obj, splink=splink, meta=meta)
+    # files saved before models were engine-neutral carry DuckDB's dialect tags
+    return Model(object=obj, splink=neutral_settings(splink), meta=meta)
 
 
 def load_model(models_dir: Path | str, rules: LinkageRules) -> Model:
