@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
 from resolver.linkage.comparisons import KINDS
-from resolver.linkage.model_file import for_engine, neutral_settings
+from resolver.linkage.model_file import for_engine, neutral_settings, translate_sql
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
 from resolver.store.resources import duckdb_config
@@ -94,14 +95,36 @@ def work_linker(
     return linker, con, sdf
 
 
+@dataclass
+class LinkWork:
+    """A Splink linker over one input table on some engine, and how to query it.
+
+    ``query`` runs one SQL statement of the engine's dialect and returns Arrow; the
+    input table is registered as ``link_input``."""
+
+    engine: str
+    linker: Any
+    sdf: Any
+    query: Callable[[str], pa.Table]
+    close: Callable[[], None]
+
+
+def duckdb_work(table: pd.DataFrame | pa.Table, settings: dict[str, Any]) -> LinkWork:
+    """The default engine: a private in-memory DuckDB."""
+    linker, con, sdf = work_linker(table, settings)
+    return LinkWork("duckdb", linker, sdf, lambda sql: con.sql(sql).to_arrow_table(), con.close)
+
+
 def train_model(
     table: pd.DataFrame | pa.Table,
     rules: LinkageRules,
     *,
     progress: Progress | None = None,
+    work: Callable[[pa.Table | pd.DataFrame, dict[str, Any]], LinkWork] = duckdb_work,
 ) -> Model:
     """Estimate the model without labels: the prior from deterministic rules, u by
-    random sampling (seeded), m by EM over each training blocking rule (capped)."""
+    random sampling (seeded), m by EM over each training blocking rule (capped).
+    ``work`` opens the engine (DuckDB by default)."""
     progress = progress or Progress()
     training = rules.training
     rows = table.num_rows if isinstance(table, pa.Table) else len(table)
@@ -111,11 +134,13 @@ def train_model(
         df = table.to_pandas() if isinstance(table, pa.Table) else table
         order = pd.util.hash_pandas_object(df["record_key"], index=False).sort_values()
         table = df.loc[order.index[:sample_rows]].reset_index(drop=True)
-    linker, con, _ = work_linker(table, rules.splink_settings())
+    w = work(table, rules.splink_settings())
+    linker, engine = w.linker, w.engine
     n_em = len(rules.em_blocking_rules)
     with progress.stage(f"train {rules.object}", total=2 + n_em, unit="steps") as advance:
         linker.training.estimate_probability_two_random_records_match(
-            rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
+            [translate_sql(r, engine) for r in rules.prior["deterministic_rules"]],
+            recall=float(rules.prior["recall"]),
         )
         prior = float(linker._settings_obj._probability_two_random_records_match)
         advance(1)
@@ -127,7 +152,7 @@ def train_model(
         for rule in rules.em_blocking_rules:
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule,
+                    translate_sql(rule, engine),
                     max_pairs=float(training["em_max_pairs"])
                     if training.get("em_max_pairs")
                     else None,
@@ -138,7 +163,7 @@ def train_model(
                 skipped.append(f"training pass {rule}: skipped (EM did not converge: {exc})")
             advance(1)
     splink = linker.misc.save_model_to_json()
-    con.close()
+    w.close()
     model = Model(
         object=rules.object,
         splink=neutral_settings(splink),
