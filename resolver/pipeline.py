@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from resolver import store
-from resolver.clustering.constrained import constrained_clusters
+from resolver.engine import Engine, open_engine
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import assign_entity_ids
 from resolver.errors import ContractError, RulesError, ValidationProblems
@@ -204,11 +204,14 @@ def run_batch(
     retrain: bool = False,
     progress: Progress | None = None,
     wait: float = 0.0,
+    engine: str | Engine = "duckdb",
 ) -> RunSummary:
     """The whole batch job. Returns its summary; the run is visible only when complete.
 
     One run at a time per store: another run holding the store's lock makes this one
     raise StoreBusy naming it, at once or after waiting up to ``wait`` seconds.
+    ``engine``: "duckdb", "spark" or an opened :class:`resolver.engine.Engine`; it
+    scores and clusters, and the results are written to the store all the same.
     """
     with run_lock.hold(db_path, wait=wait, command="run"):
         return _run_batch(
@@ -218,6 +221,7 @@ def run_batch(
             models_dir=models_dir,
             retrain=retrain,
             progress=progress,
+            engine=engine,
         )
 
 
@@ -229,10 +233,12 @@ def _run_batch(
     models_dir: Path | str,
     retrain: bool,
     progress: Progress | None,
+    engine: str | Engine = "duckdb",
 ) -> RunSummary:
     started = time.perf_counter()
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
+    engine = open_engine(engine) if isinstance(engine, str) else engine
     present = {c.object for c in setup.contracts}
     # a saved model is checked before any work; an object without one is trained
     # from the data in this run (a contracts-only rules folder needs no other step)
@@ -245,7 +251,7 @@ def _run_batch(
     started_at = journal.runs()[0]["started_at"]
     progress.run_id = run_id
     try:
-        loads = ingest(con, setup.contracts, progress=progress, publish=False)
+        loads = ingest(con, setup.contracts, progress=progress, publish=False, pool=engine.pool)
         check_volumes(loads, setup.contracts, store_runs.latest_run(con))
         results, events, numbers = _link_all(
             con,
@@ -255,6 +261,7 @@ def _run_batch(
             progress=progress,
             models_dir=models_dir,
             retrain=retrain,
+            engine=engine,
         )
         summary = RunSummary(
             run_id=run_id,
@@ -305,6 +312,7 @@ def train(
     data_dir: Path | str | None = None,
     models_dir: Path | str = "models",
     progress: Progress | None = None,
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Model]:
     """Train both models on the sources (customers first: invoices need their entities).
 
@@ -312,14 +320,23 @@ def train(
     """
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
+    engine = open_engine(engine) if isinstance(engine, str) else engine
     # training's own scratch file (and its own lock: two trainings would share it); a
     # run building at the same time keeps its file
     with run_lock.hold(db_path, suffix=TRAINING_SUFFIX, command="train"):
         con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
         try:
-            ingest(con, setup.contracts, progress=progress, publish=False)
+            ingest(con, setup.contracts, progress=progress, publish=False, pool=engine.pool)
             trained: dict[str, tuple[Model, LinkageRules]] = {}
-            _link_all(con, setup, trained, progress=progress, models_dir=models_dir, retrain=True)
+            _link_all(
+                con,
+                setup,
+                trained,
+                progress=progress,
+                models_dir=models_dir,
+                retrain=True,
+                engine=engine,
+            )
         finally:
             store.abandon_building(con, db_path, suffix=TRAINING_SUFFIX)
     return {obj: model for obj, (model, _) in trained.items()}
@@ -344,6 +361,7 @@ def _link_all(
     progress: Progress,
     models_dir: Path | str,
     retrain: bool,
+    engine: Engine,
 ) -> tuple[dict[str, ObjectResult], list[pd.DataFrame], dict[str, int]]:
     """Link each object. ``models`` holds the saved (model, rules) of the objects that
     have one; the others are derived from the data and trained here (and saved)."""
@@ -365,7 +383,7 @@ def _link_all(
                 )
             with progress.stage(f"input {obj}", total=None, unit="steps"):
                 table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
-            model = train_model(table, rules, progress=progress)
+            model = train_model(table, rules, progress=progress, work=engine.work)
             model.meta["derivation"] = notes
             save_model(model, models_dir)
             for note in [*notes, *model.meta.get("training_notes", [])]:
@@ -384,7 +402,7 @@ def _link_all(
                     "`resolver train` or `resolver run --retrain`, or pass --models"
                 )
         result, ev, number = _link_object(
-            con, obj, table, model, rules, setup.survivorship, progress
+            con, obj, table, model, rules, setup.survivorship, progress, engine
         )
         results[obj], numbers[obj] = result, number
         events.append(ev.assign(object=obj))
@@ -457,9 +475,10 @@ def _link_object(
     rules: LinkageRules,
     survivorship: Survivorship,
     progress: Progress,
+    engine: Engine,
 ) -> tuple[ObjectResult, pd.DataFrame, int]:
     result = ObjectResult(records=table.num_rows, model=model.version)
-    scored = score_pairs(table, model, rules, progress=progress)
+    scored = score_pairs(table, model, rules, progress=progress, work=engine.work)
     for note in scored.notes:
         progress.note(f"{obj}: {note}")
     result.prior, result.pairs_scored = scored.prior, scored.comparisons_scored
@@ -506,7 +525,7 @@ def _link_object(
         must_l, must_r = _indexed(con, must)
         cant_l, cant_r = _indexed(con, cannot)
         con.execute("DROP TABLE _node")
-        labels = constrained_clusters(
+        labels = engine.cluster(
             len(keys),
             links=(np.asarray(links["l"]), np.asarray(links["r"]), np.asarray(links["w"])),
             must_link=(must_l, must_r),

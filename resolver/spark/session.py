@@ -9,6 +9,7 @@ cannot register the jar's functions: resolver starts a classic one.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,21 @@ def spark_session(
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")
     )
+    if master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        # local Python workers run this interpreter (with resolver and its packages);
+        # on a cluster, PYSPARK_PYTHON names the executors' own
+        os.environ["PYSPARK_PYTHON"] = sys.executable
     for key, value in (config or {}).items():
         builder = builder.config(key, str(value))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.setCheckpointDir(str(checkpoint))
     return spark
+
+
+# For small data on one machine (tests, a laptop): no whole-stage code generation
+# (compiling it costs more than running small queries) and no adaptive re-planning.
+LOCAL_QUICK = {
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+}
