@@ -59,6 +59,8 @@ def spark_session(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")
+        # tables Spark would otherwise create in the working directory
+        .config("spark.sql.warehouse.dir", str(checkpoint / "warehouse"))
     )
     if master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
         # local Python workers run this interpreter (with resolver and its packages);
