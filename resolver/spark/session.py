@@ -34,7 +34,8 @@ def spark_session(
     ``master``: ``RESOLVER_SPARK_MASTER`` or ``local[*]``; ``checkpoint_dir``:
     ``RESOLVER_SPARK_CHECKPOINT`` or a temporary folder (on a cluster: shared storage
     every executor reaches); ``shuffle_partitions``: ``RESOLVER_SPARK_PARTITIONS`` or
-    twice the local cores (Spark's default of 200 is for clusters).
+    twice the local cores (Spark's default of 200 is for clusters). The driver's memory:
+    ``RESOLVER_SPARK_DRIVER_MEMORY`` or 4g (it must be set before the JVM starts).
     """
     if os.environ.get("SPARK_CONNECT_MODE_ENABLED") or os.environ.get("SPARK_REMOTE"):
         raise ResolverError(
@@ -54,6 +55,8 @@ def spark_session(
         SparkSession.builder.master(master)
         .appName("resolver")
         .config("spark.jars", similarity_jar_location())
+        # Spark's 1g default runs out when Splink collects a blocking analysis at 100k rows
+        .config("spark.driver.memory", os.environ.get("RESOLVER_SPARK_DRIVER_MEMORY", "4g"))
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.default.parallelism", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
