@@ -87,6 +87,8 @@ def main() -> None:
     result: dict = {"customers": args.customers, "seed": args.seed}
     print("duckdb run ...", file=sys.stderr, flush=True)
     result["duckdb"] = _run(world, args.out / "duckdb.duckdb", "duckdb")
+    out = args.out / "spark_vs_duckdb.json"
+    out.write_text(json.dumps(result, indent=2))  # kept should the Spark run fail
     print("spark session ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     # pyspark is the optional package this benchmark is about
@@ -95,14 +97,29 @@ def main() -> None:
     session = spark_session(shuffle_partitions=args.partitions)
     result["spark_session_seconds"] = time.perf_counter() - started
     print("spark run ...", file=sys.stderr, flush=True)
-    result["spark"] = _run(world, args.out / "spark.duckdb", open_engine("spark", session=session))
-    session.stop()
-    result["agree"] = _agree(args.out / "duckdb.duckdb", args.out / "spark.duckdb")
-    (args.out / "spark_vs_duckdb.json").write_text(json.dumps(result, indent=2))
+    started = time.perf_counter()
+    try:
+        result["spark"] = _run(
+            world, args.out / "spark.duckdb", open_engine("spark", session=session)
+        )
+        result["agree"] = _agree(args.out / "duckdb.duckdb", args.out / "spark.duckdb")
+    except Exception as exc:  # a failed Spark run is a result too (where, after how long)
+        result["spark_failed"] = {
+            "after_seconds": time.perf_counter() - started,
+            "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
+        }
+    finally:
+        session.stop()
+    out.write_text(json.dumps(result, indent=2))
     _print(result)
 
 
 def _print(r: dict) -> None:
+    if "spark_failed" in r:
+        f = r["spark_failed"]
+        print(f"duckdb whole run {r['duckdb']['seconds']:.1f} s; stages: {r['duckdb']['timings']}")
+        print(f"spark run failed after {f['after_seconds']:.0f} s: {f['error']}")
+        return
     d, s = r["duckdb"], r["spark"]
     recs = d["records"]
     print(
