@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from resolver.matching.record import text_problem
+from resolver.review.proposal_index import Filters
 
 Obj = Literal["customer", "invoice"]
 _ID = r"^[A-Za-z0-9_.:@/ -]{1,200}$"
@@ -78,8 +79,9 @@ class ProposalSummary(BaseModel):
     run_id: int | None = None
 
 
-class ProposalQuery(BaseModel):
-    """The filters, order and page of ``GET /proposals`` (query parameters)."""
+class ProposalFilter(BaseModel):
+    """Which proposals a list shows: the filters of ``GET /proposals`` and of the
+    review page's queue (query parameters)."""
 
     object: Obj | None = None
     system: SystemName | None = Field(None, examples=["crm"])
@@ -92,6 +94,22 @@ class ProposalQuery(BaseModel):
     kind: Literal["duplicate", "link", "review_pair"] | None = None
     min_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     max_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+
+    def filters(self) -> Filters:
+        return Filters(
+            self.object,
+            self.system,
+            None if self.status == "any" else self.status,
+            self.action,
+            self.kind,
+            self.min_confidence,
+            self.max_confidence,
+        )
+
+
+class ProposalQuery(ProposalFilter):
+    """The filters, order and page of ``GET /proposals`` (query parameters)."""
+
     sort: Literal["stake", "confidence", "-confidence", "records", "id"] = Field(
         "stake", description="stake: money at stake first; confidence: weakest first"
     )
@@ -116,6 +134,9 @@ class Decision(BaseModel):
     decided_at: str
     proposal_version: str | None = None
     batch_id: str | None = Field(None, description="set on the decisions of one bulk step")
+    golden: dict[str, str] | None = Field(
+        None, description="accept: the golden record's field -> the member picked for it"
+    )
     record_values: dict[str, Any] = {}
 
 
@@ -167,6 +188,13 @@ class DecisionRequest(BaseModel):
     reason: Reason | None = None
     groups: list[list[RecordKey]] | None = Field(
         default=None, max_length=100, description="split only: a partition of the record keys"
+    )
+    golden: dict[_text(50), RecordKey] | None = Field(
+        default=None,
+        max_length=50,
+        description="accept only: golden field -> the member (record key) whose value the "
+        "golden record carries, before every survivorship rule, in this and later runs",
+        examples=[{"email": "crm:CT0000001"}],
     )
 
 
@@ -324,6 +352,15 @@ class BulkFilter(BaseModel):
     kind: Literal["duplicate", "link", "review_pair"] | None = None
     min_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     max_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+
+    def filters(self) -> Filters:
+        return Filters(
+            object=self.object,
+            system=self.system,
+            kind=self.kind,
+            min_confidence=self.min_confidence,
+            max_confidence=self.max_confidence,
+        )
 
 
 class BulkPreview(BaseModel):

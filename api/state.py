@@ -17,7 +17,7 @@ from resolver import store
 from resolver.errors import NotFound, StoreError
 from resolver.matching import Matcher
 from resolver.review import ReviewView
-from resolver.store import table_exists
+from resolver.store import runs as store_runs
 
 log = logging.getLogger("resolver.api")
 
@@ -66,7 +66,7 @@ class StoreHandle:
             self._con = None
             gc.collect()
             con = store.connect(self.path, read_only=True)
-            marker = _marker(con)
+            marker = store_runs.marker(con)
             if self._stamp is not None and marker == self._marker:
                 self._retry = time.monotonic() + 1.0  # still the old instance: retry soon
             else:
@@ -99,18 +99,6 @@ class StoreHandle:
             if self._con is not None:
                 self._con.close()
                 self._con, self._view = None, None
-
-
-def _marker(con: duckdb.DuckDBPyConnection) -> tuple:
-    """What tells one store file from the next: its runs and its meta values."""
-
-    runs = (
-        con.execute("SELECT max(run_id), count(*) FROM runs").fetchone()
-        if table_exists(con, "runs")
-        else None
-    )
-    meta = tuple(con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
-    return (runs, meta)
 
 
 @dataclass

@@ -12,6 +12,11 @@ another process (threads with one keep-alive http.client connection each).
 Decisions accept distinct open proposals (each is decided once), so repeated runs
 keep adding decisions to the cached store's journal. Targets: GET p95 < 20 ms and
 POST /match p95 < 100 ms at 8 clients.
+
+Memory: each server process's RSS, PSS (its share of pages shared with the other
+processes: summed, what the processes hold together), private pages and peak RSS,
+printed when the server is ready and after the load (Linux ``/proc``). Target: under
+1.5 GB per process at 1M customers, and N workers not holding N copies.
 """
 
 from __future__ import annotations
@@ -110,6 +115,67 @@ def start_server(
         except (httpx.HTTPError, ValueError, KeyError):
             pass
         time.sleep(0.5)
+
+
+# -- memory of the server's processes --------------------------------------------------
+def _proc_kb(path: Path, fields: tuple[str, ...]) -> dict[str, int]:
+    out = {}
+    for line in path.read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in fields:
+            out[name] = int(rest.split()[0])
+    return out
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the workers of ``--workers N``), parents first."""
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            out += _tree(int(child))
+    return out
+
+
+def _role(p: int, server: int) -> str:
+    if p == server:
+        return "server"
+    cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")
+    return "tracker" if b"resource_tracker" in cmd else "worker"
+
+
+def server_memory(pid: int) -> list[dict]:
+    """Per server process (Linux /proc): resident set (RSS), its proportional share
+    of pages shared with other processes (PSS: summed over processes, what they hold
+    together), pages no other process shares (private, USS) and the peak RSS, in MB."""
+    rows = []
+    for p in _tree(pid):
+        roll = _proc_kb(
+            Path(f"/proc/{p}/smaps_rollup"), ("Rss", "Pss", "Private_Clean", "Private_Dirty")
+        )
+        status = _proc_kb(Path(f"/proc/{p}/status"), ("VmHWM",))
+        rows.append(
+            {
+                "pid": p,
+                "role": _role(p, pid),
+                "rss_mb": round(roll["Rss"] / 1024, 1),
+                "pss_mb": round(roll["Pss"] / 1024, 1),
+                "private_mb": round((roll["Private_Clean"] + roll["Private_Dirty"]) / 1024, 1),
+                "peak_rss_mb": round(status["VmHWM"] / 1024, 1),
+            }
+        )
+    return rows
+
+
+def print_memory(when: str, rows: list[dict]) -> None:
+    print(f"memory per process ({when}), MB:")
+    print(f"  {'pid':>8} {'role':<7} {'rss':>8} {'pss':>8} {'private':>8} {'peak rss':>9}")
+    for r in rows:
+        print(
+            f"  {r['pid']:>8} {r['role']:<7} {r['rss_mb']:>8} {r['pss_mb']:>8} "
+            f"{r['private_mb']:>8} {r['peak_rss_mb']:>9}"
+        )
+    total = round(sum(r["pss_mb"] for r in rows), 1)
+    print(f"  all processes together (sum of PSS): {total} MB", flush=True)
 
 
 # -- the load generator (its own process) ---------------------------------------------
@@ -268,7 +334,10 @@ def main() -> int:
     proc, url, key = start_server(db, args.store_dir, args.rules, args.models, args.workers)
     rng = random.Random(7)
     results: dict[str, dict] = {}
+    memory: dict[str, list[dict]] = {}
     try:
+        memory["ready"] = server_memory(proc.pid)
+        print_memory("ready, before any request", memory["ready"])
         sets = request_sets(url, key, db, args.requests, rng)
         open_props = sets.pop("_open")
         print(f"{len(open_props):,} open proposals sampled", flush=True)
@@ -299,9 +368,12 @@ def main() -> int:
                     f"{r['p99_ms']:>8} {r['rps']:>7}  {r['statuses']}",
                     flush=True,
                 )
+        memory["after"] = server_memory(proc.pid)
+        print_memory("after the load", memory["after"])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    results["memory_mb"] = memory  # type: ignore[assignment]
     args.out.write_text(json.dumps(results, indent=2))
     misses = [
         f"{name} @8 p95 {results[f'{name} @8']['p95_ms']} ms > {ms} ms"

@@ -8,11 +8,13 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
 
 from resolver import store
+from resolver.clock import parse_as_of
 from resolver.demo import generate_demo_world
 from resolver.engine import ENGINES
 from resolver.errors import ResolverError
@@ -27,8 +29,8 @@ from resolver.progress import cli_progress
 from resolver.report import build_report, gate, load_report, render, summary_lines
 from resolver.report.accuracy import evaluate
 from resolver.report.health_rules import load_health_rules
+from resolver.store import reports as store_reports
 from resolver.store import run_lock
-from resolver.store.connection import table_exists
 from resolver.store.runs import latest_run, list_runs
 
 Command = Callable[[argparse.Namespace], int]
@@ -124,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             wait=args.wait,
             engine=args.engine,
+            as_of=args.as_of,
         )
     finally:
         progress.finish()
@@ -142,6 +145,13 @@ def _run(args: argparse.Namespace) -> int:
         )
         return gate.EXIT_HEALTH
     return 0
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _expected(db: str) -> dict[str, Any]:
@@ -274,11 +284,7 @@ def _no_report_of(con, run_id: int) -> str:
     """Why run ``run_id`` has no report, and which runs have one."""
     runs = {r["run_id"]: r for r in _runs(con)}
 
-    stored = []
-    if table_exists(con, "reports"):
-        stored = [
-            str(r[0]) for r in con.execute("SELECT run_id FROM reports ORDER BY run_id").fetchall()
-        ]
+    stored = [str(r) for r in store_reports.report_run_ids(con)]
     have = f"reports exist for run(s) {', '.join(stored)}" if stored else "no report is stored"
     run = runs.get(run_id)
     if run is None:
@@ -350,6 +356,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="exit 3 when any health check reaches this verdict (default: only when an "
         "error-handling or timing check fails)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="TIME",
+        help="run as if at this time, UTC (2025-02-01 or 2025-02-01T02:00): its run-log "
+        "times, the report's run time and orphan ages; for replays and tests (default: now)",
     )
     _log_format(p)
     _wait(p)

@@ -20,7 +20,7 @@ ENGINES = ("duckdb", "spark")
 
 @dataclass
 class Engine:
-    name: str
+    name: str = "duckdb"
     work: Callable[..., Any] = duckdb_work  # (table, settings) -> LinkWork
     cluster: Callable[..., Any] = constrained_clusters  # constrained_clusters' signature
     session: Any = None  # the Spark session, when there is one

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ResolverError(Exception):
@@ -45,6 +48,27 @@ class RulesError(ValidationProblems):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__("rules", problems)
+
+
+class Problems:
+    """Problems gathered over several files, to report every one at once: each file is
+    read through :meth:`read`, which keeps what it refused and goes on."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    def read(self, load: Callable[[], T], default: T) -> T:
+        """``load()``, or ``default`` when it raised problems (kept in ``found``)."""
+        try:
+            return load()
+        except ValidationProblems as exc:
+            self.found += exc.problems
+            return default
+
+    def raise_any(self, error: Callable[[list[Problem]], ValidationProblems]) -> None:
+        """Raise ``error(found)`` when anything was found."""
+        if self.found:
+            raise error(self.found)
 
 
 class ModelError(ResolverError):

@@ -7,11 +7,13 @@ exactly as readers saw it.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -19,10 +21,11 @@ import pandas as pd
 import pyarrow as pa
 
 from resolver import store
+from resolver.clock import Clock
 from resolver.engine import Engine, open_engine
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
-from resolver.entities.ids import assign_entity_ids
-from resolver.errors import ContractError, RulesError, ValidationProblems
+from resolver.entities.ids import Assignment, assign_entity_ids
+from resolver.errors import Problems, ValidationProblems
 from resolver.ingest.contracts import Contract, load_contracts
 from resolver.ingest.load import SourceLoad, ingest
 from resolver.ingest.source_volume import check_volumes
@@ -34,19 +37,18 @@ from resolver.linkage.model import (
     save_model,
     train_model,
 )
+from resolver.linkage.predict import Scored as ScoredPairs
 from resolver.linkage.predict import band_sql, score_pairs
 from resolver.linkage.rules import RULE_FILES, LinkageRules, read_overrides
 from resolver.progress import Progress
 from resolver.report import stage_report
 from resolver.report.health_rules import HealthRules, load_health_rules
-from resolver.review.decisions import constraints
-from resolver.review.make_proposals import PROPOSAL_COLUMNS, proposal_counts, stage_proposals
+from resolver.review.decisions import constraints, golden_picks
+from resolver.review.make_proposals import proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
-from resolver.store import run_lock
+from resolver.store import run_lock, stages
 from resolver.store import runs as store_runs
-from resolver.store.connection import PUBLISHABLE_TABLES
 from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
-from resolver.store.schema import create_table_sql
 
 OBJECTS = ("customer", "invoice")
 
@@ -137,35 +139,16 @@ class Setup:
 def validate(rules_dir: Path | str, *, data_dir: Path | str | None = None) -> Setup:
     """Check contracts and rules; raise one error listing every problem."""
 
-    problems = []
-    contracts: list[Contract] = []
-    overrides: dict[str, dict[str, Any]] = {}
-    surv = Survivorship({}, {})
-    try:
-        contracts = load_contracts(rules_dir, data_dir=data_dir)
-    except ContractError as exc:
-        problems += exc.problems
-    for obj in RULE_FILES:
-        try:
-            overrides[obj] = read_overrides(rules_dir, obj)
-        except RulesError as exc:
-            problems += exc.problems
-    try:
-        surv = load_survivorship(rules_dir)
-    except RulesError as exc:
-        problems += exc.problems
-    orphans = OrphanRules({})
-    try:
-        orphans = load_orphan_rules(rules_dir, systems={c.system for c in contracts} or None)
-    except RulesError as exc:
-        problems += exc.problems
-    health = HealthRules()
-    try:
-        health = load_health_rules(rules_dir)
-    except RulesError as exc:
-        problems += exc.problems
-    if problems:
-        raise ValidationProblems("rules and contracts", problems)
+    found = Problems()
+    contracts = found.read(lambda: load_contracts(rules_dir, data_dir=data_dir), [])
+    overrides = {
+        obj: found.read(lambda obj=obj: read_overrides(rules_dir, obj), {}) for obj in RULE_FILES
+    }
+    surv = found.read(lambda: load_survivorship(rules_dir), Survivorship({}, {}))
+    systems = {c.system for c in contracts} or None
+    orphans = found.read(lambda: load_orphan_rules(rules_dir, systems=systems), OrphanRules({}))
+    health = found.read(lambda: load_health_rules(rules_dir, systems=systems), HealthRules())
+    found.raise_any(lambda problems: ValidationProblems("rules and contracts", problems))
     return Setup(
         health=health,
         contracts=contracts,
@@ -195,6 +178,331 @@ def orphans_state(rules: OrphanRules) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- the stages
+#
+# Each stage is a function named for what it does, handed the run's ``Batch`` and the
+# typed output of the stage before it, and timed under its name by the run's
+# ``Progress`` (``@stage``). Per object: derive_model (no saved model), link_input,
+# train (no saved model), link, keep_pairs, cluster, entities, proposals. Per run:
+# ingest_sources, link_objects (the per-object stages), find_orphans, health_report,
+# publish_run. What they read and write in the store is resolver.store.stages'.
+
+Out = TypeVar("Out")
+StageFn = Callable[..., Out]
+
+
+def stage(name: str, *, timed_inside: bool = False) -> Callable[[StageFn[Out]], StageFn[Out]]:
+    """Make a function a stage of the batch job, timed by ``batch.progress`` as ``name``
+    (``{obj}``: the object its first argument after the batch names). ``timed_inside``:
+    the function it calls times itself under that name (with its own steps)."""
+
+    def wrap(fn: StageFn[Out]) -> StageFn[Out]:
+        @functools.wraps(fn)
+        def run(batch: Batch, *args: Any, **kwargs: Any) -> Out:
+            if timed_inside:
+                return fn(batch, *args, **kwargs)
+            first = args[0] if args else ""
+            obj = first if isinstance(first, str) else getattr(first, "obj", "")
+            with batch.progress.stage(name.format(obj=obj), total=None, unit="steps"):
+                return fn(batch, *args, **kwargs)
+
+        run.stage_name = name  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+@dataclass
+class Batch:
+    """What every stage of one run (or one training) is handed."""
+
+    con: duckdb.DuckDBPyConnection
+    setup: Setup
+    progress: Progress
+    models_dir: Path
+    run_id: int = 0  # 0: training, which proposes nothing
+    retrain: bool = False
+    clock: Clock = field(default_factory=Clock)
+    engine: Engine = field(default_factory=Engine)  # DuckDB, or Spark (resolver.engine)
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    """One object's records as Splink takes them, with the model that scores them."""
+
+    obj: str
+    table: pa.Table
+    model: Model
+    rules: LinkageRules
+
+
+@dataclass(frozen=True)
+class Scored:
+    """An object's scored pairs, before they are kept in the store."""
+
+    obj: str
+    pairs: ScoredPairs
+
+
+@dataclass(frozen=True)
+class KeptPairs:
+    """An object's pairs as kept in the store: how many were scored, kept, per band."""
+
+    obj: str
+    prior: float
+    pairs_scored: int
+    counts: stages.PairCounts
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Each record (in record-key order) and the cluster it fell in."""
+
+    obj: str
+    record_keys: np.ndarray
+    labels: np.ndarray
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What linking every object gave: per-object results, entity events, the next
+    free entity number of each object."""
+
+    results: dict[str, ObjectResult]
+    events: list[pd.DataFrame]
+    numbers: dict[str, int]
+
+
+@stage("ingest", timed_inside=True)  # each source is timed: "read <system>/<object>", ...
+def ingest_sources(batch: Batch) -> list[SourceLoad]:
+    """Load every source through its contract; stop if one vanished or shrank."""
+    loads = ingest(
+        batch.con,
+        batch.setup.contracts,
+        progress=batch.progress,
+        publish=False,
+        pool=batch.engine.pool,
+    )
+    check_volumes(loads, batch.setup.contracts, store_runs.latest_run(batch.con))
+    return loads
+
+
+@stage("derive {obj}")
+def derive_model(batch: Batch, obj: str) -> tuple[LinkageRules, list[str]]:
+    """Rules for an object without a saved model, derived from its profile."""
+    return derive_rules(
+        batch.con,
+        obj,
+        rules_dir=batch.setup.rules_dir,
+        overrides=batch.setup.overrides.get(obj, {}),
+        source_sql=stages.input_sql(obj, None),
+    )
+
+
+@stage("input {obj}")
+def link_input(batch: Batch, obj: str, rules: LinkageRules) -> pa.Table:
+    """This run's records of ``obj`` as Splink takes them, in record-key order."""
+    return stages.read_input(batch.con, obj, rules.input_columns())
+
+
+@stage("train {obj}", timed_inside=True)  # train_model times itself, step by step
+def fit_model(
+    batch: Batch, obj: str, table: pa.Table, rules: LinkageRules, notes: list[str]
+) -> Model:
+    """Train the object's model on its own records (no labels) and save it."""
+    model = train_model(table, rules, progress=batch.progress, work=batch.engine.work)
+    model.meta["derivation"] = notes
+    save_model(model, batch.models_dir)
+    for note in [*notes, *model.meta.get("training_notes", [])]:
+        batch.progress.note(f"{obj}: {note}")
+    return model
+
+
+@stage("link {obj}", timed_inside=True)  # score_pairs times itself, step by step
+def link(batch: Batch, inp: LinkInput) -> Scored:
+    """Block, score and veto the candidate pairs of one object."""
+    scored = score_pairs(
+        inp.table, inp.model, inp.rules, progress=batch.progress, work=batch.engine.work
+    )
+    for note in scored.notes:
+        batch.progress.note(f"{inp.obj}: {note}")
+    return Scored(inp.obj, scored)
+
+
+@stage("pairs {obj}")
+def keep_pairs(batch: Batch, scored: Scored, rules: LinkageRules) -> KeptPairs:
+    """Keep the scored pairs in the store, each in its band."""
+    counts = stages.stage_pairs(batch.con, scored.obj, scored.pairs.pairs, band_sql(rules))
+    return KeptPairs(scored.obj, scored.pairs.prior, scored.pairs.comparisons_scored, counts)
+
+
+@stage("cluster {obj}")
+def cluster(batch: Batch, inp: LinkInput) -> Clusters:
+    """Join records above the auto-link band, strongest link first, under the vetoes,
+    the reviewers' decisions and the duplicate-free systems."""
+    must, cannot = constraints(batch.con, inp.obj)
+    graph = stages.pair_graph(
+        batch.con,
+        inp.obj,
+        inp.table.column("record_key"),
+        must_link=must,
+        kept_apart=cannot,
+    )
+    keys = inp.table.column("record_key").to_numpy(zero_copy_only=False)
+    systems = inp.table.column("system").to_numpy(zero_copy_only=False).astype(str)
+    labels = batch.engine.cluster(
+        len(keys),
+        links=graph.links,
+        must_link=graph.must_link,
+        cannot_link=graph.vetoed,
+        kept_apart=graph.kept_apart,
+        systems=systems,
+        duplicate_free_systems=inp.rules.duplicate_free_systems,
+    )
+    return Clusters(inp.obj, keys, labels)
+
+
+@stage("entities {obj}")
+def entities(batch: Batch, clusters: Clusters) -> Assignment:
+    """Stable entity ids for the clusters (carried over from the last run) and a golden
+    record per entity."""
+    obj = clusters.obj
+    assignment = assign_entity_ids(
+        pd.DataFrame({"record_key": clusters.record_keys, "cluster": clusters.labels}),
+        store_runs.previous_members(batch.con, obj),
+        obj=obj,
+        next_number=store_runs.next_entity_number(batch.con, obj),
+    )
+    stages.stage_members(batch.con, obj, assignment.members)
+    # reviewers' golden-record picks in force come before every survivorship rule
+    with stages.golden_picks_table(batch.con, golden_picks(batch.con, obj)) as picks:
+        stages.stage_golden(batch.con, obj, _golden_select(obj, batch.setup.survivorship, picks))
+    return assignment
+
+
+@stage("proposals {obj}")
+def proposals(batch: Batch, inp: LinkInput) -> dict[str, int]:
+    """What a reviewer should look at, with per-field evidence."""
+    stage_proposals(batch.con, inp.obj, rules=inp.rules, model=inp.model, run_id=batch.run_id)
+    return proposal_counts(batch.con, inp.obj)
+
+
+@stage("empty {obj}", timed_inside=True)  # no work worth timing
+def empty_object(batch: Batch, obj: str) -> ObjectResult:
+    """An object no source delivers: its tables, empty, in the real layouts."""
+    _stage_empty(batch.con, obj, batch.setup.survivorship)
+    return ObjectResult()
+
+
+def link_object(batch: Batch, obj: str, saved: tuple[Model, LinkageRules] | None) -> LinkInput:
+    """The input and model of one object: the saved model, or rules derived and a model
+    trained here from this run's records (and saved)."""
+    if saved is None:
+        rules, notes = derive_model(batch, obj)
+        table = link_input(batch, obj, rules)
+        return LinkInput(obj, table, fit_model(batch, obj, table, rules, notes), rules)
+    model, rules = saved
+    table = link_input(batch, obj, rules)
+    empty = empty_comparisons(rules, table)
+    if empty:
+        batch.progress.note(
+            f"warning: {model_path(batch.models_dir, obj)}: comparisons {', '.join(empty)} "
+            f"read only columns that are empty in every loaded {obj} row: the model was "
+            "trained on other data (another --models folder?); retrain with "
+            "`resolver train` or `resolver run --retrain`, or pass --models"
+        )
+    return LinkInput(obj, table, model, rules)
+
+
+@stage("link objects", timed_inside=True)  # each object's stages are timed
+def link_objects(batch: Batch, saved: dict[str, tuple[Model, LinkageRules]]) -> Linked:
+    """Every object through its stages, customers first (invoices carry their
+    customer's entity). ``saved`` holds the (model, rules) of the objects that have a
+    saved model; the others get one trained here, added to ``saved``."""
+    results, events, numbers = {}, [], {}
+    present = {c.object for c in batch.setup.contracts}
+    for obj in OBJECTS:
+        if obj not in present:
+            results[obj] = empty_object(batch, obj)
+            numbers[obj] = store_runs.next_entity_number(batch.con, obj)
+            continue
+        inp = link_object(batch, obj, saved.get(obj))
+        saved[obj] = (inp.model, inp.rules)
+        kept = keep_pairs(batch, link(batch, inp), inp.rules)
+        assignment = entities(batch, cluster(batch, inp))
+        result = _object_result(inp, kept, assignment)
+        if not batch.retrain or batch.run_id:  # training alone (run_id 0) proposes nothing
+            result.proposals = proposals(batch, inp)
+        results[obj], numbers[obj] = result, assignment.next_number
+        events.append(assignment.events.assign(object=obj))
+    return Linked(results, events, numbers)
+
+
+@stage("orphans")
+def find_orphans(batch: Batch) -> int:
+    """Records that break an orphan expectation (an invoice missing from the ledger)."""
+    return stage_orphans(
+        batch.con, batch.setup.orphans, run_id=batch.run_id, as_of=batch.clock.today()
+    )
+
+
+@stage("report")
+def health_report(batch: Batch, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The integration health report of this run, with its verdict checks."""
+    return stage_report(
+        batch.con,
+        run_id=batch.run_id,
+        rules=batch.setup.health,
+        runs=runs,
+        orphans_state=orphans_state(batch.setup.orphans),
+        run_time=batch.clock.now(),
+    )
+
+
+@stage("publish")
+def publish_run(
+    batch: Batch,
+    db_path: Path | str,
+    started_at: str,
+    summary: RunSummary,
+    next_numbers: dict[str, int],
+) -> None:
+    """Swap every staged table in at once, record the run complete, put the file in place."""
+    stages.publish_run(
+        batch.con,
+        db_path,
+        run_id=batch.run_id,
+        started_at=started_at,
+        summary=summary.as_dict(),
+        next_numbers=next_numbers,
+        finished_at=batch.clock.now(),
+    )
+
+
+def _object_result(inp: LinkInput, kept: KeptPairs, assignment: Assignment) -> ObjectResult:
+    sizes = assignment.members.groupby("entity_id").size()
+    return ObjectResult(
+        records=inp.table.num_rows,
+        model=inp.model.version,
+        prior=kept.prior,
+        pairs_scored=kept.pairs_scored,
+        pairs_kept=kept.counts.kept,
+        auto_links=kept.counts.auto_links,
+        review_pairs=kept.counts.review,
+        vetoed_pairs=kept.counts.vetoed,
+        entities=len(sizes),
+        multi_record_entities=int((sizes > 1).sum()),
+        events={str(k): int(v) for k, v in assignment.events["event"].value_counts().items()},
+    )
+
+
+def _golden_select(obj: str, survivorship: Survivorship, picks: str | None = None) -> str:
+    return golden_sql(obj, stages.members_sql(obj), survivorship, picks)
+
+
+# ---------------------------------------------------------------- the batch job and training
+
+
 def run_batch(
     *,
     rules_dir: Path | str,
@@ -204,14 +512,18 @@ def run_batch(
     retrain: bool = False,
     progress: Progress | None = None,
     wait: float = 0.0,
+    as_of: datetime | None = None,
     engine: str | Engine = "duckdb",
 ) -> RunSummary:
     """The whole batch job. Returns its summary; the run is visible only when complete.
 
+    ``as_of`` (naive UTC) is the time the run takes place, advancing from there: its
+    run-log times, the report's run time and the orphans' ages (default: now).
+
     One run at a time per store: another run holding the store's lock makes this one
     raise StoreBusy naming it, at once or after waiting up to ``wait`` seconds.
     ``engine``: "duckdb", "spark" or an opened :class:`resolver.engine.Engine`; it
-    scores and clusters, and the results are written to the store all the same.
+    normalizes, scores and clusters, and the results are written to the store all the same.
     """
     with run_lock.hold(db_path, wait=wait, command="run"):
         return _run_batch(
@@ -221,6 +533,7 @@ def run_batch(
             models_dir=models_dir,
             retrain=retrain,
             progress=progress,
+            clock=Clock(as_of),
             engine=engine,
         )
 
@@ -233,6 +546,7 @@ def _run_batch(
     models_dir: Path | str,
     retrain: bool,
     progress: Progress | None,
+    clock: Clock,
     engine: str | Engine = "duckdb",
 ) -> RunSummary:
     started = time.perf_counter()
@@ -242,61 +556,39 @@ def _run_batch(
     present = {c.object for c in setup.contracts}
     # a saved model is checked before any work; an object without one is trained
     # from the data in this run (a contracts-only rules folder needs no other step)
-    trained = {} if retrain else _saved_models(setup, models_dir, present)
+    saved = {} if retrain else _saved_models(setup, models_dir, present)
     journal = Journal(journal_path(db_path))
     con = store.start_building(db_path)
     store_runs.ensure_runs(con)
-    last = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
-    run_id = journal.start_run(after=last, published=store_runs.published_runs(con))
+    run_id = journal.start_run(
+        after=store_runs.last_run_id(con), published=store_runs.published_runs(con), at=clock.now()
+    )
     started_at = journal.runs()[0]["started_at"]
     progress.run_id = run_id
+    batch = Batch(
+        con,
+        setup,
+        progress,
+        Path(models_dir),
+        run_id=run_id,
+        retrain=retrain,
+        clock=clock,
+        engine=engine,
+    )
     try:
-        loads = ingest(con, setup.contracts, progress=progress, publish=False, pool=engine.pool)
-        check_volumes(loads, setup.contracts, store_runs.latest_run(con))
-        results, events, numbers = _link_all(
-            con,
-            setup,
-            trained,
-            run_id=run_id,
-            progress=progress,
-            models_dir=models_dir,
-            retrain=retrain,
-            engine=engine,
-        )
-        summary = RunSummary(
-            run_id=run_id,
-            loads=loads,
-            objects=results,
-            timings=dict(progress.timings),
-            seconds=time.perf_counter() - started,
-        )
-        store_runs.stage_events(con, [e.assign(run_id=run_id) for e in events])
-        with progress.stage("orphans", total=None, unit="steps"):
-            summary.orphans = stage_orphans(con, setup.orphans, run_id=run_id, as_of=date.today())
+        loads = ingest_sources(batch)
+        linked = link_objects(batch, saved)
+        store_runs.stage_events(con, [e.assign(run_id=run_id) for e in linked.events])
+        summary = RunSummary(run_id, loads, linked.results, {}, 0.0)
+        summary.orphans = find_orphans(batch)
         summary.orphan_rules = setup.orphans.path
         summary.expectations = len(setup.orphans.expectations)
-        with progress.stage("report", total=None, unit="steps"):
-            summary.report = stage_report(
-                con,
-                run_id=run_id,
-                rules=setup.health,
-                runs=journal.runs(),
-                orphans_state=orphans_state(setup.orphans),
-            )
-            summary.checks = summary.report["checks"]
+        summary.report = health_report(batch, journal.runs())
+        summary.checks = summary.report["checks"]
         summary.timings = dict(progress.timings)
         summary.seconds = time.perf_counter() - started
-        tables = ["customers", "invoices", "rejects", "source_loads"]
-        tables += ["orphans", "reports"]
-        tables += [t.format(o=o) for o in OBJECTS for t in store_runs.RUN_TABLES]
-        extra = [store_runs.next_number_sql(o, n) for o, n in numbers.items()]
-        extra += store_runs.append_events_sql()
-        extra.append(store_runs.complete_run_sql(run_id, started_at, summary.as_dict()))
         # timed, though after the summary stored with the run was written
-        with progress.stage("publish", total=None, unit="steps"):
-            store.publish(con, tables, extra_sql=extra)
-            store.finish_building(con, db_path, required=(*PUBLISHABLE_TABLES, "runs"))
-            con = None
+        publish_run(batch, db_path, started_at, summary, linked.numbers)
     except BaseException as exc:
         store.abandon_building(con, db_path)
         journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
@@ -326,17 +618,10 @@ def train(
     with run_lock.hold(db_path, suffix=TRAINING_SUFFIX, command="train"):
         con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
         try:
-            ingest(con, setup.contracts, progress=progress, publish=False, pool=engine.pool)
+            batch = Batch(con, setup, progress, Path(models_dir), retrain=True, engine=engine)
+            ingest_sources(batch)
             trained: dict[str, tuple[Model, LinkageRules]] = {}
-            _link_all(
-                con,
-                setup,
-                trained,
-                progress=progress,
-                models_dir=models_dir,
-                retrain=True,
-                engine=engine,
-            )
+            link_objects(batch, trained)
         finally:
             store.abandon_building(con, db_path, suffix=TRAINING_SUFFIX)
     return {obj: model for obj, (model, _) in trained.items()}
@@ -352,67 +637,6 @@ def _saved_models(
     return out
 
 
-def _link_all(
-    con: duckdb.DuckDBPyConnection,
-    setup: Setup,
-    models: dict[str, tuple[Model, LinkageRules]],
-    *,
-    run_id: int = 0,
-    progress: Progress,
-    models_dir: Path | str,
-    retrain: bool,
-    engine: Engine,
-) -> tuple[dict[str, ObjectResult], list[pd.DataFrame], dict[str, int]]:
-    """Link each object. ``models`` holds the saved (model, rules) of the objects that
-    have one; the others are derived from the data and trained here (and saved)."""
-    results, events, numbers = {}, [], {}
-    present = {c.object for c in setup.contracts}
-    for obj in OBJECTS:
-        if obj not in present:  # no source of this object: publish empty results
-            _stage_empty(con, obj, setup.survivorship)
-            results[obj], numbers[obj] = ObjectResult(), store_runs.next_entity_number(con, obj)
-            continue
-        if obj not in models:
-            with progress.stage(f"derive {obj}", total=None, unit="steps"):
-                rules, notes = derive_rules(
-                    con,
-                    obj,
-                    rules_dir=setup.rules_dir,
-                    overrides=setup.overrides.get(obj, {}),
-                    source_sql=input_sql(obj, None),
-                )
-            with progress.stage(f"input {obj}", total=None, unit="steps"):
-                table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
-            model = train_model(table, rules, progress=progress, work=engine.work)
-            model.meta["derivation"] = notes
-            save_model(model, models_dir)
-            for note in [*notes, *model.meta.get("training_notes", [])]:
-                progress.note(f"{obj}: {note}")
-            models[obj] = (model, rules)
-        else:
-            model, rules = models[obj]
-            with progress.stage(f"input {obj}", total=None, unit="steps"):
-                table = con.sql(input_sql(obj, rules.input_columns())).to_arrow_table()
-            empty = empty_comparisons(rules, table)
-            if empty:
-                progress.note(
-                    f"warning: {model_path(models_dir, obj)}: comparisons {', '.join(empty)} "
-                    f"read only columns that are empty in every loaded {obj} row: the model was "
-                    "trained on other data (another --models folder?); retrain with "
-                    "`resolver train` or `resolver run --retrain`, or pass --models"
-                )
-        result, ev, number = _link_object(
-            con, obj, table, model, rules, setup.survivorship, progress, engine
-        )
-        results[obj], numbers[obj] = result, number
-        events.append(ev.assign(object=obj))
-        if not retrain or run_id:  # training alone (run_id 0) proposes nothing
-            with progress.stage(f"proposals {obj}", total=None, unit="steps"):
-                stage_proposals(con, obj, rules=rules, model=model, run_id=run_id)
-                result.proposals = proposal_counts(con, obj)
-    return results, events, numbers
-
-
 def empty_comparisons(rules: LinkageRules, table: pa.Table) -> list[str]:
     """The model's comparisons whose every column is empty in ``table``: evidence it
     can never see, a sign that it was trained on other data."""
@@ -425,173 +649,22 @@ def empty_comparisons(rules: LinkageRules, table: pa.Table) -> list[str]:
     return out if table.num_rows else []
 
 
+# the stages of one object, in the order link_objects runs them (derive_model and
+# fit_model only for an object without a saved model)
+OBJECT_STAGES = (
+    derive_model,
+    link_input,
+    fit_model,
+    link,
+    keep_pairs,
+    cluster,
+    entities,
+    proposals,
+)
+# the batch job's stages, in order
+RUN_STAGES = (ingest_sources, link_objects, find_orphans, health_report, publish_run)
+
+
 def _stage_empty(con: duckdb.DuckDBPyConnection, obj: str, survivorship: Survivorship) -> None:
-
-    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
-    con.execute(
-        f"CREATE TABLE stage_{obj}_pairs (record_key_l VARCHAR, record_key_r VARCHAR, "
-        "system_l VARCHAR, system_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE, "
-        "mw_term_frequency DOUBLE, veto VARCHAR, band VARCHAR)"
-    )
-    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_members")
-    con.execute(f"CREATE TABLE stage_{obj}_members (record_key VARCHAR, entity_id VARCHAR)")
-    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_golden")
-    con.execute(
-        f"CREATE TABLE stage_{obj}_golden AS " + golden_sql(obj, _members_sql(obj), survivorship)
-    )
-    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_proposals")
-    con.execute(create_table_sql(f"stage_{obj}_proposals", PROPOSAL_COLUMNS))
-
-
-def input_sql(
-    obj: str, columns: list[str] | None, *, prefix: str = "stage_", where: str = ""
-) -> str:
-    """SQL for the table handed to Splink: ``columns`` (None: every stored column), and
-    for invoices the entity of the customer each one's ``customer_ref`` names
-    (``customer_entity_id``).
-
-    ``prefix`` picks staged ("stage_") or published ("") tables; ``where`` filters ``r``.
-    """
-    if columns is None:
-        select = "r.*"
-    else:
-        select = ", ".join(f"r.{c}" for c in columns if c != "customer_entity_id")
-    if obj == "customer":
-        return f"SELECT {select} FROM {prefix}customers r {where} ORDER BY r.record_key"
-    return f"""
-        SELECT {select}, cm.entity_id AS customer_entity_id
-        FROM {prefix}invoices r
-        LEFT JOIN {prefix}customers c ON c.system = r.system AND c.source_id = r.customer_ref
-        LEFT JOIN {prefix}customer_members cm ON cm.record_key = c.record_key
-        {where}
-        ORDER BY r.record_key"""
-
-
-def _link_object(
-    con: duckdb.DuckDBPyConnection,
-    obj: str,
-    table: Any,
-    model: Model,
-    rules: LinkageRules,
-    survivorship: Survivorship,
-    progress: Progress,
-    engine: Engine,
-) -> tuple[ObjectResult, pd.DataFrame, int]:
-    result = ObjectResult(records=table.num_rows, model=model.version)
-    scored = score_pairs(table, model, rules, progress=progress, work=engine.work)
-    for note in scored.notes:
-        progress.note(f"{obj}: {note}")
-    result.prior, result.pairs_scored = scored.prior, scored.comparisons_scored
-    with progress.stage(f"pairs {obj}", total=None, unit="steps"):
-        con.execute(f"DROP TABLE IF EXISTS stage_{obj}_pairs")
-        con.register("_scored_pairs", scored.pairs)
-        try:  # written once, banded on the way in
-            con.execute(
-                f"CREATE TABLE stage_{obj}_pairs AS SELECT *, {band_sql(rules)} AS band "
-                "FROM _scored_pairs"
-            )
-        finally:
-            con.unregister("_scored_pairs")
-        del scored
-        counts = con.execute(
-            f"SELECT count(*), count(*) FILTER (band = 'auto_link'), "
-            f"count(*) FILTER (band = 'review'), count(*) FILTER (veto IS NOT NULL) "
-            f"FROM stage_{obj}_pairs"
-        ).fetchall()[0]
-    result.pairs_kept, result.auto_links, result.review_pairs, result.vetoed_pairs = counts
-
-    with progress.stage(f"cluster {obj}", total=None, unit="steps"):
-        keys = table.column("record_key").to_numpy(zero_copy_only=False)
-        systems = table.column("system").to_numpy(zero_copy_only=False).astype(str)
-        # node numbers are positions in record-key order (the order of ``table``),
-        # mapped in SQL: a million string look-ups in pandas cost seconds
-        con.register("_link_keys", pa.table({"record_key": table.column("record_key")}))
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _node AS SELECT record_key, "
-            "(row_number() OVER (ORDER BY record_key) - 1)::BIGINT AS i FROM _link_keys"
-        )
-        con.unregister("_link_keys")
-        links = con.execute(
-            f"SELECT a.i AS l, b.i AS r, p.match_weight AS w FROM stage_{obj}_pairs p "
-            f"JOIN _node a ON a.record_key = p.record_key_l "
-            f"JOIN _node b ON b.record_key = p.record_key_r WHERE p.band = 'auto_link'"
-        ).fetchnumpy()
-        vetoed = con.execute(
-            f"SELECT a.i AS l, b.i AS r FROM stage_{obj}_pairs p "
-            f"JOIN _node a ON a.record_key = p.record_key_l "
-            f"JOIN _node b ON b.record_key = p.record_key_r WHERE p.veto IS NOT NULL"
-        ).fetchnumpy()
-        must, cannot = _decision_constraints(con, obj)
-        must_l, must_r = _indexed(con, must)
-        cant_l, cant_r = _indexed(con, cannot)
-        con.execute("DROP TABLE _node")
-        labels = engine.cluster(
-            len(keys),
-            links=(np.asarray(links["l"]), np.asarray(links["r"]), np.asarray(links["w"])),
-            must_link=(must_l, must_r),
-            cannot_link=(
-                np.asarray(vetoed["l"], dtype=np.int64),
-                np.asarray(vetoed["r"], dtype=np.int64),
-            ),
-            kept_apart=(cant_l, cant_r),
-            systems=systems,
-            duplicate_free_systems=rules.duplicate_free_systems,
-        )
-    with progress.stage(f"entities {obj}", total=None, unit="steps"):
-        clusters = pd.DataFrame({"record_key": keys, "cluster": labels})
-        assignment = assign_entity_ids(
-            clusters,
-            store_runs.previous_members(con, obj),
-            obj=obj,
-            next_number=store_runs.next_entity_number(con, obj),
-        )
-        store_runs.write_stage(con, f"{obj}_members", assignment.members)
-        con.execute(f"DROP TABLE IF EXISTS stage_{obj}_golden")
-        con.execute(
-            f"CREATE TABLE stage_{obj}_golden AS "
-            + golden_sql(obj, _members_sql(obj), survivorship)
-        )
-    sizes = assignment.members.groupby("entity_id").size()
-    result.entities = len(sizes)
-    result.multi_record_entities = int((sizes > 1).sum())
-    result.events = {str(k): int(v) for k, v in assignment.events["event"].value_counts().items()}
-    return result, assignment.events, assignment.next_number
-
-
-def _members_sql(obj: str) -> str:
-    if obj == "customer":
-        return (
-            "SELECT r.*, m.entity_id FROM stage_customers r "
-            "JOIN stage_customer_members m USING (record_key)"
-        )
-    return (
-        "SELECT r.*, m.entity_id, cm.entity_id AS customer_entity_id FROM stage_invoices r "
-        "JOIN stage_invoice_members m USING (record_key) "
-        "LEFT JOIN stage_customers c ON c.system = r.system AND c.source_id = r.customer_ref "
-        "LEFT JOIN stage_customer_members cm ON cm.record_key = c.record_key"
-    )
-
-
-def _indexed(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Node numbers of decision pairs, in their order (records no longer loaded drop
-    out: their decisions are moot)."""
-    if pairs.empty:
-        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    frame = pairs[["record_key_l", "record_key_r"]].astype(object)
-    con.register("_pairs", frame.assign(ord=np.arange(len(frame), dtype=np.int64)))
-    try:
-        out = con.execute(
-            "SELECT a.i AS l, b.i AS r FROM _pairs p JOIN _node a ON a.record_key = p.record_key_l "
-            "JOIN _node b ON b.record_key = p.record_key_r ORDER BY p.ord"
-        ).fetchnumpy()
-    finally:
-        con.unregister("_pairs")
-    return np.asarray(out["l"], dtype=np.int64), np.asarray(out["r"], dtype=np.int64)
-
-
-def _decision_constraints(
-    con: duckdb.DuckDBPyConnection, obj: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Must-link and cannot-link pairs from reviewers' decisions (none on a new store)."""
-
-    return constraints(con, obj)
+    """An object's staged tables, empty (tests/test_pipeline.py builds them by this name)."""
+    stages.stage_empty(con, obj, _golden_select(obj, survivorship))

@@ -127,3 +127,9 @@ def test_the_readmes_layout_names_every_package_and_top_level_module() -> None:
     top = sorted(p.name for p in (ROOT / "resolver").glob("*.py") if not p.name.startswith("__"))
     missing += [name for name in top if name not in block]
     assert missing == []
+
+
+def test_every_package_has_its_tests_folder() -> None:
+    packages = sorted(p.parent.name for p in (ROOT / "resolver").glob("*/__init__.py"))
+    missing = [name for name in packages if not (ROOT / "tests" / name).is_dir()]
+    assert missing == []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from resolver.review.side_by_side import confidence_words, field_rows, waterfall
+from resolver.review.decisions import in_force
+from resolver.review.side_by_side import confidence_words, field_rows, golden_rows, waterfall
 
 MAX_WATERFALLS = 8  # pairs drawn per proposal; the rest are counted
 
@@ -76,6 +77,19 @@ def waterfall_svg(pair: dict[str, Any], width: int = 360, row: int = 16) -> dict
     }
 
 
+def picks_in_force(history: list[dict[str, Any]]) -> dict[str, str]:
+    """The golden picks of the newest accept in force (the one rule: ``in_force``)."""
+    live = in_force(
+        [h["decision_id"] for h in history],
+        [h["action"] for h in history],
+        [h.get("undoes") for h in history],
+    )
+    for h, ok in zip(reversed(history), reversed(live), strict=True):
+        if ok and h["action"] == "accept":
+            return h.get("golden") or {}
+    return {}
+
+
 def proposal_view(detail: dict[str, Any]) -> dict[str, Any]:
     """The side-by-side of one proposal."""
     members = detail.get("members") or []
@@ -98,7 +112,9 @@ def proposal_view(detail: dict[str, Any]) -> dict[str, Any]:
         for e in evidence[:MAX_WATERFALLS]
     ]
     history = detail.get("history") or []
+    picks = picks_in_force(history) if detail.get("status") == "accepted" else {}
     return {
+        "golden_rows": golden_rows(detail["object"], members, golden, picks) if members else [],
         "p": detail,
         "members": members,
         "rows": rows,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
@@ -16,11 +17,11 @@ from api.deps import State, View, page_session
 from api.errors import error_body
 from api.keys import Principal
 from api.review_page.present import label, money, proposal_view
-from api.schemas import PlainText
+from api.schemas import PlainText, ProposalFilter
+from api.state import AppState
 from resolver import review
 from resolver.report import load_report, summary_lines
 from resolver.review.orphans import list_orphans
-from resolver.review.proposal_index import Filters
 from resolver.review.today import progress
 
 HERE = Path(__file__).resolve().parent
@@ -53,29 +54,27 @@ def _signin(request: Request) -> HTMLResponse:
     return _page(request, "signin.html", status=401)
 
 
-class QueueQuery(BaseModel):
+T = TypeVar("T")
+
+
+async def _read_store(state: AppState, read: Callable[[Any], T]) -> T:
+    """``read`` on a cursor of its own over the store, in a worker thread."""
+
+    def run() -> T:
+        cur = state.store.cursor()
+        try:
+            return read(cur)
+        finally:
+            cur.close()
+
+    return await anyio.to_thread.run_sync(run)
+
+
+class QueueQuery(ProposalFilter):
     model_config = ConfigDict(extra="ignore")
 
-    object: Literal["customer", "invoice"] | None = None
-    system: Annotated[str | None, Field(max_length=100), PlainText] = None
-    status: Literal["open", "accepted", "rejected", "split", "any"] = "open"
-    action: Literal["auto_merge", "review", "none"] | None = None
-    kind: Literal["duplicate", "link", "review_pair"] | None = None
-    min_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
-    max_confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     sort: Literal["stake", "confidence", "-confidence", "records"] = "stake"
     limit: int = Field(100, ge=1, le=500)
-
-    def filters(self) -> Filters:
-        return Filters(
-            self.object,
-            self.system,
-            None if self.status == "any" else self.status,
-            self.action,
-            self.kind,
-            self.min_confidence,
-            self.max_confidence,
-        )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -84,14 +83,7 @@ async def review_page(request: Request, state: State, view: View) -> HTMLRespons
     if who is None:
         return _signin(request)
 
-    def summary() -> list[str]:
-        cur = state.store.cursor()
-        try:
-            report = load_report(cur)
-        finally:
-            cur.close()
-        return summary_lines(report) if report else []
-
+    report = await _read_store(state, load_report)
     systems = sorted(view.proposals.system_mask)
     return _page(
         request,
@@ -100,7 +92,7 @@ async def review_page(request: Request, state: State, view: View) -> HTMLRespons
         csrf=csrf,
         can_decide=who.can("reviewer"),
         systems=systems,
-        health=await anyio.to_thread.run_sync(summary),
+        health=summary_lines(report) if report else [],
     )
 
 
@@ -147,18 +139,7 @@ async def queue(
     if who is None:
         return _signin(request)
     f = q.filters()
-    page = review.list_proposals(
-        view,
-        object=f.object,
-        system=f.system,
-        status=f.status,
-        action=f.action,
-        kind=f.kind,
-        min_confidence=f.min_confidence,
-        max_confidence=f.max_confidence,
-        sort=q.sort,
-        limit=q.limit,
-    )
+    page = review.proposal_page(view, f, sort=q.sort, limit=q.limit)
     items = [{**it, "label": label(view, it)} for it in page.items]
     count = len(view.proposals.select(f))
     return _page(
@@ -179,7 +160,7 @@ async def proposal(
     if who is None:
         return _signin(request)
     detail = review.get_proposal(view, proposal_id)
-    return _page(request, "proposal.html", **proposal_view(detail))
+    return _page(request, "proposal.html", can_decide=who.can("reviewer"), **proposal_view(detail))
 
 
 @router.get("/orphans", response_class=HTMLResponse)
@@ -190,15 +171,10 @@ async def orphans_page(
     if who is None:
         return _signin(request)
 
-    def load() -> list[dict[str, Any]]:
-        cur = state.store.cursor()
-        try:
-            rows, _ = list_orphans(cur, include_resolved=include_resolved, sort="money", limit=500)
-        finally:
-            cur.close()
-        return rows
-
-    rows = await anyio.to_thread.run_sync(load)
+    rows, _ = await _read_store(
+        state,
+        lambda cur: list_orphans(cur, include_resolved=include_resolved, sort="money", limit=500),
+    )
     for r in rows:
         r["self"] = _record(view, r["object"], r["record_key"])
         key = r.get("candidate_record_key")

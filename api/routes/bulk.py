@@ -19,19 +19,8 @@ from api.schemas import (
     UndoRequest,
 )
 from resolver.review import bulk
-from resolver.review.proposal_index import Filters
 
 router = APIRouter(prefix="/bulk-decisions", tags=["proposals"])
-
-
-def _filters(f: BulkFilter) -> Filters:
-    return Filters(
-        object=f.object,
-        system=f.system,
-        kind=f.kind,
-        min_confidence=f.min_confidence,
-        max_confidence=f.max_confidence,
-    )
 
 
 @router.get(
@@ -43,7 +32,7 @@ def _filters(f: BulkFilter) -> Filters:
     responses=ERRORS,
 )
 async def preview(query: Annotated[BulkFilter, Query()], view: View, who: Viewer) -> BulkPreview:
-    return BulkPreview(**bulk.bulk_preview(view, _filters(query)))
+    return BulkPreview(**bulk.bulk_preview(view, query.filters()))
 
 
 @router.post(
@@ -59,7 +48,7 @@ async def preview(query: Annotated[BulkFilter, Query()], view: View, who: Viewer
 def accept(body: BulkAcceptRequest, view: View, who: Reviewer) -> BulkAccepted:
     out = bulk.bulk_accept(
         view,
-        _filters(body),
+        body.filters(),
         reviewer=who.name,
         expect_count=body.expect_count,
         expect_stake_cents=body.expect_stake_cents,

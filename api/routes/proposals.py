@@ -37,18 +37,8 @@ ProposalId = Annotated[
 async def list_proposals(
     query: Annotated[ProposalQuery, Query()], view: View, who: Viewer
 ) -> ProposalPage:
-    page = review.list_proposals(
-        view,
-        object=query.object,
-        system=query.system,
-        status=None if query.status == "any" else query.status,
-        action=query.action,
-        kind=query.kind,
-        min_confidence=query.min_confidence,
-        max_confidence=query.max_confidence,
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+    page = review.proposal_page(
+        view, query.filters(), sort=query.sort, cursor=query.cursor, limit=query.limit
     )
     return ProposalPage(items=page.items, next_cursor=page.next_cursor)
 
@@ -87,6 +77,7 @@ def decide(
             reviewer=who.name,
             reason=body.reason,
             groups=body.groups,
+            golden=body.golden,
         )
     except InvalidDecision:
         # a decision on a version that is no longer current is a 409, whatever else is

@@ -1,8 +1,16 @@
-"""Golden records by survivorship rules (rules/survivorship.yaml).
+"""Golden records by survivorship rules (rules/survivorship.yaml), and reviewers' picks.
 
 For each field the value comes from the member whose system ranks first in that
 field's preference list, then the most recent (updated_at), then the most complete
 record, then the smallest record key; the record it came from is kept beside it.
+
+A reviewer who accepts a proposal can pick, per field, the member whose value the
+golden record should carry (a *pick*: field -> record key, journaled with the
+decision). A pick in force comes before every survivorship rule, for as long as the
+picked record is a member of the entity and has a value for the field; when two
+picks on one entity name the same field, the newer decision's wins. This module is
+the one place that rule lives: :func:`golden_sql` applies it in the batch, and
+:func:`check_picks` is what a decision's picks are checked against.
 """
 
 from __future__ import annotations
@@ -48,6 +56,29 @@ GOLDEN_FIELDS: dict[str, dict[str, str]] = {
         "branch": "m.branch",
     },
 }
+
+
+# golden fields a reviewer can pick a member's value for (the rest are derived)
+PICKABLE: dict[str, tuple[str, ...]] = {
+    obj: tuple(f for f in fields if not f.endswith("_norm") and f != "customer_entity_id")
+    for obj, fields in GOLDEN_FIELDS.items()
+}
+
+
+def check_picks(obj: str, picks: Mapping[str, str], record_keys: list[str]) -> dict[str, str]:
+    """A decision's picks, checked: each a pickable field of ``obj`` naming one of the
+    proposal's records. Raises ValueError naming the first bad field or record."""
+    out = {}
+    for field, key in picks.items():
+        if field not in PICKABLE[obj]:
+            raise ValueError(
+                f"golden: {field!r} is not a golden field of a {obj}; "
+                f"one of {', '.join(PICKABLE[obj])}"
+            )
+        if key not in record_keys:
+            raise ValueError(f"golden.{field}: {key!r} is not a record of this proposal")
+        out[field] = key
+    return dict(sorted(out.items()))
 
 
 # a member's position in tie-break order sits in the low bits of its key (2^40 records)
@@ -105,10 +136,15 @@ def load_survivorship(rules_dir: Path | str) -> Survivorship:
     return Survivorship(prefer=prefer, fields=fields)
 
 
-def golden_sql(obj: str, members_sql: str, rules: Survivorship) -> str:
+def golden_sql(
+    obj: str, members_sql: str, rules: Survivorship, picks_table: str | None = None
+) -> str:
     """SQL for one golden row per entity from ``members_sql`` (record columns + entity_id).
 
     Every chosen value has a ``<field>_source`` column: the record key it came from.
+    ``picks_table`` (columns record_key, field, decision_id: the reviewers' picks in
+    force) puts a picked member first for its field, the newest pick of an entity's
+    field winning.
 
     The tie-break after the system rank (most recent, most complete, smallest record
     key) is the same for every field: one sort numbers the members in that order
@@ -116,6 +152,7 @@ def golden_sql(obj: str, members_sql: str, rules: Survivorship) -> str:
     every choice is an ``arg_min`` over one BIGINT rather than over a struct.
     """
     fields = GOLDEN_FIELDS[obj]
+    picked = picks_table is not None
     completeness = " + ".join(f"({expr} IS NOT NULL)::INT" for expr in fields.values())
     parts = []
     for field, expr in fields.items():
@@ -127,12 +164,28 @@ def golden_sql(obj: str, members_sql: str, rules: Survivorship) -> str:
             if order
             else "0"
         )
+        if picked:  # a pick ranks before every system: 0, the rest from 1
+            rank = f"CASE WHEN list_contains(m._picked, '{field}') THEN 0 ELSE ({rank}) + 1 END"
         key = f"(({rank})::BIGINT << {_POSITION_BITS}) + m._pos"
         parts.append(f"arg_min({expr}, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}")
         parts.append(
             f"arg_min(m.record_key, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}_source"
         )
     cols = ",\n       ".join(parts)
+    source = f"({members_sql})"
+    if picked:
+        # the winning pick per (entity, field), gathered per member as a list of fields
+        source = f"""(
+    WITH mm AS ({members_sql}),
+    win AS (
+        SELECT p.record_key, p.field
+        FROM {picks_table} p JOIN mm USING (record_key)
+        QUALIFY row_number() OVER (PARTITION BY mm.entity_id, p.field
+                                   ORDER BY p.decision_id DESC) = 1
+    ),
+    per AS (SELECT record_key, list(field) AS _picked FROM win GROUP BY record_key)
+    SELECT mm.*, per._picked FROM mm LEFT JOIN per USING (record_key)
+)"""
     return f"""
 SELECT m.entity_id,
        count(*) AS member_count,
@@ -142,7 +195,7 @@ FROM (
     SELECT m.*,
            row_number() OVER (ORDER BY coalesce(epoch(m.updated_at), 0) DESC,
                                        ({completeness}) DESC, m.record_key) AS _pos
-    FROM ({members_sql}) m
+    FROM {source} m
 ) m
 GROUP BY m.entity_id
 """

@@ -1,7 +1,11 @@
 """Missing: records a system should have and lacks — the open counterpart orphans whose
-counterpart system it is — with every field its contract maps, in its own columns.
+counterpart system it is, and the customers of the invoices it lacks that it has no
+record of (an invoice cannot be added before its customer) — with every field its
+contract maps, in its own columns.
 
-The id column is left empty (the system assigns its ids). An invoice's customer
+The id column is left empty (the system assigns its ids). Values are written the
+system's way, as corrections are (:mod:`resolver.exports.style`): its letter case,
+phone layout, name order and address layout. An invoice's customer
 reference is translated into this system's own customer id: the customer of the same
 customer entity in this system (empty when it has none yet: export and apply its
 missing customers first).
@@ -12,27 +16,50 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from resolver.entities.golden import _TITLE
-from resolver.exports._common import fix_id, frame
+from resolver.exports._common import VALUE_SQL, fix_id, frame
 from resolver.exports.reverse import column_of, to_source
+from resolver.exports.style import NO_STYLE, learn_styles, one_line, person_name
 from resolver.ingest.canonical import FIELDS, TABLES
 from resolver.ingest.contracts import Contract
 
-# canonical field -> SQL of its value on an orphan's record ``r`` (what to write when
-# the record's own system keeps it in another shape)
-_VALUE_SQL: dict[str, str] = {
-    "name": "coalesce(r.name, nullif(trim(concat_ws(' ', r.first_name, r.last_name)), ''))",
-    "first_name": "coalesce(r.first_name, " + _TITLE.format(x="r.first_name_norm") + ")",
-    "last_name": "coalesce(r.last_name, " + _TITLE.format(x="r.last_name_norm") + ")",
-    "address": "coalesce(r.address, nullif(concat_ws(', ', nullif(trim(concat_ws(' ', "
-    "r.street, r.unit)), ''), r.city, r.state, r.postal_code), ''))",
-    "street": "coalesce(r.street, nullif(trim(concat_ws(' ', r.addr_house_number, "
-    "r.addr_street)), ''))",
-    "unit": "coalesce(r.unit, r.addr_unit)",
-    "city": "coalesce(r.city, r.city_norm)",
-    "state": "coalesce(r.state, r.state_norm)",
-    "postal_code": "coalesce(r.postal_code, r.zip5)",
-}
+_LINE_PARTS = ("street", "unit", "city", "state", "postal_code")
+
+
+def _wanted_sql(obj: str, prefix: str) -> str:
+    """(orphan_id, record_key) of each record the system lacks: its open counterpart
+    orphans and, for customers, the customer of each invoice it lacks whose customer
+    entity it has no record of (one record per entity: the one the invoice names)."""
+    orphans = (
+        f"SELECT orphan_id, record_key FROM {prefix}orphans "
+        "WHERE kind = 'counterpart' AND object = ? AND target_system = ? AND resolution = 'open'"
+    )
+    if obj != "customer":
+        return orphans
+    return f"""{orphans}
+        UNION ALL
+        SELECT 'customer of ' || arg_min(c.system || ' ' || c.source_id, c.source_id),
+               arg_min(c.record_key, c.source_id)
+        FROM {prefix}orphans o
+        JOIN {prefix}invoices i ON i.record_key = o.record_key
+        JOIN {prefix}customers c ON c.system = i.system AND c.source_id = i.customer_ref
+        JOIN {prefix}customer_members cm ON cm.record_key = c.record_key
+        WHERE o.kind = 'counterpart' AND o.object = 'invoice' AND o.target_system = ?
+          AND o.resolution = 'open'
+          AND NOT EXISTS (
+              SELECT 1 FROM {prefix}customer_members sm
+              JOIN {prefix}customers sc ON sc.record_key = sm.record_key
+              WHERE sm.entity_id = cm.entity_id AND sc.system = ?)
+          AND NOT EXISTS (
+              SELECT 1 FROM {prefix}orphans oc
+              JOIN {prefix}customer_members om ON om.record_key = oc.record_key
+              WHERE oc.kind = 'counterpart' AND oc.object = 'customer'
+                AND oc.target_system = ? AND oc.resolution = 'open'
+                AND om.entity_id = cm.entity_id)
+        GROUP BY cm.entity_id"""
+
+
+def _wanted_params(obj: str, system: str) -> list[str]:
+    return [obj, system] + ([system, system, system] if obj == "customer" else [])
 
 
 def missing(
@@ -45,7 +72,7 @@ def missing(
     values = []
     for f in fields:
         kind = FIELDS[obj][f]
-        sql = f"r.{f}_cents" if kind == "amount" else _VALUE_SQL.get(f, f"r.{f}")
+        sql = f"r.{f}_cents" if kind == "amount" else VALUE_SQL.get(f, f"r.{f}")
         if f == "customer_ref":
             sql = (
                 f"(SELECT min(sc.source_id) FROM {prefix}customers c "
@@ -55,18 +82,24 @@ def missing(
                 f"WHERE c.system = r.system AND c.source_id = r.customer_ref)"
             )
         values.append(f'{sql} AS "v_{f}"')
+    if "name" in fields:  # for a system writing "Last, First"
+        values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in ("first_name", "last_name")]
+    if "phone" in fields:
+        values += ['r.phone_e164 AS "p_e164"', 'r.phone_ext AS "p_ext"']
+    if "invoice_number" in fields:
+        values += ['r.invoice_number_norm AS "p_number"']
+    if "address" in fields:  # laid out as this system's line
+        values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in _LINE_PARTS]
     params = [system] if "customer_ref" in fields else []
     df = frame(
         con,
         f"""SELECT o.orphan_id, m.entity_id, r.system AS from_system, r.source_id AS from_id,
                    {", ".join(values) if values else "NULL AS _none"}
-            FROM {prefix}orphans o
+            FROM ({_wanted_sql(obj, prefix)}) o
             JOIN {prefix}{table} r ON r.record_key = o.record_key
             LEFT JOIN {prefix}{obj}_members m ON m.record_key = r.record_key
-            WHERE o.kind = 'counterpart' AND o.object = ? AND o.target_system = ?
-              AND o.resolution = 'open'
             ORDER BY r.system, r.source_id""",
-        [*params, obj, system],
+        [*params, *_wanted_params(obj, system)],
     )
     out = pd.DataFrame(
         {
@@ -78,9 +111,26 @@ def missing(
             contract.id_column: None,
         }
     )
+    styles = learn_styles(con, contract, prefix=prefix)
     for f in fields:
         column = column_of(contract, f)
         if column in out.columns:
             continue
-        out[column] = [to_source(contract, f, v) for v in df[f"v_{f}"]]
+        style = styles.get(f, NO_STYLE)
+        rows = df.to_dict("records")
+        if f == "name":
+            values = [
+                person_name(style, r["p_first_name"], r["p_last_name"], r["v_name"]) for r in rows
+            ]
+        elif f == "address":
+            values = [one_line(style, *(r[f"p_{p}"] for p in _LINE_PARTS)) for r in rows]
+        elif f == "phone":
+            values = [style.render(r["v_phone"], e164=r["p_e164"], ext=r["p_ext"]) for r in rows]
+        elif f == "invoice_number":
+            values = [style.render(r["v_invoice_number"], number=r["p_number"]) for r in rows]
+        elif f in styles:
+            values = [style.render(r[f"v_{f}"]) for r in rows]
+        else:
+            values = list(df[f"v_{f}"])
+        out[column] = [to_source(contract, f, v) for v in values]
     return out.reset_index(drop=True)

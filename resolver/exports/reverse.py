@@ -37,16 +37,17 @@ def column_of(contract: Contract, field: str) -> str | None:
 
 
 def to_source(contract: Contract, field: str, value: Any) -> str | None:
-    """A canonical value as the system writes it: its enum code, its date format, its
-    amount locale (``field`` is the canonical field: ``amount``, not ``amount_cents``)."""
+    """A canonical value as the system writes it: its enum code (None when it has none
+    for the value), its date format, its amount locale (``field`` is the canonical field: ``amount``, not ``amount_cents``)."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     kind = FIELDS[contract.object].get(field)
     if kind == "enum":
-        for code, canonical in contract.enums.get(field, {}).items():
-            if canonical == value:
-                return code
-        return str(value)
+        codes = contract.enums.get(field)
+        if not codes:
+            return str(value)
+        # a value the system has no code for cannot be written to it
+        return next((code for code, canonical in codes.items() if canonical == value), None)
     if kind == "date":
         if isinstance(value, dt.datetime):
             value = value.date()

@@ -56,3 +56,9 @@ STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 TABLES: dict[str, str] = {"customer": "customers", "invoice": "invoices"}
+
+
+def stored_column(obj: str, field: str) -> str:
+    """The store's column of a canonical field: an amount is kept in cents
+    ('amount' -> 'amount_cents'); every other field under its own name."""
+    return f"{field}_cents" if FIELDS[obj].get(field) == "amount" else field

@@ -6,6 +6,7 @@ A contract names one::
       driver: postgresql          # postgresql | sqlite | mysql
       url_env: CRM_DATABASE_URL   # the environment variable holding the connection URL
       table: crm.contacts         # or  query: "SELECT ... FROM ..."
+      connect_timeout: 10         # seconds to wait for the server (default 10)
 
 Credentials live only in the environment variable: a contract holding a URL or a
 password is refused. An SQLite file holds no credentials, so it may be named by
@@ -16,6 +17,12 @@ Drivers, each yielding Arrow: PostgreSQL and SQLite through ADBC
 (``connectorx``; ADBC has no MySQL driver on PyPI). Rows come back ordered by the
 contract's id column, so a row's number is the same on every read; each row is
 located by table and key.
+
+A server that refuses the login, cannot be reached or never answers fails within
+``connect_timeout`` seconds with one line naming the source and the host (never the
+URL or the password): libpq gets ``connect_timeout``; for MySQL, PyMySQL logs in and
+runs the statement with no rows first, since ConnectorX's connection pool retries a
+failed login for 30 seconds before it gives up.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +42,9 @@ import pyarrow.compute as pc
 from resolver.errors import Problem, ResolverError
 
 DRIVERS = ("postgresql", "sqlite", "mysql")
-_KEYS = {"driver", "url_env", "path", "table", "query"}
+_KEYS = {"driver", "url_env", "path", "table", "query", "connect_timeout"}
+CONNECT_TIMEOUT_S = 10
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$")
 _SECRET_HINT = (
@@ -52,6 +62,7 @@ class DatabaseSource:
     path: Path | None = None  # sqlite only
     table: str | None = None
     query: str | None = None
+    connect_timeout: int = CONNECT_TIMEOUT_S
 
     @property
     def location(self) -> str:
@@ -115,33 +126,125 @@ def parse_database(
         )
     if query is not None and (not isinstance(query, str) or not query.strip()):
         problems.append(Problem(where, "database.query", "must be a SELECT statement"))
+    timeout = doc.get("connect_timeout", CONNECT_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
+        problems.append(
+            Problem(
+                where,
+                "database.connect_timeout",
+                f"{timeout!r} must be a whole number of seconds from 1 to 3600",
+            )
+        )
     if len(problems) > before:
         return None
     file = None
     if path is not None:
         file = Path(path) if Path(path).is_absolute() else base / path
-    return DatabaseSource(driver=driver, url_env=url_env, path=file, table=table, query=query)
+    return DatabaseSource(
+        driver=driver,
+        url_env=url_env,
+        path=file,
+        table=table,
+        query=query,
+        connect_timeout=timeout,
+    )
 
 
 def read_table(source: DatabaseSource, id_column: str, *, empty: bool = False) -> pa.Table:
     """Every row of the source as Arrow, ordered by ``id_column`` (the schema only when
-    ``empty``). Raises ResolverError, without the URL, when it cannot be read."""
+    ``empty``). Raises ResolverError, one line naming the source and its host but never
+    the URL, when it cannot be read."""
     sql = source.select_sql(id_column, empty=empty)
-    url = _url(source)
+    try:
+        url = _url(source)
+    except ResolverError as exc:
+        raise ResolverError(f"cannot read {source.location}: {exc}") from None
+    where = f"{source.location} at {host}" if (host := endpoint(source, url)) else source.location
     try:
         if source.driver == "mysql":
+            _mysql_login(url, source.select_sql(id_column, empty=True), source.connect_timeout)
             # optional extra resolver[mysql]: imported only for a MySQL source
             import connectorx
 
             return connectorx.read_sql(url, sql, return_type="arrow")
         dbapi = _adbc(source.driver)
+        if source.driver == "postgresql":
+            url = _with_connect_timeout(url, source.connect_timeout)
         with dbapi.connect(url) as conn, conn.cursor() as cur:
             cur.execute(sql)
             return cur.fetch_arrow_table()
-    except ResolverError:
-        raise
+    except ResolverError as exc:
+        raise ResolverError(f"cannot read {where}: {exc}") from None
     except Exception as exc:
-        raise ResolverError(_redact(f"{type(exc).__name__}: {exc}", url)) from None
+        detail = _redact(_explain(exc, source.connect_timeout), url)
+        raise ResolverError(f"cannot read {where}: {detail}") from None
+
+
+def endpoint(source: DatabaseSource, url: str) -> str | None:
+    """``host:port`` of a server's connection URL (or libpq ``key=value`` string);
+    None for SQLite."""
+    if source.driver == "sqlite":
+        return None
+    if "://" in url:
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qs(parts.query)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        host = parts.hostname or (query.get("host") or ["localhost"])[0]
+        port = port or (query.get("port") or [None])[0] or _DEFAULT_PORTS[source.driver]
+    else:  # libpq key=value
+        words = dict(w.split("=", 1) for w in url.split() if "=" in w)
+        host = words.get("host") or words.get("hostaddr") or "localhost"
+        port = words.get("port") or _DEFAULT_PORTS[source.driver]
+    return f"{host}:{port}"
+
+
+def _with_connect_timeout(url: str, seconds: int) -> str:
+    """A libpq URL or key=value string with ``connect_timeout`` (unless it has one)."""
+    if "connect_timeout" in url:
+        return url
+    if "://" not in url:
+        return f"{url} connect_timeout={seconds}"
+    return f"{url}{'&' if '?' in url else '?'}connect_timeout={seconds}"
+
+
+def _mysql_login(url: str, empty_sql: str, seconds: int) -> None:
+    """Log in and run the statement with no rows, each step within ``seconds``:
+    a wrong password, an unreachable or silent server, a missing table fail here."""
+    # optional extra resolver[mysql]: imported only for a MySQL source
+    import pymysql
+
+    parts = urllib.parse.urlsplit(url)
+    unquote = urllib.parse.unquote
+    con = pymysql.connect(
+        host=parts.hostname or "localhost",
+        port=parts.port or _DEFAULT_PORTS["mysql"],
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        database=unquote(parts.path.lstrip("/")) or None,
+        connect_timeout=seconds,
+        read_timeout=seconds,
+        write_timeout=seconds,
+    )
+    try:
+        with con.cursor() as cur:
+            cur.execute(empty_sql)
+    finally:
+        con.close()
+
+
+def _explain(exc: Exception, seconds: int) -> str:
+    """A driver's exception as one readable line; a timeout says how long it waited."""
+    args = getattr(exc, "args", ())
+    if len(args) == 2 and isinstance(args[0], int):  # PyMySQL: (code, message)
+        text = f"{args[1]} (MySQL error {args[0]})"
+    else:
+        text = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    if re.search(r"timeout expired|timed out", text, re.IGNORECASE):
+        text = f"no answer within {seconds} s ({text})"
+    return text
 
 
 def _adbc(driver: str) -> Any:
@@ -173,9 +276,11 @@ def _url(source: DatabaseSource) -> str:
 def _redact(text: str, url: str) -> str:
     """An error message without the URL or the password in it."""
     text = text.replace(url, "<url>")
-    password = re.search(r"://[^:/@]*:([^@]*)@", url)
+    password = re.search(r"://[^:/@]*:([^@]*)@", url) or re.search(r"password=(\S+)", url)
     if password and password.group(1):
-        text = text.replace(password.group(1), "***")
+        for secret in {password.group(1), urllib.parse.unquote(password.group(1))}:
+            # where it stands alone: a short password is no reason to mangle every word
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
     return " ".join(text.split())[:500]
 
 

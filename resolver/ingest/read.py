@@ -140,7 +140,7 @@ def check_source(contract: Contract, problems: list[Problem]) -> None:
         try:
             header = _db.read_table(contract.database, contract.id_column, empty=True).column_names
         except ResolverError as exc:
-            problems.append(Problem(where, "database", f"cannot read {contract.location}: {exc}"))
+            problems.append(Problem(where, "database", str(exc)))
             return
         _check_columns(contract, header, contract.location, problems)
         return

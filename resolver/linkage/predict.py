@@ -54,16 +54,8 @@ def score_pairs(
     the same pairs.
     """
     progress = progress or Progress()
-    settings = dict(model.splink)
     notes: list[str] = []
-    kept = _affordable(table, rules, notes)
-    settings["blocking_rules_to_generate_predictions"] = [
-        rule
-        for cols, rule in zip(
-            rules.doc["blocking"], settings["blocking_rules_to_generate_predictions"], strict=True
-        )
-        if cols in kept
-    ]
+    settings = affordable_settings(table, model, rules, notes)
     w = work(table, settings)
     linker = w.linker
     try:
@@ -124,6 +116,23 @@ def register_tf_lookups(
             lookup_from_counts(counts, level), table_name=f"tf_lookup_{col}"
         )
         linker.table_management.register_term_frequency_lookup(lookup, col)
+
+
+def affordable_settings(
+    table: pd.DataFrame | pa.Table, model: Model, rules: LinkageRules, notes: list[str]
+) -> dict[str, Any]:
+    """The model's Splink settings with only the blocking rules ``table`` can afford
+    (:func:`_affordable`); a rule left out is said in ``notes``."""
+    settings = dict(model.splink)
+    kept = _affordable(table, rules, notes)
+    settings["blocking_rules_to_generate_predictions"] = [
+        rule
+        for cols, rule in zip(
+            rules.doc["blocking"], settings["blocking_rules_to_generate_predictions"], strict=True
+        )
+        if cols in kept
+    ]
+    return settings
 
 
 def _affordable(table: pd.DataFrame | pa.Table, rules: LinkageRules, notes: list[str]) -> list:

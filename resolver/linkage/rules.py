@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from resolver.errors import Problem, RulesError
+from resolver.errors import Problem, Problems, RulesError
 from resolver.linkage.comparisons import check_comparison, comparison_dict
 from resolver.store import schema
 
@@ -346,14 +346,9 @@ def _extra_columns(opts: Any) -> set[str]:
 
 def load_all_rules(rules_dir: Path | str) -> dict[str, LinkageRules]:
     """Both objects' rules; problems in either file are reported together."""
-    out, problems = {}, []
-    for obj in RULE_FILES:
-        try:
-            out[obj] = load_rules(rules_dir, obj)
-        except RulesError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise RulesError(problems)
+    found = Problems()
+    out = {obj: found.read(lambda obj=obj: load_rules(rules_dir, obj), None) for obj in RULE_FILES}
+    found.raise_any(RulesError)
     return out
 
 

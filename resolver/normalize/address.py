@@ -183,6 +183,8 @@ def _parse_street(piece: str) -> tuple[str | None, str | None, str | None]:
             # 'MAIN ST APT 4B'; a trailing 'UNIT' with no id is left in the name
             if tok in SUFFIXES and i == len(tokens) - 1:
                 continue
+            if tokens[i + 1 : i + 2] and tokens[i + 1] in SUFFIXES and not UNITS[tok][1]:
+                continue  # 'E FRONT AVE': a unit word with no id before a street type
             unit = _std_unit_tokens(tokens[i:])
             tokens = tokens[:i]
             break

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from resolver.errors import ResolverError
+from resolver.store import runs as store_runs
 
 TRUTH_COLUMNS = ("system", "source_id", "entity_id")
 
@@ -82,7 +83,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scor
             )
         truth = truth.dropna(subset=list(TRUTH_COLUMNS))
         truth.index = truth["system"] + ":" + truth["source_id"]
-        pred = con.execute(f"SELECT record_key, entity_id FROM {obj}_members").df()
+        pred = store_runs.members(con, obj)
         pred = pred.set_index("record_key")["entity_id"]
         found = truth.index.isin(pred.index)
         if len(truth) and not found.any():

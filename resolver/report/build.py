@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from resolver.clock import utc_now
 from resolver.exports.replay import fix_checks
 from resolver.report import checks as C
 from resolver.report import timing as T
 from resolver.report import verdicts as V
 from resolver.report.health_rules import CHECKS, HealthRules
-from resolver.store.connection import table_exists
-from resolver.store.schema import create_table_sql
+from resolver.report.wording import next_step
+from resolver.store import reports as store_reports
 
 REPORT_VERSION = 2
-REPORTS_COLUMNS = {"run_id": "BIGINT", "created_at": "TIMESTAMP", "json": "VARCHAR"}
 
 
 def build_report(
@@ -40,9 +40,9 @@ def build_report(
     orphan expectations were checked and why not.
     """
     rules = rules or HealthRules()
-    run_time = run_time or datetime.now()
+    run_time = run_time or utc_now()
     if run_id is None:
-        run_id = _latest_run_id(con)
+        run_id = store_reports.latest_complete_run_id(con)
     findings = [
         *C.completeness(con, prefix),
         *C.agreement(con, prefix),
@@ -72,10 +72,13 @@ def build_report(
     checks = V.verdict_checks(
         findings, timing, rules, scopes=[*scopes, "all systems"], orphans_state=orphans_state
     )
+    for c in checks:
+        if c["verdict"] != "pass":
+            c["next_step"] = next_step(c)
     report = {
         "report_version": REPORT_VERSION,
         "run_id": run_id,
-        "created_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "created_at": run_time.isoformat(timespec="seconds"),
         "run_time": run_time.isoformat(timespec="seconds"),
         "previous_run_id": previous.get("run_id") if previous else None,
         "health_rules": rules.path or "defaults",
@@ -84,6 +87,11 @@ def build_report(
         "timing": timing,
         "orphans_state": orphans_state or {"checked": True},
         "checks": checks,
+        "changes": (
+            V.changes(previous["checks"], checks) | {"since_run": previous.get("run_id")}
+            if previous.get("checks")
+            else None
+        ),
         "totals": _totals(findings),
         "findings": findings,
     }
@@ -104,14 +112,8 @@ def history_point(report: dict[str, Any]) -> dict[str, Any]:
 
 def _history(con: duckdb.DuckDBPyConnection, *, before: int | None) -> list[dict[str, Any]]:
     """The trend points of every kept snapshot before run ``before`` (graded ones only)."""
-    if not table_exists(con, "reports"):
-        return []
-    sql, params = "SELECT json FROM reports", []
-    if before is not None:
-        sql += " WHERE run_id < ?"
-        params.append(before)
     out = []
-    for (doc,) in con.execute(sql + " ORDER BY run_id", params).fetchall():
+    for doc in store_reports.report_docs(con, before=before):
         r = json.loads(doc)
         if r.get("report_version", 1) >= 2:
             out.append(history_point(r))
@@ -125,50 +127,26 @@ def stage_report(
     snapshot + this run's (so the table is append-only across runs). Returns the report.
     ``context`` goes to ``build_report`` (rules, runs, orphans_state, run_time)."""
     report = build_report(con, prefix=prefix, run_id=run_id, **context)
-    name = f"{prefix}reports"
-    if prefix:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    con.execute(create_table_sql(name, REPORTS_COLUMNS))
-    if prefix and table_exists(con, "reports"):
-        con.execute(f"INSERT INTO {name} SELECT * FROM reports WHERE run_id <> ?", [run_id])
-    con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
-    con.execute(
-        f"INSERT INTO {name} VALUES (?, ?, ?)",
-        [run_id, report["created_at"], json.dumps(report, sort_keys=True, default=str)],
+    store_reports.stage_reports(
+        con,
+        run_id=run_id,
+        created_at=report["created_at"],
+        doc=json.dumps(report, sort_keys=True, default=str),
+        prefix=prefix,
     )
     return report
 
 
 def load_report(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> dict[str, Any]:
     """The stored snapshot of a run (default: the latest); {} if none is stored."""
-    if not table_exists(con, "reports"):
-        return {}
-    sql = "SELECT json FROM reports"
-    params: list[Any] = []
-    if run_id is not None:
-        sql += " WHERE run_id = ?"
-        params.append(run_id)
-    rows = con.execute(sql + " ORDER BY run_id DESC LIMIT 1", params).fetchall()
-    return json.loads(rows[0][0]) if rows else {}
+    doc = store_reports.report_doc(con, run_id=run_id)
+    return json.loads(doc) if doc else {}
 
 
 def previous_snapshot(con: duckdb.DuckDBPyConnection, *, run_id: int | None) -> dict[str, Any]:
     """The latest stored report of a run before ``run_id`` ({} if none)."""
-    if not table_exists(con, "reports"):
-        return {}
-    sql, params = "SELECT json FROM reports", []
-    if run_id is not None:
-        sql += " WHERE run_id < ?"
-        params.append(run_id)
-    rows = con.execute(sql + " ORDER BY run_id DESC LIMIT 1", params).fetchall()
-    return json.loads(rows[0][0]) if rows else {}
-
-
-def _latest_run_id(con: duckdb.DuckDBPyConnection) -> int | None:
-    if not table_exists(con, "runs"):
-        return None
-    rows = con.execute("SELECT max(run_id) FROM runs WHERE status = 'complete'").fetchall()
-    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+    doc = store_reports.report_doc(con, before=run_id)
+    return json.loads(doc) if doc else {}
 
 
 def _add_trends(checks: list[dict[str, Any]], previous: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from resolver.ingest.canonical import FIELDS, TABLES
+from resolver.ingest.canonical import FIELDS, TABLES, stored_column
 from resolver.store.connection import table_exists
 
 SEVERITIES = ("critical", "high", "medium", "low")  # findings; "info" checks are context
@@ -129,7 +129,7 @@ def _mapped_fields(contract_path: str, obj: str, columns: set[str]) -> list[str]
         names = list(FIELDS[obj])
     out = []
     for name in names:
-        col = f"{name}_cents" if FIELDS[obj].get(name) == "amount" else name
+        col = stored_column(obj, name)
         if col in columns:
             out.append(col)
     return out
@@ -306,7 +306,7 @@ def agreement(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
                 out += _amounts(con, totals)
                 out += _branch_dropped(con, totals)
             else:
-                out += _stale(con, totals)
+                out += _stale(con, totals, table=f"{p}{TABLES[obj]}")
         finally:
             con.execute("DROP TABLE IF EXISTS _xp")
     return out
@@ -466,22 +466,30 @@ def _branch_dropped(
 
 
 def _stale(
-    con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int]
+    con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int], *, table: str
 ) -> list[dict[str, Any]]:
-    """Linked customers where the older record (updated_at) holds a different value."""
+    """Linked customers where the older record (updated_at) holds a different value.
+
+    Only updates made before the older system's export was taken count (its newest
+    ``updated_at``): a system cannot hold what happened after its export, and an
+    export that stopped early is the timing check's stale export, not this check's."""
     differs = " OR ".join(
         f"({f} IS NOT NULL AND b_{f} IS NOT NULL AND {f} <> b_{f})" for f in STALE_FIELDS
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stale AS
-        SELECT CASE WHEN updated_at < b_updated_at THEN sys_a ELSE sys_b END AS older,
-               CASE WHEN updated_at < b_updated_at THEN sys_b ELSE sys_a END AS newer,
-               CASE WHEN updated_at < b_updated_at THEN key_a ELSE key_b END AS older_key,
-               CASE WHEN updated_at < b_updated_at THEN key_b ELSE key_a END AS newer_key,
-               sys_a, sys_b
-        FROM _xp
-        WHERE updated_at IS NOT NULL AND b_updated_at IS NOT NULL
-          AND updated_at <> b_updated_at AND ({differs})"""
+        WITH taken AS (SELECT system, max(updated_at) AS newest FROM {table} GROUP BY ALL),
+        sides AS (
+            SELECT CASE WHEN updated_at < b_updated_at THEN sys_a ELSE sys_b END AS older,
+                   CASE WHEN updated_at < b_updated_at THEN sys_b ELSE sys_a END AS newer,
+                   CASE WHEN updated_at < b_updated_at THEN key_a ELSE key_b END AS older_key,
+                   CASE WHEN updated_at < b_updated_at THEN key_b ELSE key_a END AS newer_key,
+                   greatest(updated_at, b_updated_at) AS updated, sys_a, sys_b
+            FROM _xp
+            WHERE updated_at IS NOT NULL AND b_updated_at IS NOT NULL
+              AND updated_at <> b_updated_at AND ({differs}))
+        SELECT s.* EXCLUDE (updated) FROM sides s JOIN taken t ON t.system = s.older
+        WHERE s.updated <= t.newest"""
     )
     out = []
     try:
@@ -694,6 +702,7 @@ def orphans(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
                 scope="~".join(sorted({*r["systems"], *([r["target"]] if r["target"] else [])})),
                 resolved=int(r["resolved"]),
                 amount_cents=int(r["amount_cents"]),
+                target=r["target"],
             )
         )
     return out

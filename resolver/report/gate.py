@@ -9,7 +9,7 @@ from typing import Any
 
 from resolver.report.render import summary_lines
 from resolver.report.verdicts import priorities
-from resolver.report.wording import overall
+from resolver.report.wording import at_stake, change_line, check_title, next_step, overall
 
 # the checks whose failure means the job's own input is broken (the default gate)
 BROKEN_INPUT_CHECKS = ("error_handling", "timing")
@@ -29,7 +29,9 @@ def tripped(checks: list[dict[str, Any]], fail_on: str | None) -> list[dict[str,
 
 
 def webhook_payload(report: dict[str, Any]) -> dict[str, Any]:
-    """The summary a webhook receives: verdict, grid, priorities and the text of them."""
+    """The summary a webhook receives: verdict, grid, priorities with their next steps,
+    the money at stake, what changed, and the text of them."""
+    prio = priorities(report.get("checks", []))
     return {
         "run_id": report.get("run_id"),
         "verdict": overall(report),
@@ -38,7 +40,10 @@ def webhook_payload(report: dict[str, Any]) -> dict[str, Any]:
             | {"money_at_stake_cents": c.get("money_at_stake_cents")}
             for c in report.get("checks", [])
         ],
-        "priorities": [c["sentence"] for c in priorities(report.get("checks", []))],
+        "priorities": [c["sentence"] for c in prio],
+        "next_steps": [f"{c['scope']} {check_title(c['check'])}: {next_step(c)}" for c in prio],
+        "at_stake": at_stake(report),
+        "changes": change_line(report),
         "text": "\n".join(summary_lines(report)),
     }
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from resolver.errors import Problem, RulesError
+from resolver.ingest.canonical import FIELDS, stored_column
 
 RULES_FILE = "health.yaml"
 CHECKS = (
@@ -57,6 +58,14 @@ DEFAULTS: dict[str, Any] = {
         # the newest record of any source against the run time, in days; null: not checked
         "max_age_days": None,
     },
+    # the canonical fields each source must fill, graded by completeness (the worst
+    # grades); other mapped fields are listed only. by_system: {system: {object: [...]}}
+    # gives a system its own list in place of its object's
+    "completeness_fields": {
+        "customer": ["email", "phone", "address", "street", "postal_code", "name", "last_name"],
+        "invoice": ["amount", "invoice_date", "customer_ref", "invoice_number"],
+        "by_system": {},
+    },
     # money at stake that lifts a verdict whatever the rate (cents)
     "money": {"warn_cents": 100_000, "fail_cents": 1_000_000},
     # post the summary here after each run; null: no post
@@ -77,6 +86,12 @@ class HealthRules:
     def timing(self, key: str) -> Any:
         return self.doc["timing"][key]
 
+    def completeness_columns(self, obj: str, system: str) -> set[str]:
+        """The store columns completeness grades for ``system``'s ``obj`` records."""
+        fields = self.doc["completeness_fields"]
+        names = fields["by_system"].get(system, {}).get(obj, fields.get(obj, []))
+        return {stored_column(obj, f) for f in names}
+
     @property
     def money(self) -> dict[str, int]:
         return self.doc["money"]
@@ -90,8 +105,9 @@ class HealthRules:
         return float(self.doc["webhook"]["timeout_seconds"])
 
 
-def load_health_rules(rules_dir: Path | str) -> HealthRules:
-    """Defaults overridden by ``rules_dir/health.yaml`` (absent: the defaults)."""
+def load_health_rules(rules_dir: Path | str, *, systems: set[str] | None = None) -> HealthRules:
+    """Defaults overridden by ``rules_dir/health.yaml`` (absent: the defaults).
+    ``systems``: the contracts' systems, which ``completeness_fields.by_system`` names."""
     path = Path(rules_dir) / RULES_FILE
     if not path.is_file():
         return HealthRules(path="")
@@ -99,16 +115,22 @@ def load_health_rules(rules_dir: Path | str) -> HealthRules:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise RulesError([Problem(str(path), "", f"not valid YAML: {exc}")]) from exc
-    return parse_health_rules(doc, where=str(path))
+    return parse_health_rules(doc, where=str(path), systems=systems)
 
 
-def parse_health_rules(doc: Any, *, where: str = RULES_FILE) -> HealthRules:
+def parse_health_rules(
+    doc: Any, *, where: str = RULES_FILE, systems: set[str] | None = None
+) -> HealthRules:
     """Merge ``doc`` over the defaults; raise RulesError listing every problem."""
     problems: list[Problem] = []
     merged = copy.deepcopy(DEFAULTS)
     if not isinstance(doc, dict):
         raise RulesError([Problem(where, "", "must be a mapping of sections")])
+    doc = dict(doc)
+    fields = doc.pop("completeness_fields", None)
     _merge(doc, DEFAULTS, merged, "", where, problems)
+    if fields is not None:
+        _completeness_fields(fields, merged["completeness_fields"], systems, where, problems)
     for check, t in merged["thresholds"].items():
         _ordered(t, f"thresholds.{check}", where, problems)
     for key, t in merged["timing"].items():
@@ -148,6 +170,57 @@ def _merge(
             problems.append(Problem(where, name, f"must be a number >= 0, not {value!r}"))
         else:
             out[key] = value
+
+
+def _completeness_fields(
+    doc: Any,
+    out: dict[str, Any],
+    systems: set[str] | None,
+    where: str,
+    problems: list[Problem],
+) -> None:
+    """``completeness_fields``: {object: [field, ...], by_system: {system: {object: [...]}}}."""
+    name = "completeness_fields"
+    if not isinstance(doc, dict):
+        problems.append(Problem(where, name, "must be a mapping of object: [fields]"))
+        return
+    for key, value in doc.items():
+        if key == "by_system":
+            if not isinstance(value, dict):
+                problems.append(Problem(where, f"{name}.by_system", "must be a mapping"))
+                continue
+            for system, lists in value.items():
+                at = f"{name}.by_system.{system}"
+                if systems is not None and system not in systems:
+                    known = ", ".join(sorted(systems))
+                    problems.append(Problem(where, at, f"no contract has this system; {known}"))
+                if not isinstance(lists, dict):
+                    problems.append(Problem(where, at, "must be a mapping of object: [fields]"))
+                    continue
+                got = {
+                    obj: fs
+                    for obj, fs in lists.items()
+                    if _field_list(obj, fs, f"{at}.{obj}", where, problems)
+                }
+                out["by_system"][system] = got
+        elif _field_list(key, value, f"{name}.{key}", where, problems):
+            out[key] = list(value)
+
+
+def _field_list(obj: Any, value: Any, at: str, where: str, problems: list[Problem]) -> bool:
+    """Whether ``value`` is a list of canonical fields of ``obj`` (else say why)."""
+    if obj not in FIELDS:
+        known = ", ".join(FIELDS)
+        problems.append(Problem(where, at, f"unknown object; objects: {known}"))
+        return False
+    if not isinstance(value, list):
+        problems.append(Problem(where, at, "must be a list of canonical fields"))
+        return False
+    bad = [f for f in value if f not in FIELDS[obj]]
+    for f in bad:
+        known = ", ".join(FIELDS[obj])
+        problems.append(Problem(where, at, f"unknown field {f!r}; {obj} fields: {known}"))
+    return not bad
 
 
 def _ordered(t: dict, name: str, where: str, problems: list[Problem]) -> None:

@@ -7,7 +7,15 @@ from typing import Any
 
 from resolver.report.health_rules import CHECKS
 from resolver.report.verdicts import dollars, grid, priorities
-from resolver.report.wording import example_text, figure_text, overall
+from resolver.report.wording import (
+    at_stake,
+    change_line,
+    example_text,
+    figure_text,
+    headline,
+    next_step,
+    overall,
+)
 
 VERDICT_COLORS = {"pass": "#2e8b57", "warn": "#e0a800", "fail": "#c0392b"}
 LINE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
@@ -27,7 +35,7 @@ table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccc;pad
 th{background:#f4f4f4;text-align:left}td.n{text-align:right}
 td.v{color:#fff;font-weight:600;text-align:center;min-width:5.5em}td.na{color:#aaa;text-align:center}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.3em;color:#fff;font-weight:600}
-ol li{margin:.25em 0}.ex{color:#555;font-size:.92em}small{color:#666}
+ol li{margin:.35em 0}.next{color:#333;font-size:.92em}.lead{font-size:1.1em}.ex{color:#555;font-size:.92em}small{color:#666}
 """
 
 
@@ -48,6 +56,8 @@ def html_page(report: dict[str, Any]) -> str:
         f"<h1>Integration health report — run {_e(report.get('run_id'))} "
         f'<span class="badge" style="background:{VERDICT_COLORS[verdict]}">'
         f"{verdict.upper()}</span></h1>",
+        f'<p class="lead"><b>{_e(headline(report).split(" — ", 1)[-1])}</b><br>'
+        f"{_e(at_stake(report))}<br>{_e(change_line(report))}</p>",
         f"<p><small>created {_e(report['created_at'])}; thresholds from "
         f"{_e(report.get('health_rules'))}; previous run "
         f"{_e(report.get('previous_run_id') or 'none')}</small></p>",
@@ -135,7 +145,8 @@ def _priority_list(checks: list[dict[str, Any]]) -> str:
         return "<p>Every check passes.</p>"
     items = [
         f'<li><span class="badge" style="background:{VERDICT_COLORS[c["verdict"]]}">'
-        f"{_e(c['severity'])}</span> {_e(c['sentence'])}</li>"
+        f"{_e(c['severity'])}</span> {_e(c['sentence'])}"
+        f'<br><span class="next">next: {_e(next_step(c))}</span></li>'
         for c in prio
     ]
     return "<ol>" + "".join(items) + "</ol>"

@@ -14,7 +14,14 @@ from typing import Any, Literal
 from resolver.report.health_rules import CHECKS
 from resolver.report.html import html_page
 from resolver.report.verdicts import dollars, grid, priorities
-from resolver.report.wording import example_text, figure_text, overall
+from resolver.report.wording import (
+    at_stake,
+    change_line,
+    example_text,
+    figure_text,
+    headline,
+    next_step,
+)
 
 WIDTH = 100
 MARK = {"pass": "pass", "warn": "WARN", "fail": "FAIL"}
@@ -56,30 +63,46 @@ def grid_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def head_lines(report: dict[str, Any]) -> list[str]:
+    """What an ops manager reads first: checks failing, money at stake, what changed."""
+    return [
+        *_wrap(headline(report), "", "  "),
+        *_wrap(at_stake(report), "", "  "),
+        *_wrap(change_line(report), "", "  "),
+    ]
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
-    """The one-page summary for a terminal: verdict, grid, priorities (at 100 columns)."""
-    counts = {v: sum(c["verdict"] == v for c in report.get("checks", [])) for v in MARK}
+    """The one-page summary for a terminal: the head lines, the grid, the priorities
+    each with its next step (at 100 columns)."""
     lines = [
-        f"health report, run {report.get('run_id')}: {overall(report).upper()} — "
-        f"{counts['fail']} failing, {counts['warn']} warning, {counts['pass']} passing checks",
+        *head_lines(report),
         *(f"note: {n}" for n in report.get("notes", [])),
         "",
         *grid_lines(report),
         "",
-        "priorities:",
+        "priorities, most severe first, and what to do next:",
     ]
     prio = priorities(report.get("checks", []))
     for i, c in enumerate(prio, 1):
-        lines += textwrap.wrap(
-            c["sentence"], WIDTH, initial_indent=f"{i:>2}. ", subsequent_indent="    "
-        )
+        lines += _wrap(c["sentence"], f"{i:>2}. ", "    ")
+        lines += _wrap(f"next: {next_step(c)}", "    ", "      ")
     if not prio:
         lines.append("    none: every check passes")
     return lines
 
 
 def _wrap(text: str, indent: str = "- ", sub: str = "  ") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=sub) or [indent]
+    # commands and paths stay whole: no break inside '--system' or a long word
+    lines = textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=sub,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return lines or [indent]
 
 
 def _markdown(report: dict[str, Any]) -> str:
@@ -101,7 +124,7 @@ def _markdown(report: dict[str, Any]) -> str:
         "## Verdicts",
         "",
         "```",
-        *summary_lines(report)[:1],
+        *head_lines(report),
         "",
         *grid_lines(report),
         "```",
@@ -112,6 +135,7 @@ def _markdown(report: dict[str, Any]) -> str:
     prio = priorities(report.get("checks", []))
     for i, c in enumerate(prio, 1):
         out += _wrap(c["sentence"], f"{i}. ", "   ")
+        out += _wrap(f"*Next:* {next_step(c)}", "   ", "   ")
     if not prio:
         out.append("Every check passes.")
     out += ["", "## Trend over the kept runs", "", *_trend_table(report.get("history", []))]

@@ -15,12 +15,6 @@ from resolver.report.health_rules import CHECKS, VERDICTS, HealthRules
 
 SEVERITIES = ("critical", "high", "medium", "low")
 _RANK = {v: i for i, v in enumerate(VERDICTS)}
-# completeness is graded on the fields that link records or carry money; other mapped
-# fields (a company, a unit) are empty by nature for many records and are listed only
-KEY_FIELDS = {
-    "customer": {"email", "phone", "address", "street", "postal_code", "name", "last_name"},
-    "invoice": {"amount_cents", "invoice_date", "customer_ref", "invoice_number"},
-}
 _FINDING_CHECK = {
     "completeness": "completeness",
     "agreement": "field_mapping",
@@ -55,7 +49,11 @@ def _finding_measure(c: dict[str, Any], rules: HealthRules) -> dict[str, Any] | 
     check = _FINDING_CHECK.get(c["category"])
     if check is None:
         return None
-    if check == "completeness" and c.get("field") not in KEY_FIELDS.get(c["object"], ()):
+    # completeness grades the fields health.yaml says a source must fill; other mapped
+    # fields (a company, a unit) are empty by nature for many records and are listed only
+    if check == "completeness" and c.get("field") not in rules.completeness_columns(
+        c["object"], c["system"]
+    ):
         return None
     if check == "duplicates":  # the records beyond one per group are the excess
         count, rate = c.get("excess", c["count"]), (c.get("excess", 0) / c["total"] or 0)
@@ -69,9 +67,13 @@ def _finding_measure(c: dict[str, Any], rules: HealthRules) -> dict[str, Any] | 
     scope = c.get("scope") or c["system"]
     if check == "update_handling" and c.get("newer_system"):  # a pair's stale values
         scope = "~".join(sorted((c["system"], c["newer_system"])))
+    # what the next step names: the system, and the field, reject kind or counterpart
+    names = {k: c[k] for k in ("field", "reason_kind", "target", "value_pairs") if c.get(k)}
     return {
         "check": check,
         "scope": scope,
+        "system": c["system"],
+        **names,
         "object": c["object"],
         "what": c["title"],
         "count": int(count),
@@ -303,13 +305,30 @@ def priorities(checks: list[dict[str, Any]], limit: int = 10) -> list[dict[str, 
 def sentence(c: dict[str, Any]) -> str:
     """'109 billing invoices ($40,227) never reached the ledger — critical'."""
     top = c["measures"][0] if c["measures"] else {}
-    money = c["money_at_stake_cents"]
-    amount = f" ({dollars(money)})" if money else ""
+    money = c["money_at_stake_cents"] or 0
+    own = min(int(top.get("money_cents") or 0), money) if top else money
+    amount = f" ({dollars(own)})" if own else ""
+    if money > own:  # money the check's other measures carry (amounts beside a status)
+        amount += f"; {dollars(money - own)} at stake in its other measures"
     if "total" in top:
         what = f"{top['count']:,} of {top['total']:,} {top['object']}s: {top['what']}{amount}"
     else:
         what = f"{c['headline']}{amount}"
     return f"{c['scope']}, {c['check'].replace('_', ' ')}: {what} — {c['severity']}"
+
+
+def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list]:
+    """The verdicts that moved since the previous run: ``worse`` and ``better``, each
+    ``{check, scope, was, now}`` (a cell new this run counts as was ``pass``)."""
+    was = {(c["check"], c["scope"]): c["verdict"] for c in before}
+    out: dict[str, list] = {"worse": [], "better": []}
+    for c in after:
+        old = was.get((c["check"], c["scope"]), "pass")
+        if old != c["verdict"]:
+            side = "worse" if _RANK[c["verdict"]] > _RANK[old] else "better"
+            item = {"check": c["check"], "scope": c["scope"], "was": old, "now": c["verdict"]}
+            out[side].append(item)
+    return out
 
 
 def dollars(cents: int | None) -> str:

@@ -1,5 +1,7 @@
-"""How a report's findings read in words: the overall verdict, a figure, an example.
-Markdown and HTML both say them this way."""
+"""How a report's findings read in words: the overall verdict, the headline an ops
+manager reads first (checks failing, money at stake, what changed), the next step of
+each check, a figure, an example. The console, Markdown, HTML and webhook say them
+this way."""
 
 from __future__ import annotations
 
@@ -53,3 +55,118 @@ def figure_text(c: dict[str, Any]) -> str:
     if c.get("unit") == "share":
         return f"{100 * f:.1f}%"
     return f"{f:g} {c.get('unit', '')}".strip()
+
+
+def headline(report: dict[str, Any]) -> str:
+    """'health report, run 5: FAIL — 2 of 3 checks failing, 1 warning'."""
+    checks = report.get("checks", [])
+    fail = sum(c["verdict"] == "fail" for c in checks)
+    warn = sum(c["verdict"] == "warn" for c in checks)
+    return (
+        f"health report, run {report.get('run_id')}: {overall(report).upper()} — "
+        f"{fail} of {len(checks)} checks failing, {warn} warning"
+    )
+
+
+def at_stake(report: dict[str, Any]) -> str:
+    """The money the failing and warning checks put at stake, per check."""
+    per: dict[str, int] = {}
+    for c in report.get("checks", []):
+        if c["verdict"] != "pass" and c.get("money_at_stake_cents"):
+            title = check_title(c["check"])
+            per[title] = per.get(title, 0) + int(c["money_at_stake_cents"])
+    if not per:
+        return "at stake: no money in the failing or warning checks"
+    parts = ", ".join(f"{t} {dollars(v)}" for t, v in sorted(per.items(), key=lambda x: -x[1]))
+    return f"at stake: {dollars(sum(per.values()))} ({parts})"
+
+
+def change_line(report: dict[str, Any]) -> str:
+    """'since run 4: 1 worse (crm error handling pass -> fail), none better'."""
+    ch = report.get("changes")
+    if not ch:
+        return "no earlier run to compare verdicts with"
+    since = f"since run {ch.get('since_run')}"
+    if not ch["worse"] and not ch["better"]:
+        return f"{since}: no verdict changed"
+
+    def side(items: list[dict[str, Any]], word: str) -> str:
+        if not items:
+            return f"none {word}"
+        named = ", ".join(
+            f"{i['scope']} {check_title(i['check'])} {i['was']} -> {i['now']}" for i in items[:3]
+        )
+        more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+        return f"{len(items)} {word} ({named}{more})"
+
+    return f"{since}: {side(ch['worse'], 'worse')}, {side(ch['better'], 'better')}"
+
+
+def check_title(check: str) -> str:
+    return check.replace("_", " ")
+
+
+# timing's next step follows the measure that graded it (by its unit)
+_TIMING_STEPS = {
+    "days behind": "{system}'s export is behind the others: check its export job",
+    "days old": "every export is old: check the export jobs that feed this run",
+    "% volume change": "check {system}'s export is whole: its rows changed since the last run",
+    "columns changed": "update {system}'s contract in rules/sources/ to its columns, "
+    "or fix the export",
+    "new enum values": "map the new values in {system}'s contract (enums: in rules/sources/)",
+    "days p95 lag": "check the sync between {a} and {b}: the slowest pairs are in the detail",
+    "failed runs": "read the failed runs' errors (resolver report notes them)",
+    "hours since last run": "check the scheduler: the job did not run on time",
+}
+
+
+def next_step(c: dict[str, Any]) -> str:
+    """What to do about a non-passing check, naming the command or file to act on."""
+    top = c["measures"][0] if c.get("measures") else {}
+    check, scope = c["check"], c["scope"]
+    system, obj = top.get("system") or scope, top.get("object") or "customer"
+    a, _, b = scope.partition("~")
+    if check == "completeness":
+        field = top.get("field", "the field")
+        return (
+            f"fill {field} in {system}'s export, or leave it out of completeness_fields "
+            f"in rules/health.yaml if {system} does not keep it"
+        )
+    if check == "error_handling":
+        kind = top.get("reason_kind", "each reason")
+        return (
+            f"read the rejected rows ({kind}) in the detail; fix {system}'s export or its "
+            "contract in rules/sources/, then re-run"
+        )
+    if check == "field_mapping":
+        field = top.get("field", "values")
+        pairs = top.get("value_pairs") or {}
+        most = f" (most often {next(iter(pairs))})" if pairs else ""
+        return (
+            f"fix how {field} maps between {a} and {b}{most}; "
+            f"resolver export corrections --system {a} --object {obj} (and {b}) lists the fixes"
+        )
+    if check == "update_handling":
+        if top.get("what", "").startswith("fix not applied"):
+            return f"apply the fix lists exported to {system}, or export them again"
+        return (
+            f"updates do not reach {system}: check the sync to it; "
+            f"resolver export corrections --system {system} --object {obj} lists what to change"
+        )
+    if check == "duplicates":
+        return (
+            f"review the merge proposals (/review), then send {system} its merges: "
+            f"resolver export merges --system {system} --object {obj}"
+        )
+    if check == "orphans":
+        if not top:
+            return "write rules/orphans.yaml, or `expectations: {}` to turn the checks off"
+        if top.get("target"):
+            t = top["target"]
+            return (
+                f"work the orphan list (/review/orphans); resolver export missing --system {t} "
+                f"--object {obj} lists what {t} lacks"
+            )
+        return f"work the orphan list (/review/orphans): fix the references in {system}"
+    step = _TIMING_STEPS.get(top.get("unit", ""), "see the timing detail")
+    return step.format(system=system, a=a, b=b or a)

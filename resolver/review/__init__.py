@@ -13,6 +13,7 @@ from resolver.review.proposals import (
     decision_history,
     get_proposal,
     list_proposals,
+    proposal_page,
     view_of,
 )
 from resolver.review.view import ReviewView
@@ -27,5 +28,6 @@ __all__ = [
     "get_entity",
     "get_proposal",
     "list_proposals",
+    "proposal_page",
     "view_of",
 ]

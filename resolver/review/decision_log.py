@@ -118,6 +118,7 @@ def history_entry(row: dict[str, Any]) -> dict[str, Any]:
         "decided_at": str(row["decided_at"]),
         "proposal_version": row["proposal_version"],
         "batch_id": row.get("batch_id"),
+        "golden": json.loads(row["golden"]) if row.get("golden") else None,
         "record_values": json.loads(row["record_values"] or "{}"),
         "members_key": members_key(json.loads(row["record_hashes"] or "{}")),
         "record_hashes": json.loads(row["record_hashes"] or "{}"),

@@ -104,6 +104,22 @@ def constraints(con: duckdb.DuckDBPyConnection, obj: str) -> tuple[pd.DataFrame,
     )
 
 
+def golden_picks(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame:
+    """Reviewers' golden-record picks in force (record_key, field, decision_id): those
+    of every accept no undo has reversed. How they apply is
+    :func:`resolver.entities.golden.golden_sql`'s rule."""
+    d = effective(con, obj)
+    rows = []
+    if not d.empty and "golden" in d.columns:
+        for row in d.itertuples(index=False):
+            if row.action == "accept" and isinstance(row.golden, str) and row.golden:
+                for field, key in json.loads(row.golden).items():
+                    rows.append((key, field, int(row.decision_id)))
+    return pd.DataFrame(rows, columns=["record_key", "field", "decision_id"]).astype(
+        {"record_key": str, "field": str, "decision_id": "int64"}
+    )
+
+
 def _current_hashes(
     con: duckdb.DuckDBPyConnection, obj: str, d: pd.DataFrame
 ) -> dict[str, tuple[str, str]]:

@@ -30,27 +30,12 @@ from resolver.linkage.rules import LinkageRules
 from resolver.review.decisions import effective, pair_rules
 from resolver.store.journal import members_key
 
+# the layout of <object>_proposals lives with the store's other layouts
+from resolver.store.schema import PROPOSAL_COLUMNS as PROPOSAL_COLUMNS
+
 # invoice statuses whose amount is still owed: what a wrong merge puts at stake
 _OPEN_STATUSES = ("open", "overdue")
 MAX_EVIDENCE_PAIRS = 25  # per proposal; the strongest first
-
-# the layout of <object>_proposals (stage_proposals' SELECT makes the same columns)
-PROPOSAL_COLUMNS: dict[str, str] = {
-    "proposal_id": "VARCHAR",
-    "object": "VARCHAR",
-    "kind": "VARCHAR",
-    "entity_ids": "VARCHAR[]",
-    "record_keys": "VARCHAR[]",
-    "systems": "VARCHAR[]",
-    "confidence": "DOUBLE",
-    "suggested_action": "VARCHAR",
-    "stake_cents": "BIGINT",
-    "records_affected": "BIGINT",
-    "version": "VARCHAR",
-    "members_key": "VARCHAR",
-    "evidence": "VARCHAR",
-    "run_id": "INTEGER",
-}
 
 
 def level_labels(model: Model) -> dict[str, dict[int, str]]:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from resolver.ingest.canonical import OBJECTS
 from resolver.review.decision_log import DecisionLog, InForce
-from resolver.review.make_proposals import PROPOSAL_COLUMNS
+from resolver.store.schema import PROPOSAL_COLUMNS
 
 KINDS = ("duplicate", "link", "review_pair")
 ACTIONS = ("auto_merge", "review", "none")

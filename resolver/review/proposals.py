@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from resolver.entities.golden import check_picks
 from resolver.errors import Conflict, InvalidDecision, NotFound
 from resolver.review.decision_log import DECIDING, InForce
 from resolver.review.proposal_index import SORTS, STATUSES, Filters
@@ -57,13 +58,26 @@ def list_proposals(
     limit: int = 50,
 ) -> Page:
     """Filter, sort and page proposals. ``cursor`` is the token a page returned."""
+    filters = Filters(object, system, status, action, kind, min_confidence, max_confidence)
+    return proposal_page(source, filters, sort=sort, cursor=cursor, limit=limit)
+
+
+def proposal_page(
+    source: Source,
+    filters: Filters,
+    *,
+    sort: str = "stake",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of the proposals ``filters`` selects, in ``sort`` order."""
+    status = filters.status
     if sort not in SORTS:
         raise InvalidDecision(f"sort must be one of {', '.join(SORTS)}")
     if status is not None and status not in STATUSES:
         raise InvalidDecision("status must be open, accepted, rejected or split")
     view = view_of(source)
     offset = _offset(cursor)
-    filters = Filters(object, system, status, action, kind, min_confidence, max_confidence)
     rows = view.proposals.page(filters, sort, offset, limit)
     index, log = view.proposals, view.log
     shown = rows[:limit]
@@ -147,11 +161,13 @@ def decide(
     reviewer: str,
     reason: str | None = None,
     groups: list[list[str]] | None = None,
+    golden: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Record a reviewer's decision on a proposal, if ``version`` is still current.
 
     accept / reject / split act on the proposal's members; undo reverses the latest
-    decision in force. Raises NotFound, Conflict (stale version, with the current
+    decision in force. An accept may carry ``golden``: per golden field, the member
+    whose value the golden record should carry (:mod:`resolver.entities.golden`). Raises NotFound, Conflict (stale version, with the current
     proposal), or InvalidDecision.
     """
     if action not in ("accept", "reject", "split", "undo"):
@@ -170,7 +186,7 @@ def decide(
                 current,
             )
         in_force = view.log.in_force(proposal_id)
-        row = _decision_row(current, action, reviewer, reason, groups, in_force)
+        row = _decision_row(current, action, reviewer, reason, groups, in_force, golden)
         row["proposal_id"] = proposal_id
         try:
             view.log.journal.append_decision(row, expect=(proposal_id, len(current["history"])))
@@ -186,6 +202,7 @@ def _decision_row(
     reason: str | None,
     groups: list[list[str]] | None,
     in_force: InForce | None,
+    golden: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The journal row of a decision on the proposal as ``current`` shows it
     (``in_force``: the decision an undo reverses)."""
@@ -198,6 +215,8 @@ def _decision_row(
         "reviewer": reviewer,
         "reason": reason,
     }
+    if golden and action != "accept":
+        raise InvalidDecision("golden picks go with accept only")
     if action == "undo":
         if in_force is None:
             raise InvalidDecision(f"proposal {current['proposal_id']} has no decision to undo")
@@ -212,6 +231,11 @@ def _decision_row(
             row["groups"] = _check_split(groups, keys)
         elif groups:
             raise InvalidDecision("groups go with split only")
+        if golden:
+            try:
+                row["golden"] = check_picks(current["object"], golden, keys)
+            except ValueError as exc:
+                raise InvalidDecision(str(exc)) from None
         if action in ("reject", "split") and len(keys) < 2:
             raise InvalidDecision("a proposal with one record cannot be rejected or split")
     # what the decision is made on: the members' content hashes (one rule with the

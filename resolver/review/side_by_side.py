@@ -34,6 +34,33 @@ _CLEANED = set(NORMALIZED.values())
 _HEADER = ("record_key", "system", "source_id", *HASH_COLUMNS)
 _SPACES = re.compile(r"\s+")
 
+# golden field -> the member column a reviewer sees as that member's candidate value
+# (the cleaned value where the golden record keeps the cleaned one)
+GOLDEN_SHOWN = {
+    "customer": {
+        "name": "full_name_norm",
+        "company": "company_norm",
+        "email": "email_norm",
+        "phone": "phone_e164",
+        "address": "address_line",
+        "city": "city",
+        "state": "state",
+        "postal_code": "postal_code",
+        "status": "status",
+        "branch": "branch",
+    },
+    "invoice": {
+        "invoice_number": "invoice_number",
+        "amount_cents": "amount_cents",
+        "tax_cents": "tax_cents",
+        "currency": "currency",
+        "invoice_date": "invoice_date",
+        "due_date": "due_date",
+        "status": "status",
+        "branch": "branch",
+    },
+}
+
 # a match probability in words: (at least, words), first that applies
 CONFIDENCE_WORDS = (
     (0.999, "almost certainly the same"),
@@ -84,6 +111,39 @@ def field_rows(obj: str, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "values": values,
                 "disagree": len(present) > 1,
                 "compared_on": norm_col,
+            }
+        )
+    return rows
+
+
+def golden_rows(
+    obj: str,
+    members: list[dict[str, Any]],
+    golden: dict[str, Any],
+    picks: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The golden record beside its members, one row per pickable field some member
+    has a value for: ``{field, value, source, picked, options: [{record_key, value}]}``.
+    ``value``/``source`` are the last run's golden value and the record it came from,
+    ``picked`` the record a reviewer's pick in force names (None: the rules choose)."""
+    picks = picks or {}
+    rows = []
+    for field, column in GOLDEN_SHOWN[obj].items():
+        options = [
+            {"record_key": m["record_key"], "value": m.get(column)}
+            for m in members
+            if _plain(m.get(column)) is not None
+        ]
+        if not options:
+            continue
+        g = golden.get(field) or {}
+        rows.append(
+            {
+                "field": field,
+                "value": g.get("value"),
+                "source": g.get("source"),
+                "picked": picks.get(field),
+                "options": options,
             }
         )
     return rows

@@ -48,6 +48,7 @@ DECISION_COLUMNS = (
     "reason",
     "decided_at",
     "batch_id",
+    "golden",
 )
 
 _SCHEMA = """
@@ -66,7 +67,8 @@ CREATE TABLE IF NOT EXISTS decisions (
   reviewer TEXT NOT NULL,
   reason TEXT,
   decided_at TEXT NOT NULL,
-  batch_id TEXT                    -- decisions made together in one step (a bulk accept)
+  batch_id TEXT,                   -- decisions made together in one step (a bulk accept)
+  golden TEXT                      -- accept: JSON {golden field: record_key} a reviewer picked
 );
 CREATE INDEX IF NOT EXISTS decisions_proposal ON decisions (proposal_id);
 CREATE TABLE IF NOT EXISTS run_log (
@@ -77,6 +79,9 @@ CREATE TABLE IF NOT EXISTS run_log (
   summary TEXT
 );
 """
+
+# after the columns exist (a journal older than them gains them first)
+_DECIDED_AT_INDEX = "CREATE INDEX IF NOT EXISTS decisions_day ON decisions (decided_at)"
 
 _LOCK = FairLock()  # this process's writers, in turn
 
@@ -93,7 +98,13 @@ def journal_path(store_path: Path | str) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return _stamp(None)
+
+
+def _stamp(at: datetime | None) -> str:
+    """A time as the journal keeps it (naive UTC, to the microsecond); None: now."""
+    at = at or datetime.now(UTC).replace(tzinfo=None)
+    return at.isoformat(sep=" ", timespec="microseconds")
 
 
 class Journal:
@@ -109,6 +120,9 @@ class Journal:
             have = {r[1] for r in db.execute("PRAGMA table_info(decisions)").fetchall()}
             if "batch_id" not in have:  # a journal written before bulk decisions
                 db.execute("ALTER TABLE decisions ADD COLUMN batch_id TEXT")
+            if "golden" not in have:  # a journal written before golden-record picks
+                db.execute("ALTER TABLE decisions ADD COLUMN golden TEXT")
+            db.execute(_DECIDED_AT_INDEX)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -152,6 +166,16 @@ class Journal:
         """The newest decision's id (0 with none): decisions are numbered in order."""
         row = self._reader().execute("SELECT max(decision_id) FROM decisions").fetchone()
         return int(row[0] or 0)
+
+    def decided_since(self, start: str) -> list[tuple[str, int]]:
+        """(proposal id, decision id) of every decision on a proposal taken at or after
+        ``start`` (a ``decided_at`` prefix such as "2026-03-01"): one indexed query."""
+        cur = self._reader().execute(
+            "SELECT proposal_id, decision_id FROM decisions "
+            "WHERE decided_at >= ? AND proposal_id IS NOT NULL",
+            [start],
+        )
+        return [(str(p), int(d)) for p, d in cur.fetchall()]
 
     def decision_rows(self, *, after: int = 0) -> list[dict[str, Any]]:
         """Decisions numbered above ``after``, oldest first, as stored (JSON text)."""
@@ -221,9 +245,14 @@ class Journal:
 
     # -- run log -----------------------------------------------------------------
     def start_run(
-        self, *, after: int = 0, published: dict[int, dict[str, Any]] | None = None
+        self,
+        *,
+        after: int = 0,
+        published: dict[int, dict[str, Any]] | None = None,
+        at: datetime | None = None,
     ) -> int:
-        """Log a new run as running (numbered after ``after`` and every logged run).
+        """Log a new run as running (numbered after ``after`` and every logged run),
+        started ``at`` (default: now, UTC).
 
         ``published`` is the store's own word on its runs (run id -> its ``runs`` row):
         a run it holds as complete is logged complete — one killed between putting its
@@ -240,7 +269,7 @@ class Journal:
             run_id = max(int(last), int(after)) + 1
             db.execute(
                 "INSERT INTO run_log (run_id, started_at, status) VALUES (?, ?, 'running')",
-                [run_id, _now()],
+                [run_id, _stamp(at)],
             )
             db.execute("COMMIT")
             return int(run_id)
@@ -319,6 +348,10 @@ def _row_values(row: dict[str, Any]) -> dict[str, Any]:
     )
     if values.get("groups") is not None and not isinstance(values["groups"], str):
         values["groups"] = json.dumps(values["groups"])
+    if values.get("golden") is not None and not isinstance(values["golden"], str):
+        values["golden"] = (
+            json.dumps(values["golden"], sort_keys=True) if values["golden"] else None
+        )
     values["decided_at"] = str(values.get("decided_at") or _now())
     return values
 

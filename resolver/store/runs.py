@@ -40,11 +40,22 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def complete_run_sql(run_id: int, started_at: str, summary: dict[str, Any]) -> tuple[str, list]:
+def complete_run_sql(
+    run_id: int,
+    started_at: str,
+    summary: dict[str, Any],
+    *,
+    finished_at: datetime | None = None,
+) -> tuple[str, list]:
     """The statement that records a complete run in the store (inside the publish)."""
     return (
         "INSERT INTO runs VALUES (?, ?, ?, 'complete', ?)",
-        [run_id, started_at, _now(), json.dumps(summary, default=str, sort_keys=True)],
+        [
+            run_id,
+            started_at,
+            finished_at or _now(),
+            json.dumps(summary, default=str, sort_keys=True),
+        ],
     )
 
 
@@ -129,12 +140,34 @@ def next_number_sql(obj: str, number: int) -> tuple[str, list]:
     )
 
 
+def last_run_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest run id the store's ``runs`` table holds (0: none)."""
+    return int(con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0])
+
+
+def members(con: duckdb.DuckDBPyConnection, obj: str, *, table: str = "") -> pd.DataFrame:
+    """record_key, entity_id of every record of ``obj`` in the published run (or in
+    ``table``, a members table of that layout)."""
+    return con.execute(f"SELECT record_key, entity_id FROM {table or obj + '_members'}").df()
+
+
 def previous_members(con: duckdb.DuckDBPyConnection, obj: str) -> pd.DataFrame | None:
     """record_key -> entity_id of the last published run (None on a new store)."""
     for name in (f"previous_{obj}_members", f"{obj}_members"):
         if table_exists(con, name):
-            return con.execute(f"SELECT record_key, entity_id FROM {name}").df()
+            return members(con, obj, table=name)
     return None
+
+
+def marker(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What tells one store file from the next: its runs and its meta values."""
+    runs = (
+        con.execute("SELECT max(run_id), count(*) FROM runs").fetchone()
+        if table_exists(con, "runs")
+        else None
+    )
+    meta = tuple(con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
+    return (runs, meta)
 
 
 def stage_events(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:

@@ -133,6 +133,46 @@ SOURCE_LOAD_COLUMNS: dict[str, str] = {
 }
 
 
+# the layout of <object>_proposals (resolver.review.make_proposals' SELECT makes
+# the same columns)
+PROPOSAL_COLUMNS: dict[str, str] = {
+    "proposal_id": "VARCHAR",
+    "object": "VARCHAR",
+    "kind": "VARCHAR",
+    "entity_ids": "VARCHAR[]",
+    "record_keys": "VARCHAR[]",
+    "systems": "VARCHAR[]",
+    "confidence": "DOUBLE",
+    "suggested_action": "VARCHAR",
+    "stake_cents": "BIGINT",
+    "records_affected": "BIGINT",
+    "version": "VARCHAR",
+    "members_key": "VARCHAR",
+    "evidence": "VARCHAR",
+    "run_id": "INTEGER",
+}
+
+# the layout of <object>_pairs: scored pairs, with the vetoes and the band they fell in
+PAIR_COLUMNS: dict[str, str] = {
+    "record_key_l": "VARCHAR",
+    "record_key_r": "VARCHAR",
+    "system_l": "VARCHAR",
+    "system_r": "VARCHAR",
+    "match_weight": "DOUBLE",
+    "match_probability": "DOUBLE",
+    "mw_term_frequency": "DOUBLE",
+    "veto": "VARCHAR",
+    "band": "VARCHAR",
+}
+
+# the layout of <object>_members: each record's entity
+MEMBER_COLUMNS: dict[str, str] = {"record_key": "VARCHAR", "entity_id": "VARCHAR"}
+
+
+# the layout of reports: a run's health report snapshot as JSON
+REPORTS_COLUMNS: dict[str, str] = {"run_id": "BIGINT", "created_at": "TIMESTAMP", "json": "VARCHAR"}
+
+
 def create_table_sql(name: str, columns: dict[str, str]) -> str:
     body = ",\n  ".join(f"{col} {typ}" for col, typ in columns.items())
     return f"CREATE TABLE IF NOT EXISTS {name} (\n  {body}\n)"

@@ -14,7 +14,8 @@ import pandas as pd
 
 from resolver.ingest.canonical import TABLES
 from resolver.linkage.rules import LinkageRules
-from resolver.pipeline import input_sql
+from resolver.store import runs as store_runs
+from resolver.store.stages import input_sql
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r"]
 TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
@@ -130,7 +131,7 @@ def hard_negative_pairs(
     ).df()
     out = pairs.merge(ordered(scored), on=PAIR_COLUMNS, how="left")
     out["kept"] = out["match_probability"].notna()  # scored at or above the keep threshold
-    members = con.execute(f"SELECT record_key, entity_id FROM {obj}_members").df()
+    members = store_runs.members(con, obj)
     entity = members.set_index("record_key")["entity_id"]
     out["merged"] = (
         entity.reindex(out["record_key_l"]).to_numpy()

@@ -17,6 +17,7 @@ import pandas as pd
 from resolver.review import ReviewView, decide, list_proposals
 from resolver.review.orphans import load_orphan_rules, stage_orphans
 from resolver.store import decisions as store_decisions
+from resolver.store import runs as store_runs
 from resolver.store import table_exists
 from resolver.tuning.data import truth_entities
 from resolver.tuning.rules import rules_folder
@@ -250,8 +251,8 @@ def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str | None 
         return "store"
     try:
         rules = load_orphan_rules(rules_folder() if rules_dir is None else rules_dir)
-        run_id = con.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchall()[0][0]
-        stage_orphans(con, rules, prefix="", run_id=int(run_id), as_of=date.today())
+        run_id = store_runs.last_run_id(con)
+        stage_orphans(con, rules, prefix="", run_id=run_id, as_of=date.today())
     except (ImportError, AttributeError, TypeError, duckdb.Error):
         return "unavailable"
     return "computed" if table_exists(con, "orphans") else "unavailable"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from resolver.demo.fixtures import MODELS, RULES
-from resolver.errors import RulesError
+from resolver.errors import Problems, RulesError
 from resolver.linkage.model import load_model_and_rules
 from resolver.linkage.rules import RULE_FILES, LinkageRules
 
@@ -44,12 +44,10 @@ def load_rules(
     rules_dir = rules_folder() if rules_dir is None else Path(rules_dir)
     if models_dir is None:
         models_dir = Path(os.environ.get("RESOLVER_MODELS") or MODELS)
-    out, problems = {}, []
-    for obj in RULE_FILES:
-        try:
-            out[obj] = load_model_and_rules(models_dir, rules_dir, obj)[1]
-        except RulesError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise RulesError(problems)
+    found = Problems()
+    out = {
+        obj: found.read(lambda obj=obj: load_model_and_rules(models_dir, rules_dir, obj)[1], None)
+        for obj in RULE_FILES
+    }
+    found.raise_any(RulesError)
     return out

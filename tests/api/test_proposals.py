@@ -140,6 +140,34 @@ def test_split(client) -> None:
     assert ok.status_code == 201 and ok.json()["status"] == "split"
 
 
+def test_accept_with_golden_picks_is_journaled_and_checked(client) -> None:
+    p = _open(client, 1, kind="link", sort="-confidence")[0]
+    keys = p["record_keys"]
+    url = f"/proposals/{p['proposal_id']}/decisions"
+    for bad, says in (
+        ({"shoe_size": keys[0]}, "not a golden field"),
+        ({"email": "crm:nobody"}, "not a record of this proposal"),
+    ):
+        r = client.post(
+            url, headers=R, json={"action": "accept", "version": p["version"], "golden": bad}
+        )
+        assert r.status_code == 422 and says in r.json()["error"]["message"], r.text
+    r = client.post(
+        url, headers=R, json={"action": "reject", "version": p["version"], "golden": {}}
+    )  # an empty pick list is no pick
+    assert r.status_code == 201, r.text
+    undo = client.post(url, headers=R, json={"action": "undo", "version": r.json()["version"]})
+    picks = {"email": keys[-1], "phone": keys[0]}
+    ok = client.post(
+        url,
+        headers=R,
+        json={"action": "accept", "version": undo.json()["version"], "golden": picks},
+    )
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["history"][-1]["golden"] == picks
+    assert client.get(url.rsplit("/", 1)[0], headers=V).json()["history"][-1]["golden"] == picks
+
+
 @pytest.mark.parametrize(
     "body",
     [

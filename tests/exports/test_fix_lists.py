@@ -5,6 +5,8 @@ fix left unapplied is listed by the report as "fix not applied"."""
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -160,3 +162,124 @@ def test_merges_are_accepted_only_unless_suggested_asked_and_the_api_serves_them
         assert "survivor ACCT_NO" in body["columns"]
         bad = client.get("/exports/merges?system=nosuch", headers=headers("viewer"))
         assert bad.status_code in (400, 404) and "nosuch" in bad.text
+
+
+SYSTEM_FILES = {
+    "billing": ("billing/customers.csv", "ACCT_NO"),
+    "crm": ("crm/contacts.csv", "ContactID"),
+    "dispatch": ("dispatch/customers.csv", "CustomerNo"),
+    "ledger": ("ledger/customers.parquet", "customer_id"),
+}
+
+
+def _shape(value: str) -> str:
+    return re.sub(r"\d", "d", value)
+
+
+def test_corrections_are_written_each_systems_way_addresses_included_and_hold(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    """Every system's corrections, in the letter case, phone layout, name order and
+    address layout of the values it already holds; applied to all four systems' files
+    (a one-line address, split address parts, names both ways), the next run lists
+    none of them again."""
+    db, world = demo_store.copy_to(tmp_path)
+    lists = {s: _lists(db, s, "corrections") for s in SYSTEM_FILES}
+    files = {s: _read(world / f) for s, (f, _) in SYSTEM_FILES.items()}
+    for system, fixes in lists.items():
+        own = files[system]
+        for column, rows in fixes.groupby("column"):
+            held = [v for v in own[column] if v]
+            values = [v for v in rows["correct_value"] if v]
+            if held and all(v == v.upper() for v in held):
+                assert all(v == v.upper() for v in values), (system, column)
+            if rows["field"].iloc[0] == "phone":
+                layouts = Counter(_shape(v) for v in held).most_common(1)[0][0]
+                assert all(_shape(v) == layouts for v in values), (system, column, values[:3])
+            if rows["field"].iloc[0] == "name" and sum(", " in v for v in held) > len(held) / 2:
+                assert all(", " in v for v in values), (system, column)
+    # addresses: a one-line column whole, split columns part by part
+    assert "billing_address" in set(lists["ledger"]["column"])
+    assert {"ADDR1", "ZIP"} <= set(lists["billing"]["column"])
+    assert {"Street", "Zip"} <= set(lists["crm"]["column"])
+    # where a system keeps a street, its city, state and ZIP come with the street
+    parts = lists["billing"][lists["billing"]["column"].isin(["CITY", "ST", "ZIP"])]
+    assert set(parts["from_system"]) == {"dispatch"}
+    for system, (file, id_col) in SYSTEM_FILES.items():
+        _apply_corrections(world / file, id_col, lists[system])
+
+    demo_store.run(db, data_dir=world)
+
+    for system, before in lists.items():
+        after = _lists(db, system, "corrections")
+        still = set(before["fix_id"]) & set(after["fix_id"])
+        assert not still, (system, after[after["fix_id"].isin(still)].head().to_dict("records"))
+        assert len(set(after["fix_id"]) - set(before["fix_id"])) <= 0.05 * len(before) + 1, system
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).astype(object).fillna("")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _apply_corrections(path: Path, id_col: str, fixes: pd.DataFrame) -> None:
+    df = _read(path)
+    for r in fixes.itertuples(index=False):
+        df.loc[df[id_col] == getattr(r, id_col), r.column] = r.correct_value
+    if path.suffix == ".parquet":
+        df.astype(str).to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+
+
+def test_a_system_lacking_an_invoice_is_sent_its_customer_first(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    """The ledger lacks some billing invoices, and for some of them the customer too:
+    its missing customers list those customers (none of which has a ledger record);
+    once the ledger adds them, its missing invoices name the ledger's own new ids."""
+    db, world = demo_store.copy_to(tmp_path)
+    invoices = _lists(db, "ledger", "missing", obj="invoice")
+    customers = _lists(db, "ledger", "missing")
+    # the ledger writes bare invoice numbers: so are those it is sent
+    assert all(str(v).isdigit() for v in invoices["invoice_no"]), list(invoices["invoice_no"])
+    no_customer = invoices[invoices["customer_id"].isna()]
+    assert len(no_customer) and len(customers)
+    con = store.connect(db, read_only=True)
+    try:
+        in_ledger = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT m.entity_id FROM customer_members m "
+                "JOIN customers c USING (record_key) WHERE c.system = 'ledger'"
+            ).fetchall()
+        }
+        needed = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT m.entity_id FROM invoices i "
+                "JOIN customers c ON c.system = i.system AND c.source_id = i.customer_ref "
+                "JOIN customer_members m ON m.record_key = c.record_key "
+                "WHERE i.system = 'billing' AND i.source_id IN (SELECT unnest(?))",
+                [list(no_customer["from_id"])],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert set(customers["entity_id"]) == needed and not needed & in_ledger
+    assert customers["customer_id"].isna().all()
+
+    path = world / "ledger/customers.parquet"
+    ledger = _read(path)
+    new = customers[list(ledger.columns)].copy()
+    new["customer_id"] = [f"NEW-{i:04d}" for i in range(len(new))]
+    pd.concat([ledger, new.fillna("")], ignore_index=True).astype(str).to_parquet(path, index=False)
+
+    demo_store.run(db, data_dir=world)
+
+    assert not set(customers["fix_id"]) & set(_lists(db, "ledger", "missing")["fix_id"])
+    after = _lists(db, "ledger", "missing", obj="invoice")
+    named = after[after["from_id"].isin(no_customer["from_id"])]
+    assert len(named) == len(no_customer)
+    assert all(str(v).startswith("NEW-") for v in named["customer_id"]), list(named["customer_id"])

@@ -1,11 +1,15 @@
-"""Sources beyond one file: a glob of daily files, an Excel sheet, PostgreSQL and
-SQLite tables and queries. Every row loaded or rejected, located by file and row or
+"""Sources beyond one file: a glob of daily files, an Excel sheet, PostgreSQL,
+MySQL (a real MariaDB) and SQLite tables and queries. Every row loaded or rejected, located by file and row or
 by table and key; bad credentials or a missing table stop the run before loading."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import socket
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -225,3 +229,164 @@ def test_a_sqlite_table_through_adbc(tmp_path: Path) -> None:
     load, records, _ = _ingest(folder)
     assert (load.rows_read, load.rows_loaded) == (2, 2)
     assert list(records["source_row"]) == [1, 2]  # in key order
+
+
+# ---------------------------------------------------------------- MySQL / MariaDB
+
+MY_ROWS = (
+    "DROP TABLE IF EXISTS crm.contacts",
+    "CREATE TABLE crm.contacts (ID integer PRIMARY KEY, First text, Last text, "
+    "Email varchar(80), Changed date, balance decimal(10,2), seen datetime)",
+    "INSERT INTO crm.contacts VALUES "
+    "(3, 'Cy', 'Oh', 'cy@x.com', '2024-03-03', 1.50, '2024-03-03 10:11:12'), "
+    "(1, 'Ann', 'Lee', 'ann@x.com', '2024-03-01', NULL, NULL), "
+    "(2, 'Bo', NULL, 'bo@x.com', NULL, 2.00, NULL)",
+)
+
+
+def test_a_mysql_table_loads_each_row_located_by_table_and_key(
+    mysql, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mysql.sql(*MY_ROWS)
+    monkeypatch.setenv("CRM_DB_URL", mysql.url())
+    folder = _setup(tmp_path, "database: {driver: mysql, url_env: CRM_DB_URL, table: crm.contacts}")
+    load, records, rejects = _ingest(folder)
+    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (3, 2, 1)
+    assert load.file == "mysql:crm.contacts"
+    assert list(records["source_id"]) == ["1", "3"]
+    assert list(records["source_row"]) == [1, 3]  # in key order
+    assert records["updated_at"].astype(str).tolist() == ["2024-03-01", "2024-03-03"]
+    (reject,) = rejects.itertuples()
+    assert reject.source_id == "2"
+    assert reject.reason.startswith("mysql:crm.contacts: key 2: column 'Last'")
+
+
+def test_a_mysql_query_is_a_source(mysql, tmp_path: Path, monkeypatch) -> None:
+    mysql.sql(*MY_ROWS)
+    monkeypatch.setenv("CRM_DB_URL", mysql.url())
+    query = "SELECT ID, First, Last, upper(Email) AS Email, Changed FROM contacts WHERE Last IS NOT NULL"
+    folder = _setup(
+        tmp_path, f"database:\n  driver: mysql\n  url_env: CRM_DB_URL\n  query: '{query}'"
+    )
+    load, records, _ = _ingest(folder)
+    assert (load.rows_read, load.rows_loaded) == (2, 2)
+    assert load.file == "mysql:query"
+    assert list(records["email"]) == ["ANN@X.COM", "CY@X.COM"]
+
+
+def test_mysql_bad_credentials_or_a_missing_table_stop_before_loading(
+    mysql, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mysql.sql(*MY_ROWS)
+    folder = _setup(tmp_path, "database: {driver: mysql, url_env: CRM_DB_URL, table: crm.contacts}")
+    contract = str(folder / "sources" / "crm.yaml")
+    monkeypatch.setenv("CRM_DB_URL", mysql.url(password="wrong-pw"))
+    (problem,) = _problems(folder)
+    at = f"127.0.0.1:{mysql.port}"
+    assert problem.startswith(f"{contract}: database: cannot read mysql:crm.contacts at {at}: ")
+    assert "Access denied for user 'crm'" in problem and "wrong-pw" not in problem
+    assert "\n" not in problem
+    monkeypatch.setenv("CRM_DB_URL", mysql.url())
+    (folder / "sources" / "crm.yaml").write_text(
+        CUSTOMER.format(source="database: {driver: mysql, url_env: CRM_DB_URL, table: crm.nope}")
+    )
+    (problem,) = _problems(folder)
+    assert "crm.nope" in problem and "doesn't exist" in problem
+    assert not (folder / "store.duckdb").exists()
+
+
+# ---------------------------------------------------------------- unreachable servers
+
+
+@contextlib.contextmanager
+def _silent_server() -> Iterator[int]:
+    """A port that accepts connections and never answers (a stuck or firewalled
+    server): a driver without a timeout would wait on it for good. It lets go after
+    two minutes, so a test without the timeout fails rather than hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    timer = threading.Timer(120, stop.set)
+    timer.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        timer.cancel()
+        thread.join()
+        for s in [*held, listener]:
+            s.close()
+
+
+@pytest.mark.parametrize(
+    ("driver", "url"),
+    [
+        ("postgresql", "postgresql://crm:pw-123@127.0.0.1:{port}/crm"),
+        ("mysql", "mysql://crm:pw-123@127.0.0.1:{port}/crm"),
+    ],
+)
+def test_a_server_that_never_answers_fails_within_the_connect_timeout(
+    driver: str, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _silent_server() as port:
+        monkeypatch.setenv("CRM_DB_URL", url.format(port=port))
+        folder = _setup(
+            tmp_path,
+            f"database: {{driver: {driver}, url_env: CRM_DB_URL, table: contacts, "
+            "connect_timeout: 2}",
+        )
+        (problem,) = _problems(folder)
+    assert f"cannot read {driver}:contacts at 127.0.0.1:{port}: " in problem
+    assert "no answer within 2 s" in problem and "pw-123" not in problem
+
+
+@pytest.mark.parametrize(
+    ("driver", "url"),
+    [
+        ("postgresql", "postgresql://crm:pw-123@127.0.0.1:{port}/crm"),
+        ("postgresql", "host=127.0.0.1 port={port} user=crm password=pw-123 dbname=crm"),
+        ("mysql", "mysql://crm:pw-123@127.0.0.1:{port}/crm"),
+    ],
+)
+def test_a_refused_connection_names_the_host(
+    driver: str, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CRM_DB_URL", url.format(port=port))
+    folder = _setup(tmp_path, f"database: {{driver: {driver}, url_env: CRM_DB_URL, table: t}}")
+    (problem,) = _problems(folder)
+    assert f"cannot read {driver}:t at 127.0.0.1:{port}: " in problem
+    assert "refused" in problem.lower() and "pw-123" not in problem and "\n" not in problem
+
+
+def test_a_short_password_is_hidden_without_mangling_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CRM_DB_URL", f"postgresql://crm:e@127.0.0.1:{port}/crm")
+    folder = _setup(tmp_path, "database: {driver: postgresql, url_env: CRM_DB_URL, table: t}")
+    (problem,) = _problems(folder)
+    assert "Connection refused" in problem and "crm:e@" not in problem
+
+
+def test_the_connect_timeout_is_a_positive_number_of_seconds(tmp_path: Path) -> None:
+    folder = _setup(
+        tmp_path,
+        "database: {driver: mysql, url_env: CRM_DB_URL, table: t, connect_timeout: soon}",
+    )
+    assert any("database.connect_timeout" in p and "seconds" in p for p in _problems(folder))

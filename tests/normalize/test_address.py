@@ -617,3 +617,18 @@ def test_address_columns_equal_scalar(values):
         tuple(normalize_address(street=v, city=c, state=t, postal_code=z))
         for v, c, t, z in zip(values, cities, states, zips, strict=True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "street", "unit"),
+    [
+        ("8124 E Front Ave, Fishers, IN 46018", "E FRONT AVE", None),
+        ("12 W Front St #2C, Peoria, IL 61602", "W FRONT ST", "# 2C"),
+        ("5 Rear St Apt 3, Dover, DE 19901", "REAR ST", "APT 3"),
+        ("9 Main St Front, Dover, DE 19901", "MAIN ST", "FRNT"),
+    ],
+)
+def test_a_unit_word_before_a_street_type_names_the_street(raw, street, unit):
+    """'Front', 'Rear', 'Lobby' are unit designators only where no street type follows."""
+    r = normalize_address(raw)
+    assert (r.addr_street, r.addr_unit) == (street, unit)

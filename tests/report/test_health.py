@@ -20,7 +20,7 @@ from resolver.report.checks import _disagreements, unit_canonical
 from resolver.report.health_rules import DEFAULTS, HealthRules, parse_health_rules
 from resolver.report.render import render, summary_lines
 from resolver.report.timing import run_log
-from resolver.report.verdicts import grid, priorities, verdict_checks
+from resolver.report.verdicts import changes, grid, priorities, verdict_checks
 
 
 def _finding(category, system, obj, count, total, **extra):
@@ -255,3 +255,153 @@ def test_a_sync_lag_beyond_its_limit_fails_timing_of_the_pair() -> None:
     assert grid(checks)["billing~ledger"]["timing"] == "fail"
     ok = verdict_checks([], {"sync_lag": [lag | {"p95_days": 1}]}, HealthRules(), scopes=[])
     assert grid(ok)["billing~ledger"]["timing"] == "pass"
+
+
+def test_completeness_grades_the_fields_health_yaml_names_per_object_and_system() -> None:
+    """By default a missing due date is listed, not graded; health.yaml may name it for
+    invoices, and a system may have its own list (dispatch need not fill emails)."""
+    findings = [
+        _finding("completeness", "billing", "invoice", 50, 100, field="due_date", key="d"),
+        _finding("completeness", "dispatch", "customer", 50, 100, field="email", key="e"),
+        _finding("completeness", "crm", "customer", 50, 100, field="email", key="e"),
+    ]
+    scopes = ["billing", "crm", "dispatch"]
+    g = grid(verdict_checks(findings, {}, HealthRules(), scopes=scopes))
+    assert "billing" not in g and g["dispatch"]["completeness"] == "fail"
+    rules = parse_health_rules(
+        {
+            "completeness_fields": {
+                "invoice": ["amount", "due_date"],
+                "by_system": {"dispatch": {"customer": ["phone", "address"]}},
+            }
+        }
+    )
+    assert rules.completeness_columns("invoice", "billing") == {"amount_cents", "due_date"}
+    g = grid(verdict_checks(findings, {}, rules, scopes=scopes))
+    assert g["billing"]["completeness"] == "fail"
+    assert "dispatch" not in g and g["crm"]["completeness"] == "fail"
+
+
+def test_unknown_completeness_fields_are_named() -> None:
+    with pytest.raises(RulesError) as err:
+        parse_health_rules(
+            {
+                "completeness_fields": {
+                    "customer": ["emial"],
+                    "vendor": ["name"],
+                    "by_system": {"crm": {"invoice": "amount"}},
+                }
+            },
+            where="rules/health.yaml",
+        )
+    text = str(err.value)
+    for part in ("completeness_fields.customer: unknown field 'emial'", "vendor", "crm.invoice"):
+        assert part in text
+    with pytest.raises(RulesError, match=r"by_system\.nowhere"):
+        parse_health_rules(
+            {"completeness_fields": {"by_system": {"nowhere": {"customer": ["email"]}}}},
+            systems={"crm", "billing"},
+        )
+
+
+def _ops_report() -> dict:
+    findings = [
+        _finding("rejects", "crm", "customer", 30, 100, reason_kind="bad_date"),
+        _finding(
+            "orphans",
+            "billing",
+            "invoice",
+            109,
+            18000,
+            amount_cents=4_022_700,
+            scope="billing~ledger",
+            target="ledger",
+            title="every billing invoice reaches the ledger",
+        ),
+        _finding("completeness", "dispatch", "customer", 12, 100, field="phone", key="p"),
+    ]
+    checks = verdict_checks(findings, {}, HealthRules(), scopes=["billing", "crm", "dispatch"])
+    before = [{**c, "verdict": "pass"} if c["scope"] == "crm" else c for c in checks]
+    return {
+        "run_id": 5,
+        "created_at": "2025-02-01T02:00:00",
+        "checks": checks,
+        "changes": changes(before, checks) | {"since_run": 4},
+        "findings": findings,
+        "systems": [],
+        "history": [],
+    }
+
+
+def test_the_summary_heads_with_failing_checks_money_and_what_changed() -> None:
+    """An ops manager's first three lines: how many checks fail, the money at stake,
+    what changed since the last run."""
+    lines = summary_lines(_ops_report())
+    assert lines[0].startswith("health report, run 5: FAIL — 2 of 3 checks failing, 1 warning")
+    assert lines[1] == "at stake: $40,227 (orphans $40,227)"
+    assert lines[2] == "since run 4: 1 worse (crm error handling pass -> fail), none better"
+
+
+def test_every_priority_says_what_to_do_next() -> None:
+    """Each non-passing check carries a next step naming the command or file to act on,
+    in the console, the Markdown, the HTML and the webhook."""
+    r = _ops_report()
+    text = " ".join(" ".join(summary_lines(r)).split())  # lines wrap at 100 columns
+    assert "next: work the orphan list (/review/orphans)" in text
+    assert "resolver export missing --system ledger --object invoice" in text
+    assert "next: read the rejected rows (bad_date)" in text
+    assert "fill phone in dispatch's export" in text
+    for fmt in ("md", "html"):
+        out = " ".join(render(r, fmt).split())
+        assert "resolver export missing --system ledger" in out, fmt
+        assert "$40,227" in out.split("Trend")[0], fmt
+    doc = gate.webhook_payload(r)
+    assert doc["next_steps"][0].startswith("billing~ledger orphans: work the orphan list")
+
+
+def test_verdict_changes_since_the_last_run() -> None:
+    before = [
+        {"check": "timing", "scope": "crm", "verdict": "pass"},
+        {"check": "orphans", "scope": "billing~ledger", "verdict": "fail"},
+    ]
+    after = [
+        {"check": "timing", "scope": "crm", "verdict": "fail"},
+        {"check": "orphans", "scope": "billing~ledger", "verdict": "warn"},
+        {"check": "duplicates", "scope": "dispatch", "verdict": "pass"},
+    ]
+    got = changes(before, after)
+    assert got["worse"] == [{"check": "timing", "scope": "crm", "was": "pass", "now": "fail"}]
+    assert got["better"] == [
+        {"check": "orphans", "scope": "billing~ledger", "was": "fail", "now": "warn"}
+    ]
+
+
+def test_a_priority_puts_money_on_the_measure_that_carries_it() -> None:
+    """A customer status disagreement costs nothing itself: the cell's money from its
+    invoice amounts is said as the check's, not as the status's."""
+    findings = [
+        _finding(
+            "agreement",
+            "billing~ledger",
+            "customer",
+            40,
+            100,
+            field="status",
+            key="s",
+            title="status disagrees between linked records",
+        ),
+        _finding(
+            "agreement",
+            "billing~ledger",
+            "invoice",
+            2,
+            100,
+            field="amount_cents",
+            key="a",
+            money_cents=3_000,
+        ),
+    ]
+    (c,) = verdict_checks(findings, {}, HealthRules(), scopes=["billing~ledger"])
+    (p,) = priorities([c])
+    assert "status" in p["sentence"] and "($30)" not in p["sentence"]
+    assert "$30 at stake in its other measures" in p["sentence"]

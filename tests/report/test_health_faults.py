@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import health_faults as F
@@ -14,8 +15,15 @@ import pytest
 
 from resolver.demo.fixtures import DemoStore
 from resolver.report.verdicts import grid
+from resolver.store.journal import Journal, journal_path
 
-HEALTH_YAML = "timing:\n  sync_lag_days: {warn: 3, fail: 7}\n"
+HEALTH_YAML = """\
+timing:
+  sync_lag_days: {warn: 3, fail: 7}
+completeness_fields:
+  by_system:
+    billing: {invoice: [amount, invoice_date, customer_ref, invoice_number, due_date]}
+"""
 
 
 def _diff(before: dict, after: dict) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -71,15 +79,52 @@ def test_an_added_column_warns_and_a_clean_rerun_raises_no_alert(baseline, demo_
     ]
 
 
+def _copy_store(baseline: dict, dest: Path) -> Path:
+    for f in baseline["dir"].glob("s.*"):
+        shutil.copy(f, dest / f.name)
+    return dest / "s.duckdb"
+
+
+def test_clean_nights_raise_no_alert_and_a_missed_night_is_said(
+    baseline, demo_store, tmp_path
+) -> None:
+    """The same world re-run night after night (``as_of`` a day apart): every verdict
+    stays as it was, each report compares with the night before; then two nights are
+    missed, and only the run-log measure of timing says so."""
+    db = _copy_store(baseline, tmp_path)
+    started = Journal(journal_path(db)).runs()[0]["started_at"]
+    night = datetime.fromisoformat(started) + timedelta(days=1)
+    previous = None
+    for _ in range(3):
+        summary = demo_store.run(db, baseline["world"], rules_dir=baseline["rules"], as_of=night)
+        assert _diff(baseline["clean"], grid(summary.checks)) == {}, night
+        report = summary.report
+        assert report["run_time"].startswith(night.date().isoformat())
+        if previous is not None:
+            assert report["previous_run_id"] == previous
+            assert report["timing"]["run_log"]["hours_since_last_complete"] == 24.0
+            assert {v["change"] for v in report["timing"]["volumes"]} == {0.0}
+        previous = summary.run_id
+        night += timedelta(days=1)
+    assert [h["run_id"] for h in report["history"]][-3:] == [previous - 2, previous - 1, previous]
+    late = demo_store.run(
+        db, baseline["world"], rules_dir=baseline["rules"], as_of=night + timedelta(days=2)
+    )
+    assert _diff(baseline["clean"], grid(late.checks)) == {
+        ("all systems", "timing"): ("pass", "fail")
+    }
+    gap = late.report["timing"]["run_log"]
+    assert gap["hours_since_last_complete"] == 72.0 and gap["last_complete_run"] == previous
+
+
 @pytest.mark.parametrize("fault", list(F.FAULTS))
 def test_a_seeded_fault_flips_exactly_its_verdict(baseline, demo_store, fault, tmp_path) -> None:
     apply, cells = F.FAULTS[fault]
     world = tmp_path / "world"
     shutil.copytree(baseline["world"], world)
-    for f in baseline["dir"].glob("s.*"):
-        shutil.copy(f, tmp_path / f.name)
+    db = _copy_store(baseline, tmp_path)
     apply(world)
-    summary = demo_store.run(tmp_path / "s.duckdb", world, rules_dir=baseline["rules"])
+    summary = demo_store.run(db, world, rules_dir=baseline["rules"])
     changed = _diff(baseline["clean"], grid(summary.checks))
     want = {(s, c): (baseline["clean"].get(s, {}).get(c), v) for (s, c), v in cells.items()}
     assert changed == want, fault
@@ -101,3 +146,33 @@ def test_a_wrong_date_format_fails_error_handling_and_the_job(
     assert "billing error_handling fail" in done.stderr
     before = grid(demo_store.summary.checks)
     assert before["billing"]["error_handling"] == "pass"
+
+
+def test_resolver_run_as_of_sets_the_runs_clock(
+    demo_store: DemoStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`resolver run --as-of` is the time the run log, the report and the orphans read
+    (years after the store's last run: the job exits 3, its schedule missed); a time it
+    cannot read is a usage error saying what to write."""
+    from resolver.cli import main
+    from resolver.report import load_report
+    from resolver.store import connect
+
+    db, _ = demo_store.copy_to(tmp_path)
+    cmd = demo_store.run_command(db, "--as-of", "2031-05-04T02:00:00+02:00")[3:]
+    assert main(cmd) == 3
+    assert "all systems timing fail" in capsys.readouterr().err
+    started = Journal(journal_path(db)).runs()[0]["started_at"]
+    assert started.startswith("2031-05-04 00:00:")
+    con = connect(db, read_only=True)
+    try:
+        report = load_report(con)
+        ages = con.execute("SELECT min(age_days) FROM orphans").fetchall()[0][0]
+    finally:
+        con.close()
+    assert report["run_time"].startswith("2031-05-04T00:00:")
+    assert report["changes"] is not None and report["changes"]["since_run"] == 1
+    assert ages > 365 * 5  # the demo's invoices are dated up to 2025-01-31
+    with pytest.raises(SystemExit):
+        main(demo_store.run_command(db, "--as-of", "yesterday")[3:])
+    assert "write 2025-02-01 or 2025-02-01T02:00" in capsys.readouterr().err

@@ -227,3 +227,53 @@ def test_decisions_export_as_labels(workdir) -> None:
     assert out.to_dict("records") == [
         {"record_key_l": a["record_keys"][0], "record_key_r": a["record_keys"][1], "is_match": True}
     ]
+
+
+def _golden_of(db: Path, key: str) -> dict:
+    con = store.connect(db, read_only=True)
+    try:
+        cur = con.execute(
+            "SELECT g.* FROM customer_golden g JOIN customer_members m USING (entity_id) "
+            "WHERE m.record_key = ?",
+            [key],
+        )
+        cols = [c[0] for c in cur.description]
+        return dict(zip(cols, cur.fetchone(), strict=True))
+    finally:
+        con.close()
+
+
+def test_a_golden_pick_holds_in_the_next_run_and_goes_with_its_undo(
+    workdir, demo_store: DemoStore
+) -> None:
+    db, world = workdir
+    con = store.connect(db)
+    try:
+        page = list_proposals(con, object="customer", kind="link", limit=500)
+        p = next(
+            q
+            for q in page.items
+            if len(q["record_keys"]) == 2
+            and all(m.get("email_norm") for m in get_proposal(con, q["proposal_id"])["members"])
+        )
+    finally:
+        con.close()
+    a, b = p["record_keys"]
+    for picked in (a, b):  # one of the two goes against the survivorship rules
+        after = _decide(db, p["proposal_id"], "accept", golden={"email": picked})
+        assert after["history"][-1]["golden"] == {"email": picked}
+        demo_store.run(db, world)
+        g = _golden_of(db, a)
+        assert g["email_source"] == picked, picked
+        _decide(db, p["proposal_id"], "undo")
+
+
+def test_golden_picks_are_checked(workdir) -> None:
+    db, _ = workdir
+    p = _pick(db, kind="link", size=2)
+    with pytest.raises(InvalidDecision, match="not a record of this proposal"):
+        _decide(db, p["proposal_id"], "accept", golden={"email": "crm:nobody"})
+    with pytest.raises(InvalidDecision, match="not a golden field"):
+        _decide(db, p["proposal_id"], "accept", golden={"email_norm": p["record_keys"][0]})
+    with pytest.raises(InvalidDecision, match="accept only"):
+        _decide(db, p["proposal_id"], "reject", golden={"email": p["record_keys"][0]})

@@ -73,9 +73,13 @@
     new FormData(filters).forEach((v, k) => { if (v !== "") p.set(k, v); });
     return p;
   };
+  let queueAsked = 0; // filters changed quickly: only the newest answer is shown
   async function loadQueue(keep) {
+    const asked = ++queueAsked;
     const r = await fetch("/review/queue?" + query(), { credentials: "same-origin" });
-    $("#queue").innerHTML = await r.text();
+    const html = await r.text();
+    if (asked !== queueAsked) return;
+    $("#queue").innerHTML = html;
     rows = $$("#queue tr[data-id]");
     rows.forEach((tr, i) => tr.addEventListener("click", (ev) => { ev.preventDefault(); show(i); }));
     cache.clear();
@@ -107,7 +111,55 @@
   }
   function wireProposal() {
     $$("#proposal .member-btn").forEach((b) => b.addEventListener("click", () => openSource(+b.dataset.source)));
-    $$("#proposal input.out").forEach((c) => c.addEventListener("change", () => c.closest("th").classList.toggle("out", c.checked)));
+    $$("#proposal select.group").forEach((g) => g.addEventListener("change", () => paintGroups()));
+    // drag a member's column head onto another's: it joins that member's group
+    $$("#proposal th.member").forEach((h) => {
+      if (!canDecide) return;
+      h.draggable = true;
+      h.addEventListener("dragstart", (ev) => { ev.dataTransfer.setData("text/plain", h.dataset.member); h.classList.add("dragging"); });
+      h.addEventListener("dragend", () => h.classList.remove("dragging"));
+      h.addEventListener("dragover", (ev) => ev.preventDefault());
+      h.addEventListener("drop", (ev) => {
+        ev.preventDefault();
+        const from = $$("#proposal select.group")[+ev.dataTransfer.getData("text/plain")];
+        const to = $("select.group", h);
+        if (from && to && from !== to) { from.value = to.value; paintGroups(); }
+      });
+    });
+    paintGroups();
+  }
+  function paintGroups() {
+    $$("#proposal select.group").forEach((g) => {
+      const th = g.closest("th");
+      th.className = th.className.replace(/\bg-\d+\b/g, "").trim() + " g-" + g.value;
+      th.classList.toggle("out", g.value !== "1");
+    });
+  }
+  function takeOut(i) {
+    // the member leaves its group for a group of its own; alone already: back to group 1
+    const sel = $$("#proposal select.group");
+    const g = sel[i];
+    if (!g) return;
+    const used = sel.map((x) => x.value);
+    const alone = used.filter((v) => v === g.value).length === 1;
+    if (alone) g.value = "1";
+    else { let n = 1; while (used.includes(String(n))) n++; g.value = String(n); }
+    paintGroups();
+  }
+  function splitGroups() {
+    const groups = new Map();
+    $$("#proposal select.group").forEach((g) => {
+      if (!groups.has(g.value)) groups.set(g.value, []);
+      groups.get(g.value).push(g.dataset.key);
+    });
+    return Array.from(groups.values());
+  }
+  function goldenPicks() {
+    const picks = {};
+    $$("#proposal table.gold input[type=radio]:checked").forEach((r) => {
+      if (r.value) picks[r.name.replace(/^gold-/, "")] = r.value;
+    });
+    return picks;
   }
   function focusMember(i) {
     const heads = $$("#proposal th.member");
@@ -132,11 +184,13 @@
     const reason = $("#reason").value.trim();
     if (reason) body.reason = reason;
     if (action === "split") {
-      const keys = $$("#proposal th.member").map((h) => h.dataset.key);
-      const outKeys = $$("#proposal input.out:checked").map((c) => c.value);
-      const stay = keys.filter((k) => !outKeys.includes(k));
-      if (!outKeys.length || !stay.length) { notice("Tick the members to take out first (x on the focused member)."); return; }
-      body.groups = [stay, outKeys];
+      const groups = splitGroups();
+      if (groups.length < 2) { notice("Put the members in two groups or more first (x takes the focused member out)."); return; }
+      body.groups = groups;
+    }
+    if (action === "accept") {
+      const picks = goldenPicks();
+      if (Object.keys(picks).length) body.golden = picks;
     }
     const id = art.dataset.id;
     const res = await send("POST", `/proposals/${encodeURIComponent(id)}/decisions`, body);
@@ -162,7 +216,9 @@
     } else notice(message(res));
   }
   async function refreshProgress() {
+    const asked = queueAsked;
     const r = await fetch("/review/queue?" + query() + "&limit=1", { credentials: "same-origin" });
+    if (asked !== queueAsked) return; // the queue was reloaded meanwhile, progress with it
     const tmp = document.createElement("div");
     tmp.innerHTML = await r.text();
     const p = $("#progress", tmp);
@@ -225,15 +281,17 @@
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
-    const typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
-    if (ev.key === "Escape") { if (typing) t.blur(); return; }
+    const choice = t && t.tagName === "INPUT" && (t.type === "radio" || t.type === "checkbox");
+    const typing = t && ((t.tagName === "INPUT" && !choice) || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+    if (ev.key === "Escape") { if (typing || choice) t.blur(); return; }
     if (typing || $("dialog[open]")) return;
+    if (choice && ev.key.startsWith("Arrow")) return; // arrows move within a radio group
     const k = ev.key;
     const act = {
       j: () => show(at + 1), ArrowDown: () => show(at + 1),
       k: () => show(at - 1), ArrowUp: () => show(at - 1),
       a: () => decide("accept"), r: () => decide("reject"), s: () => decide("split"), u: () => decide("undo"),
-      x: () => { const c = $$("#proposal input.out")[member]; if (c) { c.checked = !c.checked; c.dispatchEvent(new Event("change")); } },
+      x: () => takeOut(member),
       o: () => openSource(member),
       e: () => { const r = $("#reason"); if (r) r.focus(); },
       "/": () => { const s = $("select", filters); if (s) s.focus(); },

@@ -1,0 +1,110 @@
+"""Table layouts and SQL against the store live behind resolver/store/: a module
+elsewhere calls the store's functions instead of running statements of its own.
+
+Every call to ``.execute(`` / ``.executemany(`` / ``.sql(`` / ``.query(`` outside
+resolver/store/ is counted per module. A module may keep such calls only when it is
+listed below with a reason, and never more than the number written there: SQL on
+a connection that is not the store (Splink's, a source database, a scratch
+in-memory database) is its own business; the rest is debt to move behind store/,
+and its number may only go down."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SQL_CALLS = {"execute", "executemany", "sql", "query"}
+
+NOT_THE_STORE = "SQL on a connection that is not the store's"
+DEBT = "SQL against store tables: to move behind resolver/store/ (issue 13)"
+
+ALLOWED: dict[str, tuple[int, str]] = {
+    # not the store: Splink's DuckDB, a source database, files, scratch connections
+    "resolver/linkage/predict.py": (4, f"{NOT_THE_STORE}: Splink's own DuckDB"),
+    "resolver/linkage/sql_eval.py": (1, f"{NOT_THE_STORE}: DuckDB's SQL parser"),
+    "resolver/linkage/profile.py": (6, f"{NOT_THE_STORE}: profiles the table it is handed"),
+    "resolver/linkage/derive.py": (5, f"{NOT_THE_STORE}: the view of the input it is handed"),
+    "resolver/linkage/term_frequency.py": (1, f"{NOT_THE_STORE}: counts the table it is handed"),
+    "resolver/ingest/database.py": (2, f"{NOT_THE_STORE}: the source database"),
+    "resolver/ingest/source_files.py": (2, f"{NOT_THE_STORE}: reads a source file"),
+    "resolver/matching/matcher.py": (2, f"{NOT_THE_STORE}: the matcher's in-memory index"),
+    "resolver/tuning/blocking.py": (1, f"{NOT_THE_STORE}: a scratch in-memory database"),
+    "resolver/review/orphans/rules.py": (2, f"{NOT_THE_STORE}: checks a rule on an empty table"),
+    "resolver/exports/log.py": (2, f"{NOT_THE_STORE}: the journal's SQLite export log"),
+    # debt: SQL against the store's tables outside store/
+    "resolver/ingest/load.py": (2, DEBT),
+    "resolver/matching/index.py": (3, DEBT),
+    "resolver/exports/replay.py": (1, DEBT),
+    "resolver/exports/lists.py": (1, DEBT),
+    "resolver/exports/_common.py": (1, DEBT),
+    "resolver/exports/crosswalk.py": (2, DEBT),
+    "resolver/exports/style.py": (2, DEBT),
+    "resolver/report/build.py": (1, DEBT),
+    "resolver/report/timing.py": (8, DEBT),
+    "resolver/report/checks.py": (25, DEBT),
+    "resolver/review/keyed_rows.py": (1, DEBT),
+    "resolver/review/orphans/review.py": (4, DEBT),
+    "resolver/review/orphans/compute.py": (8, DEBT),
+    "resolver/review/entity_lookup.py": (5, DEBT),
+    "resolver/review/proposal_index.py": (3, DEBT),
+    "resolver/review/view.py": (1, DEBT),
+    "resolver/review/make_proposals.py": (14, DEBT),
+    "resolver/tuning/model_view.py": (1, DEBT),
+    "resolver/tuning/review.py": (1, DEBT),
+    "resolver/tuning/data.py": (4, DEBT),
+    "resolver/tuning/profile.py": (9, DEBT),
+}
+
+
+def sql_calls(path: Path) -> list[int]:
+    """Line numbers of the SQL calls in one module."""
+    tree = ast.parse(path.read_text())
+    return [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in SQL_CALLS
+    ]
+
+
+def _outside_the_store() -> dict[str, list[int]]:
+    out = {}
+    for package in ("resolver", "api"):
+        for p in sorted((ROOT / package).rglob("*.py")):
+            rel = p.relative_to(ROOT).as_posix()
+            if rel.startswith("resolver/store/"):
+                continue
+            lines = sql_calls(p)
+            if lines:
+                out[rel] = lines
+    return out
+
+
+def test_sql_against_the_store_runs_only_inside_store() -> None:
+    found = _outside_the_store()
+    offenders = [
+        f"{rel}: {len(lines)} SQL call(s) (lines {', '.join(map(str, lines))}); "
+        + (f"at most {ALLOWED[rel][0]} allowed" if rel in ALLOWED else "none allowed")
+        for rel, lines in found.items()
+        if len(lines) > ALLOWED.get(rel, (0, ""))[0]
+    ]
+    assert offenders == []
+
+
+def test_the_allow_list_names_only_modules_that_still_need_it() -> None:
+    found = _outside_the_store()
+    stale = [rel for rel in ALLOWED if rel not in found]
+    assert stale == [], "these modules run no SQL any more: drop them from ALLOWED"
+
+
+def test_the_pipeline_runs_no_sql_of_its_own() -> None:
+    """The batch job is its stages in order; what they read and write in the store is
+    the store's (resolver.store.stages)."""
+    assert sql_calls(ROOT / "resolver" / "pipeline.py") == []
+
+
+def test_the_counter_sees_sql_calls() -> None:
+    calls = sql_calls(ROOT / "resolver" / "store" / "runs.py")
+    assert len(calls) >= 5
