@@ -16,6 +16,7 @@ from typing import Any
 from resolver import store
 from resolver.clock import parse_as_of
 from resolver.demo import generate_demo_world
+from resolver.engine import ENGINES
 from resolver.errors import ResolverError
 from resolver.exports import export_fix_list
 from resolver.exports.crosswalk import export_crosswalk
@@ -75,6 +76,7 @@ def _train(args: argparse.Namespace) -> int:
         data_dir=args.data,
         models_dir=args.models,
         progress=cli_progress(args.log_format),
+        engine=args.engine,
     )
     for obj, model in models.items():
         meta = model.meta
@@ -124,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
             retrain=args.retrain,
             progress=progress,
             wait=args.wait,
+            engine=args.engine,
             as_of=args.as_of,
         )
     finally:
@@ -339,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="estimate both Splink models without labels and save them")
     _rules_db(p)
     p.add_argument("--models", default="models", help="folder for the model JSON (default: models)")
+    _engine(p)
     _log_format(p)
     p.set_defaults(func=_train)
 
@@ -346,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rules_db(p)
     p.add_argument("--models", default="models", help="folder of the model JSON (default: models)")
     p.add_argument("--retrain", action="store_true", help="re-estimate the models first")
+    _engine(p)
     p.add_argument(
         "--fail-on",
         choices=["warn", "fail"],
@@ -423,6 +428,16 @@ def _version() -> str:
         return version("resolver")
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown (not installed)"
+
+
+def _engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="where linkage and clustering run: duckdb (default) or spark "
+        "(pip install 'resolver[spark]'; see README \"Scaling out on Spark\")",
+    )
 
 
 def _log_format(p: argparse.ArgumentParser) -> None:

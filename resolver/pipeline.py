@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from resolver import store
 from resolver.clock import Clock
-from resolver.clustering.constrained import constrained_clusters
+from resolver.engine import Engine, open_engine
 from resolver.entities.golden import Survivorship, golden_sql, load_survivorship
 from resolver.entities.ids import Assignment, assign_entity_ids
 from resolver.errors import DiskFull, Problems, ValidationProblems
@@ -226,6 +226,7 @@ class Batch:
     run_id: int = 0  # 0: training, which proposes nothing
     retrain: bool = False
     clock: Clock = field(default_factory=Clock)
+    engine: Engine = field(default_factory=Engine)  # DuckDB, or Spark (resolver.engine)
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,13 @@ class Linked:
 @stage("ingest", timed_inside=True)  # each source is timed: "read <system>/<object>", ...
 def ingest_sources(batch: Batch) -> list[SourceLoad]:
     """Load every source through its contract; stop if one vanished or shrank."""
-    loads = ingest(batch.con, batch.setup.contracts, progress=batch.progress, publish=False)
+    loads = ingest(
+        batch.con,
+        batch.setup.contracts,
+        progress=batch.progress,
+        publish=False,
+        pool=batch.engine.pool,
+    )
     check_volumes(loads, batch.setup.contracts, store_runs.latest_run(batch.con))
     return loads
 
@@ -306,7 +313,7 @@ def fit_model(
     batch: Batch, obj: str, table: pa.Table, rules: LinkageRules, notes: list[str]
 ) -> Model:
     """Train the object's model on its own records (no labels) and save it."""
-    model = train_model(table, rules, progress=batch.progress)
+    model = train_model(table, rules, progress=batch.progress, work=batch.engine.work)
     model.meta["derivation"] = notes
     save_model(model, batch.models_dir)
     for note in [*notes, *model.meta.get("training_notes", [])]:
@@ -317,7 +324,9 @@ def fit_model(
 @stage("link {obj}", timed_inside=True)  # score_pairs times itself, step by step
 def link(batch: Batch, inp: LinkInput) -> Scored:
     """Block, score and veto the candidate pairs of one object."""
-    scored = score_pairs(inp.table, inp.model, inp.rules, progress=batch.progress)
+    scored = score_pairs(
+        inp.table, inp.model, inp.rules, progress=batch.progress, work=batch.engine.work
+    )
     for note in scored.notes:
         batch.progress.note(f"{inp.obj}: {note}")
     return Scored(inp.obj, scored)
@@ -344,7 +353,7 @@ def cluster(batch: Batch, inp: LinkInput) -> Clusters:
     )
     keys = inp.table.column("record_key").to_numpy(zero_copy_only=False)
     systems = inp.table.column("system").to_numpy(zero_copy_only=False).astype(str)
-    labels = constrained_clusters(
+    labels = batch.engine.cluster(
         len(keys),
         links=graph.links,
         must_link=graph.must_link,
@@ -507,6 +516,7 @@ def run_batch(
     progress: Progress | None = None,
     wait: float = 0.0,
     as_of: datetime | None = None,
+    engine: str | Engine = "duckdb",
 ) -> RunSummary:
     """The whole batch job. Returns its summary; the run is visible only when complete.
 
@@ -515,6 +525,8 @@ def run_batch(
 
     One run at a time per store: another run holding the store's lock makes this one
     raise StoreBusy naming it, at once or after waiting up to ``wait`` seconds.
+    ``engine``: "duckdb", "spark" or an opened :class:`resolver.engine.Engine`; it
+    normalizes, scores and clusters, and the results are written to the store all the same.
     """
     with run_lock.hold(db_path, wait=wait, command="run"):
         return _run_batch(
@@ -525,6 +537,7 @@ def run_batch(
             retrain=retrain,
             progress=progress,
             clock=Clock(as_of),
+            engine=engine,
         )
 
 
@@ -537,10 +550,12 @@ def _run_batch(
     retrain: bool,
     progress: Progress | None,
     clock: Clock,
+    engine: str | Engine = "duckdb",
 ) -> RunSummary:
     started = time.perf_counter()
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
+    engine = open_engine(engine) if isinstance(engine, str) else engine
     present = {c.object for c in setup.contracts}
     # a saved model is checked before any work; an object without one is trained
     # from the data in this run (a contracts-only rules folder needs no other step)
@@ -554,7 +569,14 @@ def _run_batch(
     started_at = journal.runs()[0]["started_at"]
     progress.run_id = run_id
     batch = Batch(
-        con, setup, progress, Path(models_dir), run_id=run_id, retrain=retrain, clock=clock
+        con,
+        setup,
+        progress,
+        Path(models_dir),
+        run_id=run_id,
+        retrain=retrain,
+        clock=clock,
+        engine=engine,
     )
     try:
         loads = ingest_sources(batch)
@@ -590,6 +612,7 @@ def train(
     data_dir: Path | str | None = None,
     models_dir: Path | str = "models",
     progress: Progress | None = None,
+    engine: str | Engine = "duckdb",
 ) -> dict[str, Model]:
     """Train both models on the sources (customers first: invoices need their entities).
 
@@ -597,12 +620,13 @@ def train(
     """
     progress = progress or Progress()
     setup = validate(rules_dir, data_dir=data_dir)
+    engine = open_engine(engine) if isinstance(engine, str) else engine
     # training's own scratch file (and its own lock: two trainings would share it); a
     # run building at the same time keeps its file
     with run_lock.hold(db_path, suffix=TRAINING_SUFFIX, command="train"):
         con = store.start_building(db_path, suffix=TRAINING_SUFFIX)
         try:
-            batch = Batch(con, setup, progress, Path(models_dir), retrain=True)
+            batch = Batch(con, setup, progress, Path(models_dir), retrain=True, engine=engine)
             ingest_sources(batch)
             trained: dict[str, tuple[Model, LinkageRules]] = {}
             link_objects(batch, trained)

@@ -43,7 +43,7 @@ def _febrl_available() -> bool:
         sys.path.remove(str(BENCH))
 
 
-@pytest.mark.parametrize("script", ["accuracy.py", "scale.py"])
+@pytest.mark.parametrize("script", ["accuracy.py", "scale.py", "spark_vs_duckdb.py"])
 def test_help(script: str) -> None:
     assert "usage" in _run(script, "--help").stdout
 

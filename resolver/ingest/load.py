@@ -32,7 +32,7 @@ from resolver.normalize import (
     parse_amount_column,
     parse_date_column,
 )
-from resolver.normalize._distinct import over_distinct
+from resolver.normalize._distinct import WorkerPool, over_distinct
 from resolver.normalize.date import partial_year
 from resolver.normalize.extra import normalize_extra_column
 from resolver.normalize.nickname_variants import first_name_variants_column
@@ -76,11 +76,13 @@ def ingest(
     *,
     progress: Progress | None = None,
     publish: bool = True,
+    pool: WorkerPool | None = None,
 ) -> list[SourceLoad]:
     """Load every contract's source into staging tables, then publish them at once.
 
     With ``publish=False`` the staged tables (``stage_customers``, ...) are left for
-    the caller (the batch job) to publish with the rest of its run.
+    the caller (the batch job) to publish with the rest of its run. ``pool`` maps the
+    costly normalizers over distinct values (default: local worker processes).
     """
     progress = progress or Progress()
     columns = {obj: record_columns(obj, contracts) for obj in schema.RECORD_COLUMNS}
@@ -92,7 +94,7 @@ def ingest(
     }
     loads = []
     for contract in sorted(contracts, key=lambda c: (c.object, c.system)):
-        loads.append(_ingest_one(con, contract, stages, columns[contract.object], progress))
+        loads.append(_ingest_one(con, contract, stages, columns[contract.object], progress, pool))
     if publish:
         store.publish(con, list(stages))
     return loads
@@ -111,6 +113,7 @@ def _ingest_one(
     stages: dict[str, str],
     columns: dict[str, str],
     progress: Progress,
+    pool: WorkerPool | None = None,
 ) -> SourceLoad:
     with progress.stage(f"read {contract.system}/{contract.object}", total=1, unit="files") as done:
         source = read_any(contract)
@@ -128,6 +131,7 @@ def _ingest_one(
                 default_country=contract.country,
                 phone_area_code=contract.phone_area_code,
                 progress=advance,
+                pool=pool,
             )
         else:
             norm = normalize_invoice_frame(loaded)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from splink.internals.exceptions import EMTrainingException
 from resolver.errors import ModelError
 from resolver.linkage.comparisons import KINDS, OTHER_AT_HOME, SAME_AT_HOME
 from resolver.linkage.derive import reads_columns
+from resolver.linkage.model_file import for_engine, neutral_settings, translate_sql
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
 from resolver.progress import Progress
 from resolver.store.resources import duckdb_config
@@ -48,7 +50,9 @@ class Model:
         return f"{self.object}@{self.meta['rules_hash']}:{self.meta['trained_at']}"
 
     def to_json(self) -> str:
-        return json.dumps({"resolver": self.meta, "splink": self.splink}, indent=2, sort_keys=True)
+        """The model file: engine-neutral (:mod:`resolver.linkage.model_file`)."""
+        doc = {"resolver": self.meta, "splink": neutral_settings(self.splink)}
+        return json.dumps(doc, indent=2, sort_keys=True)
 
     def untrained_levels(self) -> list[str]:  # before _neutralise_untrained fills them
         """Levels with no m or u estimate (Splink would silently use defaults)."""
@@ -80,6 +84,8 @@ def work_linker(
     memory_limit: str | None = None,
 ):
     """A Splink Linker over ``table`` on a private in-memory DuckDB (nothing leaks into the store)."""
+    if isinstance(settings, dict):
+        settings = for_engine(settings, "duckdb")
 
     config = duckdb_config()
     if memory_limit:
@@ -91,14 +97,36 @@ def work_linker(
     return linker, con, sdf
 
 
+@dataclass
+class LinkWork:
+    """A Splink linker over one input table on some engine, and how to query it.
+
+    ``query`` runs one SQL statement of the engine's dialect and returns Arrow; the
+    input table is registered as ``link_input``."""
+
+    engine: str
+    linker: Any
+    sdf: Any
+    query: Callable[[str], pa.Table]
+    close: Callable[[], None]
+
+
+def duckdb_work(table: pd.DataFrame | pa.Table, settings: dict[str, Any]) -> LinkWork:
+    """The default engine: a private in-memory DuckDB."""
+    linker, con, sdf = work_linker(table, settings)
+    return LinkWork("duckdb", linker, sdf, lambda sql: con.sql(sql).to_arrow_table(), con.close)
+
+
 def train_model(
     table: pd.DataFrame | pa.Table,
     rules: LinkageRules,
     *,
     progress: Progress | None = None,
+    work: Callable[[pa.Table | pd.DataFrame, dict[str, Any]], LinkWork] = duckdb_work,
 ) -> Model:
     """Estimate the model without labels: the prior from deterministic rules, u by
-    random sampling (seeded), m by EM over each training blocking rule (capped)."""
+    random sampling (seeded), m by EM over each training blocking rule (capped).
+    ``work`` opens the engine (DuckDB by default)."""
     progress = progress or Progress()
     training = rules.training
     rows = table.num_rows if isinstance(table, pa.Table) else len(table)
@@ -108,11 +136,13 @@ def train_model(
         df = table.to_pandas() if isinstance(table, pa.Table) else table
         order = pd.util.hash_pandas_object(df["record_key"], index=False).sort_values()
         table = df.loc[order.index[:sample_rows]].reset_index(drop=True)
-    linker, con, _ = work_linker(table, rules.splink_settings())
+    w = work(table, rules.splink_settings())
+    linker, engine = w.linker, w.engine
     n_em = len(rules.em_blocking_rules)
     with progress.stage(f"train {rules.object}", total=2 + n_em, unit="steps") as advance:
         linker.training.estimate_probability_two_random_records_match(
-            rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
+            [translate_sql(r, engine) for r in rules.prior["deterministic_rules"]],
+            recall=float(rules.prior["recall"]),
         )
         prior = float(linker._settings_obj._probability_two_random_records_match)
         advance(1)
@@ -128,7 +158,7 @@ def train_model(
             before = linker._settings_obj.core_model_settings.copy()
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule,
+                    translate_sql(rule, engine),
                     max_pairs=float(training["em_max_pairs"])
                     if training.get("em_max_pairs")
                     else None,
@@ -141,10 +171,10 @@ def train_model(
                 skipped.append(f"training pass {rule}: skipped (EM did not converge: {exc})")
             advance(1)
     splink = linker.misc.save_model_to_json()
-    con.close()
+    w.close()
     model = Model(
         object=rules.object,
-        splink=_portable(splink),
+        splink=neutral_settings(splink),
         meta={
             "format_version": MODEL_FORMAT,
             "object": rules.object,
@@ -381,12 +411,6 @@ def _neutralise_untrained(splink: dict[str, Any]) -> list[str]:
     return filled
 
 
-def _portable(splink: dict[str, Any]) -> dict[str, Any]:
-    out = dict(splink)
-    out.pop("linker_uid", None)  # per-session id: keeps saved models diff-able
-    return out
-
-
 def save_model(model: Model, models_dir: Path | str) -> Path:
     path = Path(models_dir) / MODEL_FILES[model.object]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -417,7 +441,8 @@ def read_model(models_dir: Path | str, obj: str) -> Model:
             f"{path} has model format {meta.get('format_version')}, this resolver reads "
             f"{MODEL_FORMAT}; retrain with `resolver train`"
         )
-    return Model(object=obj, splink=splink, meta=meta)
+    # files saved before models were engine-neutral carry DuckDB's dialect tags
+    return Model(object=obj, splink=neutral_settings(splink), meta=meta)
 
 
 def load_model(models_dir: Path | str, rules: LinkageRules) -> Model:

@@ -8,6 +8,7 @@ large one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,11 @@ import pandas as pd
 import pyarrow as pa
 
 from resolver.linkage.derive import affordable_blocking
-from resolver.linkage.model import Model, work_linker
+from resolver.linkage.model import LinkWork, Model, duckdb_work, work_linker
+from resolver.linkage.model_file import translate_sql
 from resolver.linkage.profile import pair_count
 from resolver.linkage.rules import LinkageRules
-from resolver.linkage.term_frequency import tf_levels, tf_lookup
+from resolver.linkage.term_frequency import lookup_from_counts, tf_levels, tf_lookup
 from resolver.progress import Progress
 
 KEEP_PROBABILITY = 0.01  # pairs below this are not kept (too weak to propose or cite)
@@ -41,64 +43,77 @@ def score_pairs(
     rules: LinkageRules,
     *,
     progress: Progress | None = None,
+    work: Callable[[pa.Table, dict[str, Any]], LinkWork] = duckdb_work,
 ) -> Scored:
     """Block, score and veto every candidate pair within ``table``.
 
     Returns one row per pair (``record_key_l < record_key_r``) with match weight,
     probability, each comparison's level (``gamma_*``) and weight (``mw_*``), and the
-    first veto it meets (or null).
+    first veto it meets (or null). ``work`` opens the engine (DuckDB by default; the
+    Spark engine's is :func:`resolver.spark.linkage.spark_work`): every engine gives
+    the same pairs.
     """
     progress = progress or Progress()
     notes: list[str] = []
     settings = affordable_settings(table, model, rules, notes)
-    linker, con, sdf = work_linker(table, settings)
-    register_tf_lookups(linker, con, sdf, model)
-    with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
-        linker.training.estimate_probability_two_random_records_match(
-            rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
-        )
-        prior = float(linker._settings_obj._probability_two_random_records_match)
-        advance(1)
-        blocked = linker.inference.compute_blocked_pairs_for_predict()
-        n_scored = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchall()[0][0]
-        predictions = linker.inference.predict(threshold_match_probability=KEEP_PROBABILITY)
-        advance(1)
-        cols = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
-        evidence = [
-            c for c in cols if c.startswith(("gamma_", "mw_")) and not c.startswith("mw_tf")
-        ]
-        tf = [c for c in cols if c.startswith("mw_tf_adj_")]
-        veto = rules.veto_sql() or "NULL"
-        select = ", ".join(f"p.{c}" for c in evidence)
-        tf_sum = " + ".join(f"coalesce(p.{c}, 0)" for c in tf) or "0"
-        sql = f"""
-            SELECT least(p.record_key_l, p.record_key_r) AS record_key_l,
-                   greatest(p.record_key_l, p.record_key_r) AS record_key_r,
-                   CASE WHEN p.record_key_l < p.record_key_r THEN l.system ELSE r.system END
-                     AS system_l,
-                   CASE WHEN p.record_key_l < p.record_key_r THEN r.system ELSE l.system END
-                     AS system_r,
-                   p.match_weight, p.match_probability, {tf_sum} AS mw_term_frequency,
-                   {select}, {veto} AS veto
-            FROM {predictions.physical_name} p
-            JOIN link_input l ON l.record_key = p.record_key_l
-            JOIN link_input r ON r.record_key = p.record_key_r
-            ORDER BY 1, 2
-        """
-        pairs = con.sql(sql).to_arrow_table()
-        advance(1)
-    con.close()
+    w = work(table, settings)
+    linker = w.linker
+    try:
+        register_tf_lookups(linker, w.sdf, model, lambda sql: w.query(sql).to_pandas())
+        with progress.stage(f"link {rules.object}", total=3, unit="steps") as advance:
+            linker.training.estimate_probability_two_random_records_match(
+                [translate_sql(r, w.engine) for r in rules.prior["deterministic_rules"]],
+                recall=float(rules.prior["recall"]),
+            )
+            prior = float(linker._settings_obj._probability_two_random_records_match)
+            advance(1)
+            blocked = linker.inference.compute_blocked_pairs_for_predict()
+            n_scored = w.query(f"SELECT count(*) AS n FROM {blocked.physical_name}")
+            n_scored = int(n_scored.column(0)[0].as_py())
+            predictions = linker.inference.predict(threshold_match_probability=KEEP_PROBABILITY)
+            advance(1)
+            cols = w.query(f"SELECT * FROM {predictions.physical_name} LIMIT 0").column_names
+            evidence = [
+                c for c in cols if c.startswith(("gamma_", "mw_")) and not c.startswith("mw_tf")
+            ]
+            tf = [c for c in cols if c.startswith("mw_tf_adj_")]
+            veto = translate_sql(rules.veto_sql(), w.engine) if rules.veto_sql() else "NULL"
+            select = ", ".join(f"p.{c}" for c in evidence)
+            tf_sum = " + ".join(f"coalesce(p.{c}, 0)" for c in tf) or "0"
+            sql = f"""
+                SELECT least(p.record_key_l, p.record_key_r) AS record_key_l,
+                       greatest(p.record_key_l, p.record_key_r) AS record_key_r,
+                       CASE WHEN p.record_key_l < p.record_key_r THEN l.system ELSE r.system END
+                         AS system_l,
+                       CASE WHEN p.record_key_l < p.record_key_r THEN r.system ELSE l.system END
+                         AS system_r,
+                       p.match_weight, p.match_probability, {tf_sum} AS mw_term_frequency,
+                       {select}, {veto} AS veto
+                FROM {predictions.physical_name} p
+                JOIN link_input l ON l.record_key = p.record_key_l
+                JOIN link_input r ON r.record_key = p.record_key_r
+                ORDER BY 1, 2
+            """
+            pairs = w.query(sql)
+            advance(1)
+    finally:
+        w.close()
     return Scored(pairs=pairs, prior=prior, comparisons_scored=n_scored, notes=notes)
 
 
 def register_tf_lookups(
-    linker: Any, con: duckdb.DuckDBPyConnection, sdf: Any, model: Model
+    linker: Any, sdf: Any, model: Model, query: Callable[[str], pd.DataFrame]
 ) -> None:
     """Centred, capped term frequencies over every row of the input, all systems
-    together (:mod:`resolver.linkage.term_frequency`), in place of Splink's own."""
+    together (:mod:`resolver.linkage.term_frequency`), in place of Splink's own.
+    ``query`` runs SQL on the linker's engine and returns a frame."""
     for col, level in tf_levels(model.splink).items():
+        counts = query(
+            f"SELECT {col}, count(*) AS n FROM {sdf.physical_name} "
+            f"WHERE {col} IS NOT NULL GROUP BY {col}"
+        )
         lookup = sdf.db_api.register(
-            tf_lookup(con, sdf.physical_name, level), table_name=f"tf_lookup_{col}"
+            lookup_from_counts(counts, level), table_name=f"tf_lookup_{col}"
         )
         linker.table_management.register_term_frequency_lookup(lookup, col)
 

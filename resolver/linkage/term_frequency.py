@@ -146,7 +146,16 @@ def tf_lookup(con: duckdb.DuckDBPyConnection, table: str, level: TfLevel) -> pd.
     counts = con.execute(
         f"SELECT {col}, count(*) AS n FROM {table} WHERE {col} IS NOT NULL GROUP BY 1"
     ).df()
-    tf = effective_frequencies(counts.set_index(col)["n"], level)
+    return lookup_from_counts(counts, level)
+
+
+def lookup_from_counts(counts: pd.DataFrame, level: TfLevel) -> pd.DataFrame:
+    """The lookup from a frame of each value (column ``level.column``) and its count
+    ``n``, counted on any engine. Values are ordered first, so the result never depends
+    on the order an engine returns groups in."""
+    col = level.column
+    counts = counts.sort_values(col, kind="stable")
+    tf = effective_frequencies(counts.set_index(col)["n"].astype("int64"), level)
     return tf.rename_axis(col).reset_index()
 
 

@@ -163,6 +163,7 @@ def normalize_customer_frame(
     phone_area_code: str | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    pool: WorkerPool | None = None,
 ) -> pd.DataFrame:
     """Normalize the canonical customer text columns into ``CUSTOMER_OUTPUT_COLUMNS``.
 
@@ -180,10 +181,13 @@ def normalize_customer_frame(
     ``workers``: processes for the costly kinds (names, email, phone, addresses)
     when a kind has more than ``MIN_PARALLEL`` distinct values; None reads
     ``$RESOLVER_WORKERS`` and defaults to the CPU count, 1 keeps everything in this
-    process. The output does not depend on it.
+    process. The output does not depend on it. ``pool``: a pool to use instead (kept
+    open), such as the Spark engine's (:class:`resolver.spark.normalize.SparkPool`).
     """
-    with WorkerPool(workers) as pool:
+    if pool is not None:
         return _customer_frame(df, phone_region, default_country, phone_area_code, progress, pool)
+    with WorkerPool(workers) as own:
+        return _customer_frame(df, phone_region, default_country, phone_area_code, progress, own)
 
 
 def _customer_frame(

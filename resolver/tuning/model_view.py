@@ -41,7 +41,8 @@ def linker_for(
         rules = load_rules(rules_dir, models_dir)[obj]
     model = load_model(models_dir, rules)
     linker, work, sdf = work_linker(link_input(con, obj, rules), dict(model.splink))
-    register_tf_lookups(linker, work, sdf, model)  # the batch job's term frequencies
+    # the batch job's term frequencies
+    register_tf_lookups(linker, sdf, model, lambda sql: work.execute(sql).df())
     if reestimate_prior:
         linker.training.estimate_probability_two_random_records_match(
             rules.prior["deterministic_rules"], recall=float(rules.prior["recall"])
