@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import splink
-from splink import DuckDBAPI, Linker, block_on
+from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
@@ -343,7 +343,8 @@ def _home_em(
     """m, u of "same" among the pairs sharing a home, the share of matches among them
     and their count; None when they hold too few non-matches to say."""
     settings = dict(splink)
-    settings["blocking_rules_to_generate_predictions"] = [block_on(c) for c in home]
+    # resolver's neutral SQL (a model file's form), translated for DuckDB by work_linker
+    settings["blocking_rules_to_generate_predictions"] = [f"l.{c} = r.{c}" for c in home]
     settings["retain_intermediate_calculation_columns"] = True
     linker, con, _ = work_linker(table, settings)
     try:
