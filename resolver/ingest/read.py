@@ -24,6 +24,7 @@ from resolver.ingest.canonical import FIELDS
 from resolver.ingest.contracts import check_one_file
 from resolver.ingest.excel import read_sheet
 from resolver.ingest.source_files import BAD_ROW_COLUMNS, _text_frame, read_source
+from resolver.ingest.source_types import check_source_types
 
 if TYPE_CHECKING:
     from resolver.ingest.contracts import Contract
@@ -105,6 +106,7 @@ def _read_file(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _read_database(contract: Contract) -> SourceRead:
 
     table = _db.read_table(contract.database, contract.id_column)
+    check_source_types(contract, table.schema)
     sha = _db.table_fingerprint(table)
     df = _text_frame(_db.text_columns(table, _date_formats(contract)))
     df.insert(0, "_row", np.arange(1, len(df) + 1, dtype=np.int64))

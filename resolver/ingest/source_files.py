@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from resolver.ingest.source_types import check_source_types
 from resolver.store.resources import duckdb_config
 
 if TYPE_CHECKING:  # annotations only: contracts reads a source's encoding from here
@@ -263,6 +264,7 @@ def _read_parquet(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     path = contract.file
     table = pq.read_table(path)
+    check_source_types(contract, table.schema)
     meta = table.schema.pandas_metadata or {}
     index = [c for c in meta.get("index_columns", []) if isinstance(c, str)]
     if index:  # a stored index is no column (as pandas reads it)

@@ -100,3 +100,48 @@ def test_a_typed_timestamp_is_a_date_not_a_bad_date(tmp_path: Path) -> None:
         None,
         "2024-05-06",
     ]
+
+
+def test_a_typed_column_that_cannot_be_its_field_stops_before_loading(tmp_path: Path) -> None:
+    """A source's types are checked against the canonical fields before any row loads:
+    a true/false column mapped to a date, a timestamp mapped to an email."""
+    import pytest
+
+    from resolver.errors import ContractError
+
+    with pytest.raises(ContractError) as err:
+        _ingest(
+            tmp_path,
+            {
+                "Active": pa.array([True, False, None]),
+                "Mail": pa.array([dt.datetime(2024, 1, 2), None, None]),
+            },
+            "  updated_at: Active\n  email: Mail\n",
+        )
+    text = str(err.value)
+    assert f"{tmp_path / 'contacts.parquet'}: fields.updated_at: column 'Active' holds bool" in text
+    assert "a date field takes dates, timestamps, text or whole numbers" in text
+    assert "fields.email: column 'Mail' holds timestamp" in text
+    con = store.connect(tmp_path / "store.duckdb")
+    try:  # nothing was loaded
+        assert (
+            not con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'customers'"
+            ).fetchone()[0]
+            or not con.execute("SELECT count(*) FROM customers").fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+def test_typed_columns_that_fit_their_fields_load(tmp_path: Path) -> None:
+    loaded, rejects = _ingest(
+        tmp_path,
+        {
+            "Changed": pa.array([dt.datetime(2024, 1, 2, 3, 4, 5), None, None]),
+            "Phone": pa.array([5551234567, None, None], type=pa.int64()),
+            "Flag": pa.array([True, None, False]),
+        },
+        "  updated_at: Changed\n  phone: Phone\n  status: Flag\n",
+    )
+    assert rejects.empty and len(loaded) == 3
