@@ -21,7 +21,10 @@ DEBT = "SQL against store tables: to move behind resolver/store/ (issue 13)"
 
 ALLOWED: dict[str, tuple[int, str]] = {
     # not the store: Splink's DuckDB, a source database, files, scratch connections
-    "resolver/linkage/predict.py": (4, f"{NOT_THE_STORE}: Splink's own DuckDB"),
+    "resolver/linkage/predict.py": (5, f"{NOT_THE_STORE}: Splink's own engine"),
+    "resolver/linkage/model.py": (1, f"{NOT_THE_STORE}: Splink's own DuckDB"),
+    "resolver/linkage/model_file.py": (1, "sqlglot rendering SQL text, not a connection"),
+    "resolver/spark/linkage.py": (1, f"{NOT_THE_STORE}: the Spark session Splink runs on"),
     "resolver/linkage/sql_eval.py": (1, f"{NOT_THE_STORE}: DuckDB's SQL parser"),
     "resolver/linkage/profile.py": (6, f"{NOT_THE_STORE}: profiles the table it is handed"),
     "resolver/linkage/derive.py": (5, f"{NOT_THE_STORE}: the view of the input it is handed"),
@@ -54,7 +57,8 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "resolver/review/proposal_index.py": (3, DEBT),
     "resolver/review/view.py": (1, DEBT),
     "resolver/review/make_proposals.py": (14, DEBT),
-    "resolver/tuning/model_view.py": (1, DEBT),
+    # one call on Splink's own DuckDB (term-frequency lookups), one on the store
+    "resolver/tuning/model_view.py": (2, DEBT),
     "resolver/tuning/review.py": (1, DEBT),
     "resolver/tuning/data.py": (4, DEBT),
     "resolver/tuning/profile.py": (9, DEBT),
