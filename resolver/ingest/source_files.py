@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from resolver.ingest.source_types import check_source_types
+from resolver.ingest.source_types import check_source_types, is_binary, is_nested
 from resolver.store.resources import duckdb_config
 
 if TYPE_CHECKING:  # annotations only: contracts reads a source's encoding from here
@@ -280,7 +280,7 @@ def _read_parquet(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
     for i, t in enumerate(table.schema.types):
         if pa.types.is_dictionary(t):
             t = t.value_type
-        if _is_binary(t) or _is_nested(t):
+        if is_binary(t) or is_nested(t):
             special[i] = table.column(i)
     for i in range(df.shape[1]):  # by position, as plain objects (a header may repeat)
         texts = [v if v is None or isinstance(v, str) else str(v) for v in df.iloc[:, i]]
@@ -289,7 +289,7 @@ def _read_parquet(contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
     nested: dict[int, np.ndarray] = {}
     for i, col in special.items():
         values = col.to_pylist()
-        if _is_nested(col.type.value_type if pa.types.is_dictionary(col.type) else col.type):
+        if is_nested(col.type.value_type if pa.types.is_dictionary(col.type) else col.type):
             df.isetitem(i, pd.Series([_json(v) for v in values], dtype=object))
             if names[i] in mapped:
                 nested[i] = np.array([v is not None for v in values])
@@ -355,14 +355,6 @@ def _nested_rows(
         },
         columns=BAD_ROW_COLUMNS,
     )
-
-
-def _is_binary(t: pa.DataType) -> bool:
-    return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
-
-
-def _is_nested(t: pa.DataType) -> bool:
-    return pa.types.is_nested(t)
 
 
 def _decoded(value: bytes | None) -> str | None:

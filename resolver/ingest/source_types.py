@@ -36,12 +36,20 @@ def _temporal(t: pa.DataType) -> bool:
     )
 
 
+def is_binary(t: pa.DataType) -> bool:
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+
+
+def is_nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(t)
+
+
 def _fits(kind: str, t: pa.DataType) -> bool:
     if isinstance(t, pa.ExtensionType):  # e.g. PostgreSQL numeric: text inside
         t = t.storage_type
     if pa.types.is_dictionary(t):
         t = t.value_type
-    if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+    if is_nested(t) or is_binary(t):
         return True  # judged per row
     if pa.types.is_null(t) or pa.types.is_string(t) or pa.types.is_large_string(t):
         return True

@@ -19,12 +19,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from resolver.clock import utc_now
 from resolver.errors import Conflict
 from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.fair_lock import FairLock
@@ -104,7 +105,7 @@ def _now() -> str:
 
 def _stamp(at: datetime | None) -> str:
     """A time as the journal keeps it (naive UTC, to the microsecond); None: now."""
-    at = at or datetime.now(UTC).replace(tzinfo=None)
+    at = at or utc_now()
     return at.isoformat(sep=" ", timespec="microseconds")
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from resolver.clock import utc_now
 from resolver.store import run_lock
 from resolver.store.connection import table_exists
 from resolver.store.decisions import journal_of, store_path
@@ -36,10 +37,6 @@ EVENTS_COLUMNS = {
 RUN_TABLES = ("{o}_pairs", "{o}_members", "{o}_golden", "{o}_proposals")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def complete_run_sql(
     run_id: int,
     started_at: str,
@@ -53,7 +50,7 @@ def complete_run_sql(
         [
             run_id,
             started_at,
-            finished_at or _now(),
+            finished_at or utc_now(),
             json.dumps(summary, default=str, sort_keys=True),
         ],
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from resolver.clock import utc_now
 from resolver.review import ReviewView, decide, list_proposals
 from resolver.review.orphans import load_orphan_rules, stage_orphans
 from resolver.store import decisions as store_decisions
@@ -252,7 +252,7 @@ def ensure_orphans(con: duckdb.DuckDBPyConnection, rules_dir: Path | str | None 
     try:
         rules = load_orphan_rules(rules_folder() if rules_dir is None else rules_dir)
         run_id = store_runs.last_run_id(con)
-        stage_orphans(con, rules, prefix="", run_id=run_id, as_of=date.today())
+        stage_orphans(con, rules, prefix="", run_id=run_id, as_of=utc_now().date())
     except (ImportError, AttributeError, TypeError, duckdb.Error):
         return "unavailable"
     return "computed" if table_exists(con, "orphans") else "unavailable"
