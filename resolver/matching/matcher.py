@@ -116,12 +116,12 @@ class Matcher:
         run = latest_run(con)
         indexes = {}
         for obj in objects:
-            if not table_exists(con, f"{obj}_members"):
+            linked = (run or {}).get("summary", {}).get("objects", {}).get(obj, {})
+            # an object no source delivers has empty tables and, often, no model
+            if not table_exists(con, f"{obj}_members") or (run and not linked.get("records")):
                 continue
             model, rules = load_model_and_rules(models_dir, rules_dir, obj)
-            run_prior = ((run or {}).get("summary", {}).get("objects", {}).get(obj, {})).get(
-                "prior"
-            )
+            run_prior = linked.get("prior")
             if prior == "run" and run_prior:
                 p, source = float(run_prior), "run"
             else:

@@ -136,3 +136,45 @@ def test_block_keys_keep_every_bit() -> None:
     keys, rows = block_keys(col)
     assert keys.dtype == np.uint64 and keys.tolist() == [371526531117136059, 2**64 - 1]
     assert rows.tolist() == [1, 2]
+
+
+def test_a_customers_only_store_matches_customers_without_an_invoice_model(tmp_path) -> None:
+    """A deployment with customer sources alone trains no invoice model: matching
+    customers must still work, and an invoice match says there is nothing to match."""
+    import yaml
+
+    from resolver.errors import NotFound
+    from resolver.pipeline import run_batch
+
+    data, rules, models = tmp_path / "data", tmp_path / "rules", tmp_path / "models"
+    (rules / "sources").mkdir(parents=True)
+    data.mkdir()
+    rows = ["id,name,street,city,phone"]
+    streets = ["Oak", "Elm", "Pine", "Main", "Lake", "Hill", "Park", "Cedar", "Maple", "Birch"]
+    for i in range(60):
+        street = f"{100 + i} {streets[i % 10]} St"
+        rows.append(f"{i},Person{i} Family{i % 17},{street},Springfield,555-{1000 + i:04d}")
+    rows.append("60,Person7 Family7,107 Elm St,Springfield,555-1007")
+    (data / "people.csv").write_text("\n".join(rows) + "\n")
+    contract = {
+        "system": "crm",
+        "object": "customer",
+        "file": "people.csv",
+        "id": "id",
+        "fields": {"name": "name", "street": "street", "city": "city", "phone": "phone"},
+        "parse": {"phone_region": "US", "phone_area_code": "217"},
+    }
+    (rules / "sources" / "crm.yaml").write_text(yaml.safe_dump(contract))
+    db = tmp_path / "s.duckdb"
+    run_batch(rules_dir=rules, db_path=db, data_dir=data, models_dir=models, retrain=True)
+    assert not (models / "invoices.json").exists()
+    con = store.connect(db, read_only=True)
+    try:
+        m = Matcher.from_store(con, rules_dir=rules, models_dir=models)
+    finally:
+        con.close()
+    assert m.objects == ["customer"]
+    found = m.match("customer", {"phone": "555-1007"}, system="crm").candidates
+    assert any(c.record_key.endswith(":7") for c in found)  # by the phone alone
+    with pytest.raises(NotFound):
+        m.match("invoice", {"invoice_number": "1"})
