@@ -9,13 +9,13 @@ import duckdb
 import pandas as pd
 
 from resolver.errors import Conflict, InvalidDecision, NotFound
-from resolver.ingest.canonical import TABLES
 from resolver.review.orphans.compute import orphan_decisions
 from resolver.review.orphans.rules import (
     RESOLUTIONS,
 )
 from resolver.review.page_cursor import page_offset
 from resolver.store import decisions as store_decisions
+from resolver.store import orphans as store_orphans
 from resolver.store.connection import table_exists
 
 MAX_PAGE = 500
@@ -25,12 +25,10 @@ def get_orphan(con: duckdb.DuckDBPyConnection, orphan_id: str) -> dict[str, Any]
     """One orphan of the last published run; NotFound if there is none by that id."""
     if not table_exists(con, "orphans"):
         raise NotFound(f"orphan {orphan_id} not found: no run has computed orphans yet")
-    cur = con.execute("SELECT * FROM orphans WHERE orphan_id = ?", [orphan_id])
-    rows = cur.fetchall()
-    if not rows:
+    row = store_orphans.orphan_row(con, orphan_id)
+    if row is None:
         raise NotFound(f"orphan {orphan_id} not found in the last run; list orphans for ids")
-    names = [c[0] for c in cur.description]
-    return dict(zip(names, rows[0], strict=True))
+    return row
 
 
 def resolve_orphan(
@@ -116,16 +114,15 @@ def _check_link_target(
         )
     if record_key == orphan["record_key"]:
         raise InvalidDecision("link needs another record than the orphan itself")
-    table = TABLES[orphan["target_object"]]
-    rows = con.execute(f"SELECT system FROM {table} WHERE record_key = ?", [record_key]).fetchall()
-    if not rows:
+    system = store_orphans.record_system(con, orphan["target_object"], record_key)
+    if system is None:
         raise InvalidDecision(
             f"record {record_key} is not a loaded {orphan['target_object']}; "
             f"link needs a {orphan['target_object']} of {orphan['target_system']}"
         )
-    if rows[0][0] != orphan["target_system"]:
+    if system != orphan["target_system"]:
         raise InvalidDecision(
-            f"record {record_key} is in {rows[0][0]}; expectation {orphan['expectation']} "
+            f"record {record_key} is in {system}; expectation {orphan['expectation']} "
             f"needs a {orphan['target_object']} of {orphan['target_system']}"
         )
     return record_key
@@ -159,65 +156,27 @@ def list_orphans(
     """
     if not table_exists(con, "orphans"):
         return [], None
-    if sort not in ("id", "money"):
+    if sort not in store_orphans.ORPHAN_ORDER:
         raise InvalidDecision("sort must be id or money")
     limit = max(1, min(int(limit), MAX_PAGE))
     offset = page_offset(after) if sort == "money" else 0
-    con.register("_orphan_decided", orphan_decisions(con))
-    con.register("_orphan_undone", _undone(con))
-    try:
-        cur = con.execute(
-            f"""
-            WITH o AS (
-                SELECT o.* REPLACE (
-                    CASE d.action WHEN 'expected' THEN 'expected' WHEN 'link' THEN 'linked'
-                         ELSE CASE WHEN o.decision_id IN (SELECT undoes FROM _orphan_undone)
-                                   THEN 'open' ELSE o.resolution END END AS resolution,
-                    coalesce(d.decision_id, o.decision_id) AS decision_id,
-                    coalesce(d.reviewer, o.resolved_by) AS resolved_by,
-                    coalesce(d.reason, o.resolution_reason) AS resolution_reason)
-                FROM orphans o
-                LEFT JOIN _orphan_decided d
-                  ON d.record_key = o.record_key AND d.expectation = o.expectation
-            )
-            SELECT * FROM o
-            WHERE (?::VARCHAR IS NULL OR object = ?)
-              AND (?::VARCHAR IS NULL OR system = ?)
-              AND (?::VARCHAR IS NULL OR expectation = ?)
-              AND (? OR resolution = 'open')
-              AND (?::VARCHAR IS NULL OR orphan_id > ?)
-            ORDER BY {_ORDER[sort]}
-            LIMIT ? OFFSET ?
-            """,
-            [
-                object,
-                object,
-                system,
-                system,
-                expectation,
-                expectation,
-                include_resolved,
-                after if sort == "id" else None,
-                after if sort == "id" else None,
-                limit + 1,
-                offset,
-            ],
-        )
-        names = [c[0] for c in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.unregister("_orphan_decided")
-        con.unregister("_orphan_undone")
+    rows = store_orphans.orphan_page(
+        con,
+        orphan_decisions(con),
+        _undone(con),
+        object=object,
+        system=system,
+        expectation=expectation,
+        include_resolved=include_resolved,
+        after_id=after if sort == "id" else None,
+        sort=sort,
+        limit=limit + 1,
+        offset=offset,
+    )
     if len(rows) > limit:
         rows = rows[:limit]
         return rows, rows[-1]["orphan_id"] if sort == "id" else str(offset + limit)
     return rows, None
-
-
-_ORDER = {
-    "id": "orphan_id",
-    "money": "amount_cents DESC NULLS LAST, age_days DESC NULLS LAST, orphan_id",
-}
 
 
 def _undone(con: duckdb.DuckDBPyConnection) -> Any:
@@ -233,11 +192,7 @@ def _undone(con: duckdb.DuckDBPyConnection) -> Any:
 
 def orphan_counts(con: duckdb.DuckDBPyConnection, *, prefix: str = "") -> dict[str, dict[str, int]]:
     """expectation -> {open, expected, linked} counts of ``{prefix}orphans``."""
-    if not table_exists(con, f"{prefix}orphans"):
-        return {}
     out: dict[str, dict[str, int]] = {}
-    for exp, res, n in con.execute(
-        f"SELECT expectation, resolution, count(*) FROM {prefix}orphans GROUP BY ALL ORDER BY ALL"
-    ).fetchall():
-        out.setdefault(exp, dict.fromkeys(RESOLUTIONS, 0))[res] = int(n)
+    for exp, res, n in store_orphans.resolution_counts(con, prefix=prefix):
+        out.setdefault(exp, dict.fromkeys(RESOLUTIONS, 0))[res] = n
     return out
