@@ -64,30 +64,46 @@ def score_clusters(predicted: pd.Series, truth: pd.Series, *, obj: str = "") -> 
     return Scores(obj, n, precision, recall, _f1(precision, recall), bp, br, _f1(bp, br), tt, pp)
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scores]:
-    """Score the last published run against truth/customers.csv and truth/invoices.csv."""
+TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
+
+
+def truth_file(truth_dir: Path | str, obj: str) -> Path:
+    """Where the truth of ``obj`` lives: ``<dir>/truth/<object>s.csv`` or ``<dir>/<object>s.csv``."""
     truth_dir = Path(truth_dir)
     if (truth_dir / "truth").is_dir():
         truth_dir = truth_dir / "truth"
+    return truth_dir / TRUTH_FILES[obj]
+
+
+def truth_entities(truth_dir: Path | str, obj: str) -> pd.Series:
+    """record_key (``system:source_id``) -> true entity id, from the truth file of ``obj``
+    (:func:`truth_file`); a clear error names the file when a column is missing."""
+    path = truth_file(truth_dir, obj)
+    truth = pd.read_csv(path, dtype=str)
+    missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
+    if missing:
+        raise ResolverError(
+            f"{path}: no column {', '.join(repr(c) for c in missing)}; a truth file has "
+            f"the columns {', '.join(TRUTH_COLUMNS)} (found: {', '.join(truth.columns)})"
+        )
+    truth = truth.dropna(subset=list(TRUTH_COLUMNS))
+    keys = truth["system"] + ":" + truth["source_id"]
+    return pd.Series(truth["entity_id"].to_numpy(), index=keys.to_numpy(), name="entity_id")
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scores]:
+    """Score the last published run against truth/customers.csv and truth/invoices.csv."""
     out = []
-    for obj, name in (("customer", "customers.csv"), ("invoice", "invoices.csv")):
-        path = truth_dir / name
+    for obj in TRUTH_FILES:
+        path = truth_file(truth_dir, obj)
         if not path.is_file():
             continue
-        truth = pd.read_csv(path, dtype=str)
-        missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
-        if missing:
-            raise ResolverError(
-                f"{path}: no column {', '.join(repr(c) for c in missing)}; a truth file has "
-                f"the columns {', '.join(TRUTH_COLUMNS)} (found: {', '.join(truth.columns)})"
-            )
-        truth = truth.dropna(subset=list(TRUTH_COLUMNS))
-        truth.index = truth["system"] + ":" + truth["source_id"]
+        truth = truth_entities(truth_dir, obj)
         pred = store_runs.members(con, obj)
         pred = pred.set_index("record_key")["entity_id"]
         found = truth.index.isin(pred.index)
         if len(truth) and not found.any():
-            systems = sorted(set(truth["system"]))
+            systems = sorted({k.split(":", 1)[0] for k in truth.index})
             loaded = sorted({k.split(":", 1)[0] for k in pred.index})
             raise ResolverError(
                 f"{path}: none of its {len(truth):,} records is in the store (truth systems: "
@@ -98,5 +114,5 @@ def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scor
         predicted = pred.reindex(truth.index).astype(object)
         absent = predicted.isna()
         predicted[absent] = "missing:" + predicted.index[absent]
-        out.append(score_clusters(predicted, truth["entity_id"], obj=obj))
+        out.append(score_clusters(predicted, truth, obj=obj))
     return out

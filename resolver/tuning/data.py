@@ -12,13 +12,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from resolver.ingest.canonical import TABLES
 from resolver.linkage.rules import LinkageRules
+from resolver.report.accuracy import truth_entities
+from resolver.store import analysis as store_analysis
 from resolver.store import runs as store_runs
-from resolver.store.stages import input_sql
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r"]
-TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
 
 
 def link_input(
@@ -33,11 +32,7 @@ def link_input(
     Invoices carry ``customer_entity_id``, the entity of the customer their
     ``customer_ref`` names. ``keys`` restricts the rows to those record keys.
     """
-
-    where = "WHERE list_contains(?, r.record_key)" if keys is not None else ""
-    params = [list(keys)] if keys is not None else []
-    sql = input_sql(obj, rules.input_columns(), prefix="", where=where)
-    return con.execute(sql, params).df()
+    return store_analysis.link_input(con, obj, rules.input_columns(), keys=keys)
 
 
 def ordered(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -50,15 +45,9 @@ def ordered(pairs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def truth_entities(truth_dir: Path | str, obj: str) -> pd.Series:
-    """record_key (``system:source_id``) -> true entity id, from ``truth/<object>s.csv``."""
-    truth = pd.read_csv(Path(truth_dir) / TRUTH_FILES[obj], dtype=str)
-    keys = truth["system"] + ":" + truth["source_id"]
-    return pd.Series(truth["entity_id"].to_numpy(), index=keys.to_numpy(), name="entity_id")
-
-
 def loaded_keys(con: duckdb.DuckDBPyConnection, obj: str) -> set[str]:
-    return {r[0] for r in con.execute(f"SELECT record_key FROM {TABLES[obj]}").fetchall()}
+    """The key of every loaded record of ``obj``."""
+    return store_analysis.record_keys(con, obj)
 
 
 def truth_pairs(con: duckdb.DuckDBPyConnection, obj: str, truth_dir: Path | str) -> pd.DataFrame:
@@ -82,7 +71,7 @@ def truth_labels(con: duckdb.DuckDBPyConnection, obj: str, truth_dir: Path | str
     """
     entities = truth_entities(truth_dir, obj)
     positives = truth_pairs(con, obj, truth_dir).assign(is_match=True)
-    scored = con.execute(f"SELECT record_key_l, record_key_r FROM {obj}_pairs").df()
+    scored = store_analysis.scored_pairs(con, obj, PAIR_COLUMNS)
     scored = ordered(scored)
     known = scored["record_key_l"].isin(entities.index) & scored["record_key_r"].isin(
         entities.index
@@ -125,10 +114,9 @@ def hard_negative_pairs(
                 rows.append((k, group_id, *sorted((ka, kb))))
     cols = ["kind", "group_id", *PAIR_COLUMNS]
     pairs = pd.DataFrame(rows, columns=cols)
-    scored = con.execute(
-        f"SELECT record_key_l, record_key_r, match_probability, match_weight, band, veto "
-        f"FROM {obj}_pairs"
-    ).df()
+    scored = store_analysis.scored_pairs(
+        con, obj, [*PAIR_COLUMNS, "match_probability", "match_weight", "band", "veto"]
+    )
     out = pairs.merge(ordered(scored), on=PAIR_COLUMNS, how="left")
     out["kept"] = out["match_probability"].notna()  # scored at or above the keep threshold
     members = store_runs.members(con, obj)

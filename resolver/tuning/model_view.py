@@ -12,6 +12,7 @@ import pandas as pd
 from resolver.linkage.model import load_model, work_linker
 from resolver.linkage.predict import register_tf_lookups
 from resolver.linkage.rules import LinkageRules
+from resolver.store import analysis as store_analysis
 from resolver.tuning.data import PAIR_COLUMNS, link_input, ordered
 from resolver.tuning.rules import load_rules
 
@@ -134,7 +135,7 @@ def example_pairs(
     """
     if kind not in EXAMPLE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(EXAMPLE_KINDS)}, not {kind!r}")
-    pairs = ordered(con.execute(f"SELECT * FROM {obj}_pairs").df())
+    pairs = ordered(store_analysis.scored_pairs(con, obj))
     if labels is not None and not labels.empty:
         lab = ordered(labels[[*PAIR_COLUMNS, "is_match"]]).drop_duplicates(PAIR_COLUMNS)
         pairs = pairs.merge(lab, on=PAIR_COLUMNS, how="left")

@@ -12,6 +12,7 @@ from splink.exploratory import completeness_chart as splink_completeness
 from splink.exploratory import profile_columns
 
 from resolver.ingest.canonical import OBJECTS, TABLES
+from resolver.store import analysis as store_analysis
 
 # canonical field -> the normalized column ingest derives from it
 NORMALIZED: dict[str, dict[str, str]] = {
@@ -50,15 +51,6 @@ _PLAIN: dict[str, tuple[str, ...]] = {
 }
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-
-
-def _filled(col: str) -> str:
-    # a value is there when it is not null and not blank
-    return f"count(nullif(trim({col}::VARCHAR), ''))"
-
-
 def profile(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFrame:
     """Completeness and distinct values of each field per system, raw and normalized.
 
@@ -71,27 +63,12 @@ def profile(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFr
     frames = []
     for o in [obj] if obj else OBJECTS:
         table = TABLES[o]
-        present = set(_columns(con, table))
+        present = set(store_analysis.columns(con, table))
         fields = [f for f in NORMALIZED[o] if f in present] + [f for f in _PLAIN[o] if f in present]
         for field in fields:
             norm = NORMALIZED[o].get(field)
             norm = norm if norm in present else None
-            norm_sql = (
-                f"{_filled(norm)}, count(DISTINCT {norm})" if norm else "NULL::BIGINT, NULL::BIGINT"
-            )
-            df = con.execute(
-                f"SELECT system, count(*) AS records, {_filled(field)} AS raw_filled, "
-                f"count(DISTINCT nullif(trim({field}::VARCHAR), '')) AS raw_distinct, "
-                f"{norm_sql} FROM {table} GROUP BY system ORDER BY system"
-            ).df()
-            df.columns = [
-                "system",
-                "records",
-                "raw_filled",
-                "raw_distinct",
-                "norm_filled",
-                "norm_distinct",
-            ]
+            df = store_analysis.field_counts(con, o, field, norm)
             frames.append(df.assign(object=o, field=field, norm_column=norm))
     out = pd.concat(frames, ignore_index=True)
     out["raw_complete"] = out["raw_filled"] / out["records"]
@@ -125,20 +102,7 @@ def value_profile(
         raise ValueError(
             f"{obj} field {field!r} has no normalized column; one of: {', '.join(NORMALIZED[obj])}"
         )
-    return con.execute(
-        f"""
-        SELECT {norm} AS norm,
-               count(DISTINCT {field}) AS variants,
-               count(*) AS records,
-               list(DISTINCT system ORDER BY system) AS systems,
-               list(DISTINCT {field}::VARCHAR ORDER BY {field}::VARCHAR)[1:5] AS examples
-        FROM {TABLES[obj]}
-        WHERE {norm} IS NOT NULL AND {field} IS NOT NULL
-        GROUP BY 1
-        ORDER BY variants DESC, records DESC, norm
-        LIMIT ?""",
-        [top_n],
-    ).df()
+    return store_analysis.merged_spellings(con, obj, field, norm, top_n=top_n)
 
 
 def refused_values(
@@ -146,38 +110,18 @@ def refused_values(
 ) -> pd.DataFrame:
     """Raw values the normalizer turned into nothing: (system, raw value, records)."""
     norm = NORMALIZED[obj][field]
-    return con.execute(
-        f"""
-        SELECT system, {field}::VARCHAR AS raw, count(*) AS records FROM {TABLES[obj]}
-        WHERE nullif(trim({field}::VARCHAR), '') IS NOT NULL AND {norm} IS NULL
-        GROUP BY ALL ORDER BY records DESC, system, raw LIMIT ?""",
-        [limit],
-    ).df()
+    return store_analysis.refused_values(con, obj, field, norm, limit=limit)
 
 
 def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rejected rows per system, object and reason kind (a row with two problems
     counts under both). Columns: system, object, reason, rows, example."""
-    return con.execute(
-        r"""
-        WITH kinds AS (
-            SELECT system, object, reason AS message,
-                   unnest(CASE WHEN len(regexp_extract_all(reason, '\[([a-z_]+)\]', 1)) > 0
-                               THEN regexp_extract_all(reason, '\[([a-z_]+)\]', 1)
-                               ELSE ['other'] END) AS reason
-            FROM rejects
-        )
-        SELECT system, object, reason, count(*) AS rows, min(message) AS example
-        FROM kinds GROUP BY ALL ORDER BY object, system, rows DESC, reason"""
-    ).df()
+    return store_analysis.rejects_by_reason(con)
 
 
 def load_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows read, loaded and rejected per source file of the last run."""
-    return con.execute(
-        "SELECT system, object, source_file, rows_read, rows_loaded, rows_rejected "
-        "FROM source_loads ORDER BY object, system"
-    ).df()
+    return store_analysis.load_summary(con)
 
 
 def profile_chart(
@@ -190,11 +134,11 @@ def profile_chart(
 ) -> Any:
     """Splink's ``profile_columns`` chart over the store's ``columns`` of ``obj``."""
 
-    present = set(_columns(con, TABLES[obj]))
+    present = set(store_analysis.columns(con, TABLES[obj]))
     missing = [c for c in columns if c not in present]
     if missing:
         raise ValueError(f"{TABLES[obj]} has no column(s) {missing}")
-    frame = con.execute(f"SELECT {', '.join(columns)} FROM {TABLES[obj]} ORDER BY record_key").df()
+    frame = store_analysis.record_columns(con, obj, columns)
     sdf = DuckDBAPI(duckdb.connect()).register(frame, table_name=f"profile_{obj}")
     return profile_columns(sdf, columns, top_n=top_n, bottom_n=bottom_n)
 
@@ -203,15 +147,9 @@ def completeness_chart(con: duckdb.DuckDBPyConnection, obj: str, columns: list[s
     """Splink's completeness chart of ``columns``, one table per system."""
 
     db_api = DuckDBAPI(duckdb.connect())
-    systems = [
-        r[0]
-        for r in con.execute(f"SELECT DISTINCT system FROM {TABLES[obj]} ORDER BY 1").fetchall()
-    ]
+    systems = store_analysis.systems(con, obj)
     sdfs = []
     for system in systems:
-        frame = con.execute(
-            f"SELECT {', '.join(columns)} FROM {TABLES[obj]} WHERE system = ? ORDER BY record_key",
-            [system],
-        ).df()
+        frame = store_analysis.record_columns(con, obj, columns, system=system)
         sdfs.append(db_api.register(frame, table_name=f"{obj}_{system}"))
     return splink_completeness(sdfs, cols=columns, table_names_for_chart=systems)

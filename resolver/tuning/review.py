@@ -16,6 +16,7 @@ import pandas as pd
 from resolver.clock import utc_now
 from resolver.review import ReviewView, decide, list_proposals
 from resolver.review.orphans import load_orphan_rules, stage_orphans
+from resolver.store import analysis as store_analysis
 from resolver.store import decisions as store_decisions
 from resolver.store import runs as store_runs
 from resolver.store import table_exists
@@ -267,9 +268,7 @@ def orphan_backlog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cols = ["expectation", "severity", "resolution", "age", "orphans", "amount_cents"]
     if not table_exists(con, "orphans"):
         return pd.DataFrame(columns=cols)
-    o = con.execute(
-        "SELECT expectation, severity, resolution, age_days, amount_cents FROM orphans"
-    ).df()
+    o = store_analysis.orphan_ages(con)
     if o.empty:
         return pd.DataFrame(columns=cols)
     o["age"] = pd.cut(o["age_days"], bins=list(AGE_BUCKETS), labels=list(AGE_LABELS)).astype(str)
