@@ -6,15 +6,7 @@ from pathlib import Path
 
 from resolver import store
 from resolver.errors import ResolverError
-
-_TABLES = {"customer": "customers", "invoice": "invoices"}
-
-
-def crosswalk_sql(obj: str) -> str:
-    return (
-        f"SELECT r.system, r.source_id, m.entity_id FROM {_TABLES[obj]} r "
-        f"JOIN {obj}_members m USING (record_key) ORDER BY r.system, r.source_id"
-    )
+from resolver.store.records import write_crosswalk
 
 
 def export_crosswalk(db_path: Path | str, *, obj: str, out: Path) -> int:
@@ -27,12 +19,6 @@ def export_crosswalk(db_path: Path | str, *, obj: str, out: Path) -> int:
         if not store.table_exists(con, f"{obj}_members"):
             raise ResolverError(f"{db_path} holds no completed run; run `resolver run` first")
         out.parent.mkdir(parents=True, exist_ok=True)
-        fmt = "(FORMAT parquet)" if suffix == ".parquet" else "(HEADER, DELIMITER ',')"
-        con.execute(f"COPY ({crosswalk_sql(obj)}) TO '{_quote(out)}' {fmt}")
-        return con.execute(f"SELECT count(*) FROM {obj}_members").fetchall()[0][0]
+        return write_crosswalk(con, obj, out, parquet=suffix == ".parquet")
     finally:
         con.close()
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")

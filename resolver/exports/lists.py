@@ -17,6 +17,7 @@ from resolver.exports.reverse import system_contracts
 from resolver.exports.writers import write_table
 from resolver.ingest.canonical import OBJECTS
 from resolver.ingest.contracts import Contract
+from resolver.store.reports import latest_complete_run_id
 
 KINDS = ("merges", "corrections", "missing")
 
@@ -87,10 +88,5 @@ def export_fix_list(
 
 
 def last_run(con: duckdb.DuckDBPyConnection) -> int:
-    if not store.table_exists(con, "runs"):
-        return 0
-    return int(
-        con.execute(
-            "SELECT coalesce(max(run_id), 0) FROM runs WHERE status = 'complete'"
-        ).fetchall()[0][0]
-    )
+    """The last complete run's id (0: none), which a fix list is exported from."""
+    return latest_complete_run_id(con) or 0

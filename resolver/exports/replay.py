@@ -14,8 +14,8 @@ from resolver.exports.lists import fix_list
 from resolver.exports.log import exported, store_file
 from resolver.ingest.contracts import parse_contract
 from resolver.report.checks import check
-from resolver.store.connection import table_exists
 from resolver.store.decisions import store_path
+from resolver.store.source_loads import contract_paths
 
 
 def fixes_not_applied(
@@ -48,15 +48,10 @@ def fixes_not_applied(
 def _contracts_of(con: duckdb.DuckDBPyConnection, system: str, prefix: str) -> dict:
     """The contracts a run loaded ``system`` with (their paths are in source_loads)."""
 
-    if not table_exists(con, f"{prefix}source_loads"):
-        return {}
-    paths = con.execute(
-        f"SELECT DISTINCT contract FROM {prefix}source_loads WHERE system = ? ORDER BY 1",
-        [system],
-    ).fetchall()
+    paths = contract_paths(con, system, prefix=prefix)
     problems: list[Problem] = []
     out = {}
-    for (path,) in paths:
+    for path in paths:
         if Path(path).is_file():
             c = parse_contract(Path(path), data_dir=None, problems=problems)
             if c is not None:

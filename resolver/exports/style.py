@@ -29,6 +29,8 @@ import phonenumbers
 
 from resolver.ingest.canonical import FIELDS, TABLES
 from resolver.ingest.contracts import Contract
+from resolver.store.connection import table_columns
+from resolver.store.records import field_sample
 
 SAMPLE = 5_000  # values read per column to learn its style
 DOMINANT = 0.8  # share of values that must agree on a letter case
@@ -81,19 +83,14 @@ def learn_styles(
 ) -> dict[str, ColumnStyle]:
     """Canonical field -> how ``contract``'s system writes it (text fields it maps)."""
     table = TABLES[contract.object]
-    have = {r[0] for r in con.execute(f"DESCRIBE {prefix}{table}").fetchall()}
+    have = set(table_columns(con, f"{prefix}{table}"))
     out = {}
     for field, kind in FIELDS[contract.object].items():
         if field not in contract.fields or field not in have or kind != "text":
             continue
-        values = [
-            r[0]
-            for r in con.execute(
-                f"SELECT {field} FROM {prefix}{table} WHERE system = ? AND {field} IS NOT NULL "
-                f"ORDER BY record_key LIMIT {SAMPLE}",
-                [contract.system],
-            ).fetchall()
-        ]
+        values = field_sample(
+            con, contract.object, field, contract.system, limit=SAMPLE, prefix=prefix
+        )
         out[field] = learn(
             values,
             phone=field == "phone",

@@ -17,6 +17,7 @@ from resolver.report import verdicts as V
 from resolver.report.health_rules import CHECKS, HealthRules
 from resolver.report.wording import next_step
 from resolver.store import reports as store_reports
+from resolver.store.source_loads import load_totals
 
 REPORT_VERSION = 2
 
@@ -186,8 +187,5 @@ def _systems(con: duckdb.DuckDBPyConnection, prefix: str) -> list[dict[str, Any]
             "rows_loaded": int(ld),
             "rows_rejected": int(rj),
         }
-        for s, o, r, ld, rj in con.execute(
-            f"SELECT system, object, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
-            f"FROM {prefix}source_loads GROUP BY ALL ORDER BY ALL"
-        ).fetchall()
+        for s, o, r, ld, rj in load_totals(con, prefix=prefix)
     ]

@@ -11,6 +11,7 @@ from resolver.store.connection import (
     finish_building,
     publish,
     start_building,
+    table_columns,
     table_exists,
     transaction,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "finish_building",
     "publish",
     "start_building",
+    "table_columns",
     "table_exists",
     "transaction",
 ]

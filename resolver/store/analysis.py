@@ -13,11 +13,6 @@ from resolver.ingest.canonical import TABLES
 from resolver.store.stages import input_sql
 
 
-def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The columns of ``table``, in order."""
-    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-
-
 def _filled(col: str) -> str:
     # a value is there when it is not null and not blank
     return f"count(nullif(trim({col}::VARCHAR), ''))"
@@ -88,37 +83,6 @@ def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT system, object, reason, count(*) AS rows, min(message) AS example
         FROM kinds GROUP BY ALL ORDER BY object, system, rows DESC, reason"""
     ).df()
-
-
-def load_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rows read, loaded and rejected per source file of the last run."""
-    return con.execute(
-        "SELECT system, object, source_file, rows_read, rows_loaded, rows_rejected "
-        "FROM source_loads ORDER BY object, system"
-    ).df()
-
-
-def record_columns(
-    con: duckdb.DuckDBPyConnection, obj: str, cols: Sequence[str], *, system: str | None = None
-) -> pd.DataFrame:
-    """``cols`` of every loaded record of ``obj`` (of one ``system``), by record key."""
-    where, params = ("WHERE system = ?", [system]) if system is not None else ("", [])
-    return con.execute(
-        f"SELECT {', '.join(cols)} FROM {TABLES[obj]} {where} ORDER BY record_key", params
-    ).df()
-
-
-def systems(con: duckdb.DuckDBPyConnection, obj: str) -> list[str]:
-    """The systems ``obj`` records were loaded from, in order."""
-    return [
-        r[0]
-        for r in con.execute(f"SELECT DISTINCT system FROM {TABLES[obj]} ORDER BY 1").fetchall()
-    ]
-
-
-def record_keys(con: duckdb.DuckDBPyConnection, obj: str) -> set[str]:
-    """The key of every loaded record of ``obj``."""
-    return {r[0] for r in con.execute(f"SELECT record_key FROM {TABLES[obj]}").fetchall()}
 
 
 def scored_pairs(

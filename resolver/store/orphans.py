@@ -262,14 +262,6 @@ def orphan_row(con: duckdb.DuckDBPyConnection, orphan_id: str) -> dict[str, Any]
     return dict(zip(names, rows[0], strict=True))
 
 
-def record_system(con: duckdb.DuckDBPyConnection, obj: str, record_key: str) -> str | None:
-    """The system a loaded record of ``obj`` comes from, or None if it is not loaded."""
-    rows = con.execute(
-        f"SELECT system FROM {TABLES[obj]} WHERE record_key = ?", [record_key]
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 ORPHAN_ORDER = {
     "id": "orphan_id",
     "money": "amount_cents DESC NULLS LAST, age_days DESC NULLS LAST, orphan_id",

@@ -15,6 +15,7 @@ import pandas as pd
 from resolver.linkage.rules import LinkageRules
 from resolver.report.accuracy import truth_entities
 from resolver.store import analysis as store_analysis
+from resolver.store import records as store_records
 from resolver.store import runs as store_runs
 
 PAIR_COLUMNS = ["record_key_l", "record_key_r"]
@@ -47,7 +48,7 @@ def ordered(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def loaded_keys(con: duckdb.DuckDBPyConnection, obj: str) -> set[str]:
     """The key of every loaded record of ``obj``."""
-    return store_analysis.record_keys(con, obj)
+    return store_records.record_keys(con, obj)
 
 
 def truth_pairs(con: duckdb.DuckDBPyConnection, obj: str, truth_dir: Path | str) -> pd.DataFrame:

@@ -13,6 +13,9 @@ from splink.exploratory import profile_columns
 
 from resolver.ingest.canonical import OBJECTS, TABLES
 from resolver.store import analysis as store_analysis
+from resolver.store import records as store_records
+from resolver.store import source_loads as store_source_loads
+from resolver.store.connection import table_columns
 
 # canonical field -> the normalized column ingest derives from it
 NORMALIZED: dict[str, dict[str, str]] = {
@@ -63,7 +66,7 @@ def profile(con: duckdb.DuckDBPyConnection, obj: str | None = None) -> pd.DataFr
     frames = []
     for o in [obj] if obj else OBJECTS:
         table = TABLES[o]
-        present = set(store_analysis.columns(con, table))
+        present = set(table_columns(con, table))
         fields = [f for f in NORMALIZED[o] if f in present] + [f for f in _PLAIN[o] if f in present]
         for field in fields:
             norm = NORMALIZED[o].get(field)
@@ -121,7 +124,7 @@ def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def load_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows read, loaded and rejected per source file of the last run."""
-    return store_analysis.load_summary(con)
+    return store_source_loads.load_summary(con)
 
 
 def profile_chart(
@@ -134,11 +137,11 @@ def profile_chart(
 ) -> Any:
     """Splink's ``profile_columns`` chart over the store's ``columns`` of ``obj``."""
 
-    present = set(store_analysis.columns(con, TABLES[obj]))
+    present = set(table_columns(con, TABLES[obj]))
     missing = [c for c in columns if c not in present]
     if missing:
         raise ValueError(f"{TABLES[obj]} has no column(s) {missing}")
-    frame = store_analysis.record_columns(con, obj, columns)
+    frame = store_records.record_columns(con, obj, columns)
     sdf = DuckDBAPI(duckdb.connect()).register(frame, table_name=f"profile_{obj}")
     return profile_columns(sdf, columns, top_n=top_n, bottom_n=bottom_n)
 
@@ -147,9 +150,9 @@ def completeness_chart(con: duckdb.DuckDBPyConnection, obj: str, columns: list[s
     """Splink's completeness chart of ``columns``, one table per system."""
 
     db_api = DuckDBAPI(duckdb.connect())
-    systems = store_analysis.systems(con, obj)
+    systems = store_records.systems(con, obj)
     sdfs = []
     for system in systems:
-        frame = store_analysis.record_columns(con, obj, columns, system=system)
+        frame = store_records.record_columns(con, obj, columns, system=system)
         sdfs.append(db_api.register(frame, table_name=f"{obj}_{system}"))
     return splink_completeness(sdfs, cols=columns, table_names_for_chart=systems)

@@ -16,6 +16,7 @@ from resolver.review.orphans.rules import (
 from resolver.review.page_cursor import page_offset
 from resolver.store import decisions as store_decisions
 from resolver.store import orphans as store_orphans
+from resolver.store import records as store_records
 from resolver.store.connection import table_exists
 
 MAX_PAGE = 500
@@ -114,7 +115,7 @@ def _check_link_target(
         )
     if record_key == orphan["record_key"]:
         raise InvalidDecision("link needs another record than the orphan itself")
-    system = store_orphans.record_system(con, orphan["target_object"], record_key)
+    system = store_records.record_system(con, orphan["target_object"], record_key)
     if system is None:
         raise InvalidDecision(
             f"record {record_key} is not a loaded {orphan['target_object']}; "
