@@ -179,13 +179,5 @@ def _totals(checks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _systems(con: duckdb.DuckDBPyConnection, prefix: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "system": s,
-            "object": o,
-            "rows_read": int(r),
-            "rows_loaded": int(ld),
-            "rows_rejected": int(rj),
-        }
-        for s, o, r, ld, rj in load_totals(con, prefix=prefix)
-    ]
+    keep = ("system", "object", "rows_read", "rows_loaded", "rows_rejected")
+    return [{k: src[k] for k in keep} for src in load_totals(con, prefix=prefix)]

@@ -16,38 +16,20 @@ from typing import Any
 
 import duckdb
 
-from resolver.ingest.canonical import TABLES
-from resolver.store.connection import table_exists
+from resolver.store.records import linked_date_gaps, newest_date
+from resolver.store.source_loads import load_totals, rejects_tagged
 
 MAX_EXAMPLES = 3
 # the date each object's records carry that says how fresh an export is
-_FRESHNESS_SQL = {
-    "customer": "max(updated_at)",
-    "invoice": "coalesce(max(updated_at), max(invoice_date))",
+# (the newest of the first column a source fills)
+FRESHNESS_COLUMNS = {
+    "customer": ("updated_at",),
+    "invoice": ("updated_at", "invoice_date"),
 }
 # the date compared between linked records of two systems: the time one system takes
 # to record what the other did (billing invoice date -> ledger posting)
 SYNC_LAG_FIELDS = {"invoice": "invoice_date"}
 _ENUM_VALUE = re.compile(r"value (.*?) is not in the enum map of (\w+) \[bad_enum\]")
-
-
-def _sources(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
-    cur = con.execute(
-        f"SELECT system, object, list(DISTINCT source_file ORDER BY source_file), "
-        f"sum(rows_read), sum(rows_loaded), sum(rows_rejected) FROM {p}source_loads "
-        "GROUP BY ALL ORDER BY ALL"
-    )
-    return [
-        {
-            "system": s,
-            "object": o,
-            "files": list(f),
-            "rows_read": int(r),
-            "rows_loaded": int(ld),
-            "rows_rejected": int(rj),
-        }
-        for s, o, f, r, ld, rj in cur.fetchall()
-    ]
 
 
 def freshness(
@@ -56,12 +38,9 @@ def freshness(
     """Per source: its newest record's date and how many days it is behind the freshest
     source of the run. Also the run-wide figure: the freshest source against the run time."""
     out = []
-    for src in _sources(con, p):
+    for src in load_totals(con, prefix=p):
         obj = src["object"]
-        table = f"{p}{TABLES[obj]}"
-        newest = con.execute(
-            f"SELECT {_FRESHNESS_SQL[obj]} FROM {table} WHERE system = ?", [src["system"]]
-        ).fetchall()[0][0]
+        newest = newest_date(con, obj, src["system"], FRESHNESS_COLUMNS[obj], prefix=p)
         out.append({"system": src["system"], "object": obj, "newest": newest})
     dated = [x["newest"] for x in out if x["newest"] is not None]
     freshest = max(dated) if dated else None
@@ -76,7 +55,7 @@ def volumes(con: duckdb.DuckDBPyConnection, p: str, previous: dict[str, Any]) ->
     """Rows loaded per source against the last run's report (change as a share)."""
     before = {(s["system"], s["object"]): s["rows_loaded"] for s in previous.get("systems", [])}
     out = []
-    for src in _sources(con, p):
+    for src in load_totals(con, prefix=p):
         was = before.get((src["system"], src["object"]))
         change = (src["rows_loaded"] - was) / was if was else None
         out.append(
@@ -128,7 +107,7 @@ def file_schema(con: duckdb.DuckDBPyConnection, path: str) -> dict[str, str] | N
 def schemas(con: duckdb.DuckDBPyConnection, p: str) -> dict[str, dict[str, str]]:
     """``system/object`` -> the columns of its (first) source file and their types."""
     out = {}
-    for src in _sources(con, p):
+    for src in load_totals(con, prefix=p):
         found = file_schema(con, src["files"][0]) if src["files"] else None
         if found is not None:
             out[f"{src['system']}/{src['object']}"] = found
@@ -162,12 +141,7 @@ def schema_drift(current: dict[str, dict[str, str]], previous: dict[str, Any]) -
 
 def new_enum_values(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     """Values the contract's enum map does not know, per source and field, with the rows."""
-    if not table_exists(con, f"{p}rejects"):
-        return []
-    rows = con.execute(
-        f"SELECT system, object, column_name, reason, source_row FROM {p}rejects "
-        "WHERE reason LIKE '%[bad_enum]%' ORDER BY system, object, source_row"
-    ).fetchall()
+    rows = rejects_tagged(con, "bad_enum", prefix=p)
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     for system, obj, column, reason, row in rows:
         for value, fld in _ENUM_VALUE.findall(reason):
@@ -177,7 +151,7 @@ def new_enum_values(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, An
                 {"system": system, "object": obj, "field": fld, "column": column, "values": {}},
             )
             entry["values"][value] = entry["values"].get(value, 0) + 1
-            entry.setdefault("rows", []).append(int(row))
+            entry.setdefault("rows", []).append(row)
     for entry in found.values():
         entry["rows"] = entry["rows"][:MAX_EXAMPLES]
     return list(found.values())
@@ -188,53 +162,28 @@ def sync_lag(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     carry (p50, p95, max) and the slowest pairs."""
     out = []
     for obj, col in SYNC_LAG_FIELDS.items():
-        table = f"{p}{TABLES[obj]}"
-        if not table_exists(con, f"{p}{obj}_members"):
-            continue
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _lag AS
-            SELECT a.system AS sys_a, b.system AS sys_b, a.record_key AS key_a,
-                   b.record_key AS key_b, a.{col} AS date_a, b.{col} AS date_b,
-                   abs(b.{col} - a.{col}) AS days
-            FROM {table} a JOIN {p}{obj}_members ma ON ma.record_key = a.record_key
-            JOIN {p}{obj}_members mb ON mb.entity_id = ma.entity_id
-            JOIN {table} b ON b.record_key = mb.record_key
-            WHERE a.system < b.system AND a.{col} IS NOT NULL AND b.{col} IS NOT NULL"""
-        )
-        try:
-            stats = con.execute(
-                "SELECT sys_a, sys_b, count(*), quantile_disc(days, 0.5), "
-                "quantile_disc(days, 0.95), max(days) FROM _lag GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-            for a, b, n, p50, p95, mx in stats:
-                slow = con.execute(
-                    "SELECT key_a, date_a, key_b, date_b, days FROM _lag WHERE sys_a = ? "
-                    f"AND sys_b = ? ORDER BY days DESC, key_a LIMIT {MAX_EXAMPLES}",
-                    [a, b],
-                ).fetchall()
-                out.append(
-                    {
-                        "object": obj,
-                        "field": col,
-                        "scope": f"{a}~{b}",
-                        "pairs": int(n),
-                        "p50_days": int(p50),
-                        "p95_days": int(p95),
-                        "max_days": int(mx),
-                        "slowest": [
-                            {
-                                "record_a": ka,
-                                "value_a": str(da),
-                                "record_b": kb,
-                                "value_b": str(db),
-                                "days": int(d),
-                            }
-                            for ka, da, kb, db, d in slow
-                        ],
-                    }
-                )
-        finally:
-            con.execute("DROP TABLE IF EXISTS _lag")
+        for gap in linked_date_gaps(con, obj, col, prefix=p, examples=MAX_EXAMPLES):
+            out.append(
+                {
+                    "object": obj,
+                    "field": col,
+                    "scope": f"{gap['sys_a']}~{gap['sys_b']}",
+                    "pairs": gap["pairs"],
+                    "p50_days": gap["p50"],
+                    "p95_days": gap["p95"],
+                    "max_days": gap["max"],
+                    "slowest": [
+                        {
+                            "record_a": ka,
+                            "value_a": str(da),
+                            "record_b": kb,
+                            "value_b": str(db),
+                            "days": int(d),
+                        }
+                        for ka, da, kb, db, d in gap["slowest"]
+                    ],
+                }
+            )
     return out
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from resolver.ingest.canonical import TABLES
+from resolver.store.connection import table_exists
 
 
 def record_columns(
@@ -77,3 +79,62 @@ def write_crosswalk(con: duckdb.DuckDBPyConnection, obj: str, out: Path, *, parq
     path = str(out).replace("'", "''")
     con.execute(f"COPY ({crosswalk_sql(obj)}) TO '{path}' {fmt}")
     return int(con.execute(f"SELECT count(*) FROM {obj}_members").fetchall()[0][0])
+
+
+def newest_date(
+    con: duckdb.DuckDBPyConnection, obj: str, system: str, columns: Sequence[str], *, prefix: str
+) -> Any:
+    """The newest value of the first of ``columns`` that ``system``'s records of ``obj``
+    fill (``coalesce(max(a), max(b), ...)``), or None."""
+    newest = ", ".join(f"max({c})" for c in columns)
+    return con.execute(
+        f"SELECT coalesce({newest}) FROM {prefix}{TABLES[obj]} WHERE system = ?", [system]
+    ).fetchall()[0][0]
+
+
+def linked_date_gaps(
+    con: duckdb.DuckDBPyConnection, obj: str, column: str, *, prefix: str, examples: int
+) -> list[dict[str, Any]]:
+    """Per pair of systems whose records of ``obj`` share an entity: the days between
+    the ``column`` dates they carry (``pairs``, ``p50``, ``p95``, ``max``) and the
+    ``examples`` widest gaps (``slowest``: key_a, date_a, key_b, date_b, days).
+    Empty when the run has no members table for ``obj``."""
+    table = f"{prefix}{TABLES[obj]}"
+    if not table_exists(con, f"{prefix}{obj}_members"):
+        return []
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _lag AS
+        SELECT a.system AS sys_a, b.system AS sys_b, a.record_key AS key_a,
+               b.record_key AS key_b, a.{column} AS date_a, b.{column} AS date_b,
+               abs(b.{column} - a.{column}) AS days
+        FROM {table} a JOIN {prefix}{obj}_members ma ON ma.record_key = a.record_key
+        JOIN {prefix}{obj}_members mb ON mb.entity_id = ma.entity_id
+        JOIN {table} b ON b.record_key = mb.record_key
+        WHERE a.system < b.system AND a.{column} IS NOT NULL AND b.{column} IS NOT NULL"""
+    )
+    try:
+        stats = con.execute(
+            "SELECT sys_a, sys_b, count(*), quantile_disc(days, 0.5), "
+            "quantile_disc(days, 0.95), max(days) FROM _lag GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        out = []
+        for a, b, n, p50, p95, mx in stats:
+            slow = con.execute(
+                "SELECT key_a, date_a, key_b, date_b, days FROM _lag WHERE sys_a = ? "
+                f"AND sys_b = ? ORDER BY days DESC, key_a LIMIT {int(examples)}",
+                [a, b],
+            ).fetchall()
+            out.append(
+                {
+                    "sys_a": a,
+                    "sys_b": b,
+                    "pairs": int(n),
+                    "p50": int(p50),
+                    "p95": int(p95),
+                    "max": int(mx),
+                    "slowest": slow,
+                }
+            )
+        return out
+    finally:
+        con.execute("DROP TABLE IF EXISTS _lag")

@@ -3,6 +3,8 @@ and the contract it read it with."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pandas as pd
 
@@ -17,15 +19,40 @@ def load_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def load_totals(
-    con: duckdb.DuckDBPyConnection, *, prefix: str = ""
-) -> list[tuple[str, str, int, int, int]]:
-    """(system, object, rows read, loaded, rejected) summed over the run's source files."""
+def load_totals(con: duckdb.DuckDBPyConnection, *, prefix: str = "") -> list[dict[str, Any]]:
+    """Per system and object of the run: its source ``files`` (sorted) and ``rows_read``,
+    ``rows_loaded``, ``rows_rejected`` summed over them."""
+    cur = con.execute(
+        f"SELECT system, object, list(DISTINCT source_file ORDER BY source_file), "
+        f"sum(rows_read), sum(rows_loaded), sum(rows_rejected) FROM {prefix}source_loads "
+        "GROUP BY ALL ORDER BY ALL"
+    )
     return [
-        (s, o, int(r), int(ld), int(rj))
-        for s, o, r, ld, rj in con.execute(
-            f"SELECT system, object, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
-            f"FROM {prefix}source_loads GROUP BY ALL ORDER BY ALL"
+        {
+            "system": s,
+            "object": o,
+            "files": list(f),
+            "rows_read": int(r),
+            "rows_loaded": int(ld),
+            "rows_rejected": int(rj),
+        }
+        for s, o, f, r, ld, rj in cur.fetchall()
+    ]
+
+
+def rejects_tagged(
+    con: duckdb.DuckDBPyConnection, tag: str, *, prefix: str = ""
+) -> list[tuple[str, str, str, str, int]]:
+    """(system, object, column, reason, source row) of the run's rejects whose reason
+    carries ``[tag]``, in source order; empty without a rejects table."""
+    if not table_exists(con, f"{prefix}rejects"):
+        return []
+    return [
+        (s, o, c, r, int(row))
+        for s, o, c, r, row in con.execute(
+            f"SELECT system, object, column_name, reason, source_row FROM {prefix}rejects "
+            "WHERE contains(reason, ?) ORDER BY system, object, source_row",
+            [f"[{tag}]"],
         ).fetchall()
     ]
 
