@@ -103,12 +103,14 @@ def test_bad_keys_files(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_key_helper_prints_a_working_entry() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "api.keys", "new", "zoe", "reviewer"],
+    done = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-m", "api.keys", "new", "zoe", "reviewer"],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    assert "Warning" not in done.stderr
+    out = done.stdout
     key = out.split(": ", 1)[1].splitlines()[0].strip()
     digest = out.split("sha256: ")[1].strip()
     assert hash_key(key) == digest and key not in out.split("keys file entry:")[1]
