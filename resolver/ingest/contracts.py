@@ -44,6 +44,7 @@ from resolver.errors import ContractError, Problem
 from resolver.ingest.canonical import FIELDS, OBJECTS, STATUSES
 from resolver.ingest.database import DatabaseSource, parse_database
 from resolver.ingest.source_files import source_encoding
+from resolver.ingest.suggest import did_you_mean
 from resolver.rulefiles import load_yaml
 
 _SYSTEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -280,7 +281,9 @@ def parse_contract(
                     Problem(
                         where,
                         f"fields.{name}",
-                        f"unknown canonical field for {obj}; known: {', '.join(canonical)}",
+                        f"unknown canonical field for {obj}"
+                        f"{did_you_mean(str(name), canonical, quote=False)}; "
+                        f"known: {', '.join(canonical)}",
                     )
                 )
             elif isinstance(col, bool):
@@ -508,14 +511,23 @@ def check_one_file(c: Contract, problems: list[Problem]) -> None:
         if hint:
             problems.append(Problem(where, "csv.delimiter", hint))
             return
-    if c.id_column not in header:
-        problems.append(Problem(where, "id", f"column {c.id_column!r} not in {c.file.name}"))
-    mapped_by = [(f"fields.{n}", m) for n, m in c.fields.items()]
-    mapped_by += [(f"extra.{n}", m) for n, m in c.extra.items()]
-    for key, mapped in mapped_by:
-        for col in (mapped,) if isinstance(mapped, str) else mapped:
-            if col not in header:
-                problems.append(Problem(where, key, f"column {col!r} not in {c.file.name}"))
+    problems += missing_columns(c, header, c.file.name)
+
+
+def missing_columns(c: Contract, header: list[str], location: str) -> list[Problem]:
+    """A problem for each column the contract names (id, fields, extra) that ``header``
+    (the columns found at ``location``) does not have, with the closest column offered."""
+    named = [("id", c.id_column)]
+    for key, mapped in [
+        *((f"fields.{n}", m) for n, m in c.fields.items()),
+        *((f"extra.{n}", m) for n, m in c.extra.items()),
+    ]:
+        named += [(key, col) for col in ((mapped,) if isinstance(mapped, str) else mapped)]
+    return [
+        Problem(str(c.path), key, f"column {col!r} not in {location}{did_you_mean(col, header)}")
+        for key, col in named
+        if col not in header
+    ]
 
 
 def read_header(c: Contract, delimiter: str | None = None) -> list[str]:

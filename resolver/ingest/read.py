@@ -21,7 +21,7 @@ import pandas as pd
 from resolver.errors import Problem, ResolverError
 from resolver.ingest import database as _db
 from resolver.ingest.canonical import FIELDS
-from resolver.ingest.contracts import check_one_file
+from resolver.ingest.contracts import check_one_file, missing_columns
 from resolver.ingest.excel import read_sheet
 from resolver.ingest.source_files import BAD_ROW_COLUMNS, _text_frame, read_source
 from resolver.ingest.source_types import check_source_types
@@ -171,15 +171,7 @@ def check_source(contract: Contract, problems: list[Problem]) -> None:
 def _check_columns(
     contract: Contract, header: list[str], location: str, problems: list[Problem]
 ) -> None:
-    where = str(contract.path)
-    if contract.id_column not in header:
-        problems.append(Problem(where, "id", f"column {contract.id_column!r} not in {location}"))
-    for name, mapped in contract.fields.items():
-        for col in (mapped,) if isinstance(mapped, str) else mapped:
-            if col not in header:
-                problems.append(
-                    Problem(where, f"fields.{name}", f"column {col!r} not in {location}")
-                )
+    problems += missing_columns(contract, header, location)
 
 
 def _sha256(path: Path) -> str:

@@ -161,3 +161,42 @@ def test_a_tab_separated_file_read_as_csv_names_the_tab_once_escaped(folder: Pat
         'mapped columns; set csv: {delimiter: "\\t"}' in p
         for p in problems
     ), problems
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # a column written as the admin remembers it: the header's spelling is offered
+        (("  email: Email", "  email: E-mail"), "did you mean 'Email'?"),
+        (("  last_name: Last", "  last_name: last"), "did you mean 'Last'?"),
+        (("id: ID", "id: Id "), "did you mean 'ID'?"),
+        (("  updated_at: Changed", "  updated_at: Chnaged"), "did you mean 'Changed'?"),
+        # a canonical field misspelt: the closest field of the object
+        (
+            ("  email: Email", "  emial: Email"),
+            "fields.emial: unknown canonical field for customer",
+        ),
+        (("  email: Email", "  emial: Email"), "did you mean email?"),
+        (("  first_name: First", "  firstname: First"), "did you mean first_name?"),
+    ],
+)
+def test_a_near_miss_names_what_was_meant(
+    folder: Path, change: tuple[str, str], expected: str
+) -> None:
+    _write(folder, GOOD.replace(*change))
+    assert any(expected in p for p in _problems(folder)), _problems(folder)
+
+
+@pytest.mark.parametrize(
+    ("change", "unexpected"),
+    [
+        # nothing in the header is close: no guess
+        (("  email: Email", "  email: Telefax"), "did you mean"),
+        (("  email: Email", "  shoe_size: Email"), "did you mean"),
+    ],
+)
+def test_no_guess_when_nothing_is_close(
+    folder: Path, change: tuple[str, str], unexpected: str
+) -> None:
+    _write(folder, GOOD.replace(*change))
+    assert not any(unexpected in p for p in _problems(folder)), _problems(folder)
