@@ -41,29 +41,43 @@ def _exact(o: Options) -> list[Level]:
     return [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None), _ELSE]
 
 
-# Labels of the levels a ``string`` comparison with ``home_columns`` puts first: the
-# value compared where the two records share a home (the same phone or address line).
-# Their m and u are conditional on that (model.condition_on_shared_home): people who
-# share a home mostly share a surname, so there it says little beside the home itself.
+# Labels of the levels a name comparison with ``home_columns`` puts first: the name
+# compared where the two records share a home (the same phone or address line). They
+# are not trained with the model's other levels: model.condition_on_shared_home adds
+# them after training and estimates them on the pairs that share a home alone. People
+# who share a home mostly share a surname and seldom a first name, so there a surname
+# says little and a first name much.
 SAME_AT_HOME = "same, sharing a home"
+SIMILAR_AT_HOME = "similar, sharing a home"
 OTHER_AT_HOME = "different, sharing a home"
+AT_HOME = (SAME_AT_HOME, SIMILAR_AT_HOME, OTHER_AT_HOME)
+
+
+def _at_home(o: Options, levels: list[Level]) -> list[Level]:
+    """``levels`` (null, exact, partial levels..., else) with the home levels after the
+    null level: exact, any partial level, anything else, each where a home is shared."""
+    if not o.get("home_columns"):
+        return levels
+    home = " OR ".join(f"{h}_l = {h}_r" for h in o["home_columns"])
+    exact, partial = levels[1], levels[2:-1]
+    similar = " OR ".join(f"({lv['sql_condition']})" for lv in partial) or "FALSE"
+    return [
+        levels[0],
+        _level(f"({home}) AND ({exact['sql_condition']})", SAME_AT_HOME),
+        _level(f"({home}) AND ({similar})", SIMILAR_AT_HOME),
+        _level(f"({home})", OTHER_AT_HOME),
+        *levels[1:],
+    ]
 
 
 def _string(o: Options) -> list[Level]:
     c = o["column"]
-    levels = [_null(c)]
-    if o.get("home_columns"):
-        home = " OR ".join(f"{h}_l = {h}_r" for h in o["home_columns"])
-        levels += [
-            _level(f"({home}) AND {c}_l = {c}_r", SAME_AT_HOME),
-            _level(f"({home})", OTHER_AT_HOME),
-        ]
-    levels.append(_level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None))
+    levels = [_null(c), _level(f"{c}_l = {c}_r", "exact", c if o.get("tf") else None)]
     levels += [_level(_jw(c, t), f"jaro-winkler >= {t}") for t in o.get("thresholds", [])]
     if o.get("phonetic_column"):
         p = o["phonetic_column"]
         levels.append(_level(f"{p}_l = {p}_r", "sounds alike"))
-    return [*levels, _ELSE]
+    return _at_home(o, [*levels, _ELSE])
 
 
 def _first_name(o: Options) -> list[Level]:
@@ -84,7 +98,7 @@ def _first_name(o: Options) -> list[Level]:
             "initial agrees",
         )
     )
-    return [*levels, _ELSE]
+    return _at_home(o, [*levels, _ELSE])
 
 
 def _email(o: Options) -> list[Level]:
@@ -364,9 +378,12 @@ def _custom_sql_problems(name: str, o: Options) -> list[tuple[str, str]]:
     return out
 
 
-def comparison_dict(name: str, o: Options) -> dict[str, Any]:
-    """Splink's comparison dict for one named comparison."""
+def comparison_dict(name: str, o: Options, *, at_home: bool = True) -> dict[str, Any]:
+    """Splink's comparison dict for one named comparison; ``at_home=False`` leaves out
+    the levels for pairs sharing a home (as trained: see ``AT_HOME``)."""
     build, _ = KINDS[o["kind"]]
+    if not at_home:
+        o = {k: v for k, v in o.items() if k != "home_columns"}
     levels = [dict(lv) for lv in build(o)]  # fresh dicts: training writes m and u into them
     return {
         "output_column_name": name,

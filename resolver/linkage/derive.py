@@ -114,6 +114,18 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         family[name] = set(FAMILIES[name] if cols is None else cols)
 
     has = p.usable
+    # where two records share a phone or an address, names are compared on levels of
+    # their own, estimated on such pairs alone after training: a household shares a
+    # surname, seldom a first name
+    street = has("addr_street") or has("street_core")  # a line without one is a town
+    home = [c for c in ("phone_digits",) if has(c)] + (["address_line"] if street else [])
+    at_home: dict[str, Any] = {"home_columns": home} if home else {}
+    # and pairs that share a home teach nothing about names elsewhere (a household is
+    # another person with the same surname): no pass blocked on a key of the home
+    # trains them, their keys are the names' family too
+    home_family = frozenset().union(
+        *(FAMILIES["phone" if c == "phone_digits" else "address"] for c in home)
+    )
     if has("first_name_norm"):
         opts: dict[str, Any] = {
             "kind": "first_name",
@@ -124,7 +136,7 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         }
         if "first_name_variants" in p.columns:
             opts["variants_column"] = "first_name_variants"
-        add("first_name", opts)
+        add("first_name", {**opts, **at_home}, FAMILIES["first_name"] | home_family)
     if has("last_name_norm"):
         opts = {
             "kind": "string",
@@ -134,16 +146,7 @@ def _customer_comparisons(p: Profile) -> tuple[dict[str, dict[str, Any]], dict[s
         }
         if has("last_name_phonetic"):
             opts["phonetic_column"] = "last_name_phonetic"
-        # where two records share a phone or an address, a shared surname is what a
-        # household has too: those levels are trained on such pairs alone
-        street = has("addr_street") or has("street_core")  # a line without one is a town
-        home = [c for c in ("phone_digits",) if has(c)] + (["address_line"] if street else [])
-        if home:
-            opts["home_columns"] = home
-        # a pass blocked on a key of the home (a local number, a street) would train
-        # the other levels on pairs that all share it: the home's keys are its family too
-        homes = [FAMILIES["phone" if c == "phone_digits" else "address"] for c in home]
-        add("last_name", opts, FAMILIES["last_name"].union(*homes))
+        add("last_name", {**opts, **at_home}, FAMILIES["last_name"] | home_family)
     if has("first_name_norm") and has("last_name_norm"):
         add(
             "names_swapped",

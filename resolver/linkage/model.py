@@ -25,7 +25,7 @@ from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
-from resolver.linkage.comparisons import KINDS, OTHER_AT_HOME, SAME_AT_HOME
+from resolver.linkage.comparisons import AT_HOME, KINDS, comparison_dict
 from resolver.linkage.derive import reads_columns
 from resolver.linkage.model_file import for_engine, neutral_settings, translate_sql
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
@@ -136,7 +136,9 @@ def train_model(
         df = table.to_pandas() if isinstance(table, pa.Table) else table
         order = pd.util.hash_pandas_object(df["record_key"], index=False).sort_values()
         table = df.loc[order.index[:sample_rows]].reset_index(drop=True)
-    w = work(table, rules.splink_settings())
+    # the levels for pairs sharing a home are added and estimated after training
+    # (condition_on_shared_home): a pass blocked on a key of the home would train them alone
+    w = work(table, rules.splink_settings(at_home=False))
     linker, engine = w.linker, w.engine
     n_em = len(rules.em_blocking_rules)
     with progress.stage(f"train {rules.object}", total=2 + n_em, unit="steps") as advance:
@@ -219,7 +221,7 @@ def _strongest_first(splink: dict[str, Any], comparisons: dict[str, dict[str, An
             if not lv.get("is_null_level")
             and lv.get("m_probability")
             and lv.get("u_probability")
-            and lv["label_for_charts"] not in (SAME_AT_HOME, OTHER_AT_HOME)
+            and lv["label_for_charts"] not in AT_HOME
         ]
         if len(levels) < 2:
             continue
@@ -273,62 +275,75 @@ def _floor_m(splink: dict[str, Any]) -> list[str]:
 
 
 # Below this many pairs sharing a home, or this much non-match mass among them, the
-# levels keep the ordinary (unconditional) estimates of "exact" and "different".
+# home levels take the estimates made where no home is shared.
 HOME_MIN_PAIRS = 50
 HOME_MIN_NONMATCH = 5.0
-HOME_EM_ITERATIONS = 50
+HOME_EM_ITERATIONS = 100
+HOME_EM_START_M = (0.9, 0.05, 0.05)  # same, similar, different
+# Each class counts one pair more in every home level: a level never seen among a few
+# hundred households is rare, not impossible (its weight stays within what was seen).
+HOME_PSEUDO_PAIRS = 1.0
 
 
 def condition_on_shared_home(
     splink: dict[str, Any], table: pd.DataFrame | pa.Table, comparisons: dict[str, dict]
 ) -> dict[str, Any]:
-    """Estimate the "sharing a home" levels (``comparisons.SAME_AT_HOME`` /
-    ``OTHER_AT_HOME``) on the pairs that share a home alone, by EM without labels.
+    """Add the "sharing a home" levels (``comparisons.AT_HOME``: same, similar,
+    different) to each trained comparison with ``home_columns``, estimated on the pairs
+    that share a home alone, by EM without labels.
 
     Splink multiplies the comparisons as if independent. Among non-matches that share a
-    phone or an address (a household) a surname mostly agrees, so "same surname" and
-    "same home" would count one fact twice and outweigh different first names. Here the
-    levels' m and u are P(surname agrees | same home, match / non-match): the pairs that
-    share a home are scored by every other comparison (those reading the home's columns
-    left out), and a two-class EM over them estimates the surname's levels and the share
-    of matches. Data without households (few non-matches sharing a home) keep the
-    ordinary estimates. Returns what was estimated, per comparison."""
-    out: dict[str, Any] = {}
+    phone or an address (a household) a surname mostly agrees and a first name seldom,
+    so "same surname" and "same home" would count one fact twice and outweigh different
+    first names, while a first name shared at one home says more than elsewhere. The
+    home levels hold P(level | same home, match / non-match); the home's own comparison
+    counts whether the home is shared, and the trained levels stand for pairs that do
+    not share one. The pairs that share a home are scored by every comparison that
+    neither reads the home nor has home levels, and one two-class EM over them
+    estimates the home levels of all such comparisons at once (a household is one
+    pattern across the names: same surname, another first name) with the share of
+    matches. Data with few non-matches sharing a home keep, at home, the trained
+    levels' estimates (exact; the partial levels together; different). Returns what
+    was estimated, per comparison."""
+    conditioned: dict[str, list[dict[str, Any]]] = {}
+    home: list[str] = []
     for comp in splink["comparisons"]:
         name = comp["output_column_name"]
-        home = comparisons.get(name, {}).get("home_columns")
-        levels = comp["comparison_levels"]
-        labels = [lv["label_for_charts"] for lv in levels]
-        if not home or SAME_AT_HOME not in labels:
+        opts = comparisons.get(name, {})
+        if not opts.get("home_columns"):
             continue
-        same, other = levels[labels.index(SAME_AT_HOME)], levels[labels.index(OTHER_AT_HOME)]
-        # the other levels, as trained, hold P(level and no shared home): the home's own
-        # comparison already counts whether the home is shared, so they become
-        # P(level | no shared home), like the home levels are P(level | shared home)
-        rest = [
+        trained = comp["comparison_levels"]
+        if any(lv["label_for_charts"] in AT_HOME for lv in trained):
+            continue  # already there
+        at_home = [
             lv
-            for lv in levels
-            if not lv.get("is_null_level") and lv is not same and lv is not other
+            for lv in comparison_dict(name, opts)["comparison_levels"]
+            if lv["label_for_charts"] in AT_HOME
         ]
-        for key in ("m_probability", "u_probability"):
-            outside = 1 - sum(float(lv.get(key) or 0.0) for lv in (same, other))
-            total = sum(float(lv.get(key) or 0.0) for lv in rest)
-            scale = 1 / max(outside, total, 1e-12)
-            for lv in rest:
-                if lv.get(key) is not None:
-                    lv[key] = min(float(lv[key]) * scale, 1.0)
-        est = _home_em(splink, table, comparisons, name, home, levels)
-        if est is None:  # as where no home is shared
-            different = rest[-1]
-            m_same, u_same = 1 - different["m_probability"], 1 - different["u_probability"]
-            same["m_probability"], same["u_probability"] = m_same, u_same
-            other["m_probability"], other["u_probability"] = 1 - m_same, 1 - u_same
-            out[name] = "too few pairs sharing a home that are not matches: as elsewhere"
+        if not at_home:
             continue
-        m_same, u_same, share, pairs = est
-        same["m_probability"], same["u_probability"] = m_same, u_same
-        other["m_probability"], other["u_probability"] = 1 - m_same, 1 - u_same
-        out[name] = {"pairs": pairs, "match_share": share, "m_same": m_same, "u_same": u_same}
+        nulls = [lv for lv in trained if lv.get("is_null_level")]
+        rest = [lv for lv in trained if not lv.get("is_null_level")]
+        for lv, group in zip(at_home, [rest[:1], rest[1:-1], rest[-1:]], strict=True):
+            for key in ("m_probability", "u_probability"):
+                total = sum(float(g.get(key) or 0.0) for g in group)
+                lv[key] = min(max(total, M_FLOOR), 1 - M_FLOOR)
+        comp["comparison_levels"] = [*nulls, *at_home, *rest]
+        conditioned[name] = at_home
+        home += [c for c in opts["home_columns"] if c not in home]
+    if not conditioned:
+        return {}
+    est = _home_em(splink, table, comparisons, conditioned, home)
+    if est is None:  # as where no home is shared
+        return dict.fromkeys(
+            conditioned, "too few pairs sharing a home that are not matches: as elsewhere"
+        )
+    m, u, share, pairs = est
+    out: dict[str, Any] = {}
+    for name, at_home in conditioned.items():
+        for k, lv in enumerate(at_home):
+            lv["m_probability"], lv["u_probability"] = m[name][k], u[name][k]
+        out[name] = {"pairs": pairs, "match_share": share, "m": m[name], "u": u[name]}
     return out
 
 
@@ -336,12 +351,12 @@ def _home_em(
     splink: dict[str, Any],
     table: pd.DataFrame | pa.Table,
     comparisons: dict[str, dict],
-    name: str,
+    conditioned: dict[str, list[dict[str, Any]]],
     home: list[str],
-    levels: list[dict[str, Any]],
-) -> tuple[float, float, float, int] | None:
-    """m, u of "same" among the pairs sharing a home, the share of matches among them
-    and their count; None when they hold too few non-matches to say."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]], float, int] | None:
+    """Per conditioned comparison, m and u of its home levels among the pairs sharing a
+    home, the share of matches among them and their count; None when they hold too few
+    non-matches to say."""
     settings = dict(splink)
     # resolver's neutral SQL (a model file's form), translated for DuckDB by work_linker
     settings["blocking_rules_to_generate_predictions"] = [f"l.{c} = r.{c}" for c in home]
@@ -353,36 +368,65 @@ def _home_em(
         con.close()
     if len(pairs) < HOME_MIN_PAIRS:
         return None
-    nonnull = [lv for lv in levels if not lv.get("is_null_level")]
-    labels = [lv["label_for_charts"] for lv in nonnull]
-    gamma_same = len(nonnull) - 1 - labels.index(SAME_AT_HOME)
     reads = reads_columns(comparisons)
-    others = [
-        c["output_column_name"]
-        for c in splink["comparisons"]
-        if c["output_column_name"] != name
-        and not reads.get(c["output_column_name"], set()) & set(home)
-    ]
     log_odds = np.zeros(len(pairs))
-    for c in others:
-        log_odds += pairs[f"mw_{c}"].astype(float).fillna(0.0).to_numpy()
-    gamma = pairs[f"gamma_{name}"].to_numpy()
-    known = gamma >= 0
-    odds = np.exp2(np.clip(log_odds[known], -60, 60))
-    agree = gamma[known] == gamma_same
-    share, m, u = 0.5, 0.9, 0.5
-    p = np.full(len(odds), share)
+    for comp in splink["comparisons"]:
+        name = comp["output_column_name"]
+        if name in conditioned or reads.get(name, set()) & set(home):
+            continue
+        weight = pairs[f"mw_{name}"].astype(float).fillna(0.0).to_numpy()
+        # evidence every pair sharing a home has alike (a town the shared address
+        # implies) cannot tell them apart; the share would absorb it, but it tilts the start
+        if len(weight) and np.all(weight == weight[0]):
+            continue
+        log_odds += weight
+    odds = np.exp2(np.clip(log_odds, -60, 60))
+    # each pair's home level per comparison (-1: a name missing, no evidence)
+    cats: dict[str, np.ndarray] = {}
+    m: dict[str, np.ndarray] = {}
+    u: dict[str, np.ndarray] = {}
+    for comp in splink["comparisons"]:
+        name = comp["output_column_name"]
+        if name not in conditioned:
+            continue
+        nonnull = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        gamma = pairs[f"gamma_{name}"].to_numpy()
+        cat = np.full(len(pairs), -1)
+        for k, lv in enumerate(conditioned[name]):
+            cat[gamma == len(nonnull) - 1 - next(i for i, x in enumerate(nonnull) if x is lv)] = k
+        cats[name] = cat
+        # started where a match's names mostly agree and a non-match's say nothing: the
+        # trained levels cannot start it, as outside a home a household looks like a match
+        m[name] = np.array(HOME_EM_START_M, dtype=float)
+        u[name] = np.full(len(conditioned[name]), 1 / len(conditioned[name]))
+    share = 0.5
+    p = np.full(len(pairs), share)
     for _ in range(HOME_EM_ITERATIONS):
-        lm = np.where(agree, m, 1 - m)
-        lu = np.where(agree, u, 1 - u)
-        p = share * odds * lm / (share * odds * lm + (1 - share) * lu)
+        lm = share * odds
+        lu = np.full(len(pairs), 1 - share)
+        for name, cat in cats.items():
+            seen = cat >= 0
+            lm = np.where(seen, lm * m[name][np.maximum(cat, 0)], lm)
+            lu = np.where(seen, lu * u[name][np.maximum(cat, 0)], lu)
+        p = lm / np.maximum(lm + lu, 1e-300)
         share = float(p.mean())
-        m = float((p * agree).sum() / max(p.sum(), 1e-12))
-        u = float(((1 - p) * agree).sum() / max((1 - p).sum(), 1e-12))
-    if len(odds) < HOME_MIN_PAIRS or (1 - p).sum() < HOME_MIN_NONMATCH:
+        for name, cat in cats.items():
+            seen = cat >= 0
+            levels = len(m[name])
+            for k in range(levels):
+                hit = cat == k
+                m[name][k] = (p[hit].sum() + HOME_PSEUDO_PAIRS) / (
+                    p[seen].sum() + levels * HOME_PSEUDO_PAIRS
+                )
+                u[name][k] = ((1 - p[hit]).sum() + HOME_PSEUDO_PAIRS) / (
+                    (1 - p[seen]).sum() + levels * HOME_PSEUDO_PAIRS
+                )
+    if (1 - p).sum() < HOME_MIN_NONMATCH:
         return None
     lo, hi = M_FLOOR, 1 - M_FLOOR
-    return min(max(m, lo), hi), min(max(u, lo), hi), round(share, 4), int(known.sum())
+    fm = {n: [float(min(max(x, lo), hi)) for x in v] for n, v in m.items()}
+    fu = {n: [float(min(max(x, lo), hi)) for x in v] for n, v in u.items()}
+    return fm, fu, round(share, 4), len(pairs)
 
 
 def _neutralise_untrained(splink: dict[str, Any]) -> list[str]:

@@ -105,15 +105,18 @@ class LinkageRules:
         cols |= {c for c in LINK_COLUMNS[self.object] if f".{c}" in text}
         return sorted(cols)
 
-    def splink_settings(self) -> dict[str, Any]:
-        """The Splink 5 settings dict (before training)."""
+    def splink_settings(self, *, at_home: bool = True) -> dict[str, Any]:
+        """The Splink 5 settings dict (before training); ``at_home=False``: without the
+        levels for pairs sharing a home (``comparisons.AT_HOME``), as trained."""
         return {
             "link_type": "dedupe_only",
             "unique_id_column_name": "record_key",
             "source_dataset_column_name": "system",
             "probability_two_random_records_match": 1e-4,
             "blocking_rules_to_generate_predictions": self.blocking_rules,
-            "comparisons": [comparison_dict(n, o) for n, o in self.comparisons.items()],
+            "comparisons": [
+                comparison_dict(n, o, at_home=at_home) for n, o in self.comparisons.items()
+            ],
             "retain_matching_columns": True,
             "retain_intermediate_calculation_columns": True,
             "additional_columns_to_retain": ["system"],

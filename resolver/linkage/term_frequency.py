@@ -37,6 +37,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from resolver.linkage.comparisons import AT_HOME
+
 TF_CAP_BITS = 4.0  # the most a value's frequency may move its level's weight, either way
 _BISECTIONS = 100
 
@@ -102,7 +104,10 @@ def tf_levels(splink: Mapping[str, Any]) -> dict[str, TfLevel]:
             others = [
                 _weight(lv)
                 for j, lv in enumerate(levels)
-                if j != i and not lv.get("is_null_level") and lv["sql_condition"] != "ELSE"
+                if j != i
+                and not lv.get("is_null_level")
+                and lv["sql_condition"] != "ELSE"
+                and lv.get("label_for_charts") not in AT_HOME  # weighed given a shared home
             ]
             others = [w for w in others if w is not None]
             floor = -TF_CAP_BITS
