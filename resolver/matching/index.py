@@ -1,5 +1,5 @@
 """What a matcher holds per object: the resolved records, the blocking indexes, the
-model's levels (as DuckDB SQL, and compiled to Python) and the term frequencies."""
+model's levels (compiled to Python, and Splink's scoring SQL) and the term frequencies."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from resolver.ingest.contracts import Contract, contract_paths, parse_contract
 from resolver.linkage.model import Model
 from resolver.linkage.pair_levels import PairLevels
 from resolver.linkage.predict import tf_columns
+from resolver.linkage.realtime import RecordScorer
 from resolver.linkage.rules import LinkageRules
 from resolver.linkage.sql_eval import Unsupported
 from resolver.linkage.term_frequency import tf_levels, tf_lookup
@@ -48,16 +49,6 @@ class Comparison:
     name: str
     levels: list[Level]
 
-    def case_sql(self) -> str:
-        whens = []
-        else_gamma = 0
-        for lv in self.levels:
-            if lv.sql.strip().upper() == "ELSE":
-                else_gamma = lv.gamma
-            else:
-                whens.append(f"WHEN {lv.sql} THEN {lv.gamma}")
-        return f"CASE {' '.join(whens)} ELSE {else_gamma} END"
-
     def level(self, gamma: int) -> Level:
         for lv in self.levels:
             if lv.gamma == gamma:
@@ -78,7 +69,7 @@ class ObjectIndex:
     data: pa.Table  # one row per resolved record: keys, entity, columns, tf_<col>
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]]  # (columns, sorted hashes, rows)
     tf: dict[str, dict[Any, float]]  # tf column -> value -> term frequency
-    score_sql: str
+    splink: RecordScorer  # Splink's scoring SQL for this model (the reference)
     levels: PairLevels | None  # the levels in Python (None: some SQL only DuckDB runs)
     prior: float
     prior_source: str
@@ -162,7 +153,8 @@ def build_index(
         data = data.append_column(
             f"tf_{col}", pa.array([tf[col].get(v) for v in values], type=pa.float64())
         )
-    score_sql = _score_sql(columns, types, comparisons, list(tf), rules)
+    scored = data.select(["record_key", *columns, *(f"tf_{c}" for c in tf)])
+    splink = RecordScorer(model.splink, scored.schema, prior=prior, veto_sql=rules.veto_sql())
     try:
         levels: PairLevels | None = PairLevels(
             [(c.name, [(lv.gamma, lv.sql) for lv in c.levels]) for c in comparisons],
@@ -183,7 +175,7 @@ def build_index(
         data=data,
         blocks=blocks,
         tf=tf,
-        score_sql=score_sql,
+        splink=splink,
         levels=levels,
         prior=prior,
         prior_source=prior_source,
@@ -208,31 +200,6 @@ def block_keys(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
     if keys.dtype != np.uint64:  # pragma: no cover - Arrow's uint64 without nulls is uint64
         raise TypeError(f"blocking hashes converted to {keys.dtype}")
     return keys, rows
-
-
-def _score_sql(
-    columns: list[str],
-    types: dict[str, str],
-    comparisons: list[Comparison],
-    tf_cols: list[str],
-    rules: LinkageRules,
-) -> str:
-    l_cols = [f"?::{types[c]} AS {c}" for c in columns]
-    l_cols += [f"?::DOUBLE AS tf_{c}" for c in tf_cols]
-    veto = rules.veto_sql() or "NULL"
-    pair_cols = [f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns]
-    pair_cols += [f"l.tf_{c} AS tf_{c}_l, r.tf_{c} AS tf_{c}_r" for c in tf_cols]
-    gammas = [f"{comp.case_sql()} AS gamma_{comp.name}" for comp in comparisons]
-    tf_out = [f"tf_{c}_l, tf_{c}_r" for c in tf_cols]
-    return f"""
-        WITH l AS (SELECT {", ".join(l_cols)}),
-        pair AS (
-            SELECT r._pos, {veto} AS veto, {", ".join(pair_cols)}
-            FROM l CROSS JOIN r_input r
-        )
-        SELECT _pos, veto, {", ".join([*gammas, *tf_out])}
-        FROM pair ORDER BY _pos
-    """
 
 
 def _comparisons(model: Model) -> list[Comparison]:

@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,9 @@ from resolver.store.runs import latest_run
 
 DEFAULT_TOP = 5
 MAX_TOP = 50
+ENGINES = ("python", "splink")
+ENGINE_VARIABLE = "RESOLVER_MATCH_ENGINE"  # which engine scores POST /match (default python)
+NEW_RECORD_KEY = "(new)"  # the new record's key in Splink's table (no record key has parentheses)
 MAX_PER_BLOCK = 2000  # candidates taken from one blocking key at most (largest blocks are capped)
 
 
@@ -79,8 +84,11 @@ class Matcher:
     about 0.5 GB and ~30 s for a million customers); :meth:`match` is thread-safe.
     """
 
-    def __init__(self, indexes: dict[str, ObjectIndex]) -> None:
+    def __init__(self, indexes: dict[str, ObjectIndex], *, engine: str = "python") -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self._indexes = indexes
+        self.engine = engine
         # private, in memory, holds nothing but the query; rules SQL runs in it with no
         # file access and no extension loading (the rules-SQL sandbox)
         self._con = duckdb.connect(config=SANDBOX_CONFIG)
@@ -105,13 +113,17 @@ class Matcher:
         models_dir: Path | str,
         objects: Sequence[str] = OBJECTS,
         prior: str = "run",
+        engine: str | None = None,
     ) -> Matcher:
         """Load what matching needs from the store's last run, the rules and the models.
 
         ``prior="run"`` uses the prior the last run estimated on its data (so
         probabilities mean what the run's do), ``"model"`` the trained model's.
-        Objects without resolved records in the store are skipped.
+        Objects without resolved records in the store are skipped. ``engine``: which
+        engine scores a match, "python" or "splink" (default: ``$RESOLVER_MATCH_ENGINE``,
+        else "python"; see the README's "The API" for the figures behind the default).
         """
+        engine = engine or os.environ.get(ENGINE_VARIABLE) or "python"
 
         run = latest_run(con)
         indexes = {}
@@ -130,7 +142,7 @@ class Matcher:
             index.run_id = (run or {}).get("run_id")
             index.contracts = source_contracts(rules_dir, obj)
             indexes[obj] = index
-        return cls(indexes)
+        return cls(indexes, engine=engine)
 
     # -- matching ----------------------------------------------------------------
     def match(
@@ -237,7 +249,9 @@ class Matcher:
 
     def _score(self, index: ObjectIndex, values: dict[str, Any], *, top: int) -> MatchResult:
         top = max(1, min(int(top), MAX_TOP))
+        started = time.perf_counter()
         rows, truncated = self._candidates(index, values)
+        found = time.perf_counter()
         result = MatchResult(
             object=index.object,
             normalized=values,
@@ -248,10 +262,12 @@ class Matcher:
             prior_source=index.prior_source,
             model_version=index.model.version,
             run_id=index.run_id,
+            timing={"candidates": 1000 * (found - started), "scoring": 0.0},
         )
         if not len(rows):
             return result
         scored = self.score_rows(index.object, values, rows, evidence_for=lambda w: top_of(w, top))
+        result.timing["scoring"] = 1000 * (time.perf_counter() - found)
         order = list(scored["evidence"])  # the top positions, best first
         cands = []
         data = index.data
@@ -310,7 +326,7 @@ class Matcher:
         *,
         tf: Mapping[str, Mapping[Any, float]] | None = None,
         evidence_for: Sequence[int] | Callable[[np.ndarray], Sequence[int]] | None = None,
-        engine: str = "auto",
+        engine: str | None = None,
     ) -> dict[str, Any]:
         """Score the record ``values`` against resolved rows ``rows`` (positions in the
         index): match weight, probability, veto and evidence per row, in ``rows`` order.
@@ -320,39 +336,22 @@ class Matcher:
         ``evidence`` maps a position in ``rows`` to its per-comparison evidence, for
         ``evidence_for`` positions (default: all; a function of the weights picks them
         once they are known). ``engine``: "python" evaluates the levels in Python,
-        "sql" in DuckDB, "auto" in Python when every level compiled.
+        "splink" runs Splink's scoring SQL; default: the matcher's (Splink's when a
+        level uses SQL the Python evaluator does not know).
         """
         index = self._index(obj)
         tf = index.tf if tf is None else tf
+        engine = engine or (self.engine if index.levels is not None else "splink")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         if engine == "python" and index.levels is None:
             raise ValueError(f"the {obj} model has SQL the Python evaluator does not run")
-        if index.levels is not None and engine != "sql":
-            res = self._levels_python(index, values, rows, tf)
+        if engine == "python":
+            weight, parts, vetoes = self._python_scores(index, values, rows, tf)
+            prob = np.exp2(weight) / (1.0 + np.exp2(weight))
         else:
-            res = self._levels_sql(index, values, rows, tf)
+            weight, prob, parts, vetoes = self._splink_scores(index, values, rows, tf)
         n = len(rows)
-        weight = np.full(n, _logit2(index.prior))
-        parts = []
-        for comp in index.comparisons:
-            g = np.asarray(np.ma.filled(res[f"gamma_{comp.name}"], -1), dtype=np.int64)
-            w, tf_adj = np.zeros(n), np.zeros(n)
-            for lv in comp.levels:
-                mask = g == lv.gamma
-                if not mask.any():
-                    continue
-                w[mask] = lv.weight
-                if lv.tf_column:
-                    adj = _tf_adjustments(
-                        lv,
-                        _floats(res[f"tf_{lv.tf_column}_l"]),
-                        _floats(res[f"tf_{lv.tf_column}_r"]),
-                    )
-                    tf_adj[mask] = adj[mask]
-            w += tf_adj
-            weight += w
-            parts.append((comp, g, w, tf_adj))
-        prob = np.exp2(weight) / (1.0 + np.exp2(weight))
-        vetoes = [None if v is None or v is pd.NA else str(v) for v in _objects(res["veto"])]
         if evidence_for is None:
             wanted: Sequence[int] = range(n)
         elif callable(evidence_for):
@@ -375,13 +374,15 @@ class Matcher:
             "evidence": evidence,
         }
 
-    def _levels_python(
+    def _python_scores(
         self,
         index: ObjectIndex,
         values: dict[str, Any],
         rows: np.ndarray,
         tf: Mapping[str, Mapping[Any, float]],
-    ) -> dict[str, Any]:
+    ) -> tuple[np.ndarray, list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]], list]:
+        """Levels in Python (:mod:`resolver.linkage.pair_levels`), weighted here as
+        Splink weighs them (its prior, log2(m/u) per level, its term-frequency formula)."""
         assert index.levels is not None
         rights = index.data.take(pa.array(rows, type=pa.int64())).to_pylist()
         if tf is index.tf:
@@ -389,30 +390,63 @@ class Matcher:
         else:
             tf_rights = {c: [tf[c].get(r[c]) for r in rights] for c in index.tf}
         tf_left = {c: tf[c].get(values.get(c)) for c in index.tf}
-        return index.levels.evaluate(values, rights, tf_left, tf_rights)
+        res = index.levels.evaluate(values, rights, tf_left, tf_rights)
+        n = len(rows)
+        weight = np.full(n, _logit2(index.prior))
+        parts = []
+        for comp in index.comparisons:
+            g = np.asarray(res[f"gamma_{comp.name}"], dtype=np.int64)
+            w, tf_adj = np.zeros(n), np.zeros(n)
+            for lv in comp.levels:
+                mask = g == lv.gamma
+                if not mask.any():
+                    continue
+                w[mask] = lv.weight
+                if lv.tf_column:
+                    adj = _tf_adjustments(
+                        lv,
+                        _floats(res[f"tf_{lv.tf_column}_l"]),
+                        _floats(res[f"tf_{lv.tf_column}_r"]),
+                    )
+                    tf_adj[mask] = adj[mask]
+            w += tf_adj
+            weight += w
+            parts.append((comp, g, w, tf_adj))
+        return weight, parts, list(res["veto"])
 
-    def _levels_sql(
+    def _splink_scores(
         self,
         index: ObjectIndex,
         values: dict[str, Any],
         rows: np.ndarray,
         tf: Mapping[str, Mapping[Any, float]],
-    ) -> dict[str, Any]:
-        r_table = index.data.take(pa.array(rows, type=pa.int64()))
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]], list]:
+        """Splink's own scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`)
+        on the record and the candidate rows, term frequencies supplied on both sides."""
+        schema = index.splink.schema
+        right = index.data.take(pa.array(rows, type=pa.int64())).select(schema.names)
         if tf is not index.tf:
             for c in index.tf:
-                i = r_table.schema.get_field_index(f"tf_{c}")
-                vals = [tf[c].get(v) for v in r_table.column(c).to_pylist()]
-                r_table = r_table.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
-        r_table = r_table.append_column("_pos", pa.array(np.arange(len(rows), dtype=np.int64)))
-        cur = self._cursor()
-        try:
-            cur.register("r_input", r_table)
-            l_values = [values.get(c) for c in index.columns]
-            l_values += [tf[c].get(values.get(c)) for c in index.tf]
-            return cur.execute(index.score_sql, l_values).fetchnumpy()
-        finally:
-            cur.close()
+                i = right.schema.get_field_index(f"tf_{c}")
+                vals = [tf[c].get(v) for v in right.column(c).to_pylist()]
+                right = right.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
+        left_row = {"record_key": NEW_RECORD_KEY, **{c: values.get(c) for c in index.columns}}
+        left_row.update({f"tf_{c}": tf[c].get(values.get(c)) for c in index.tf})
+        left = pa.Table.from_pylist([left_row], schema=schema)
+        res = index.splink.score(left, right)
+        parts = []
+        for comp in index.comparisons:
+            g = np.asarray(res[f"gamma_{comp.name}"], dtype=np.int64)
+            tf_adj = _floats(res.get(f"mw_tf_adj_{comp.name}", np.zeros(len(rows))))
+            tf_adj = np.nan_to_num(tf_adj, nan=0.0)
+            parts.append((comp, g, _floats(res[f"mw_{comp.name}"]) + tf_adj, tf_adj))
+        vetoes = [None if v is None or v is pd.NA else str(v) for v in _objects(res["veto"])]
+        return (
+            _floats(res["match_weight"]),
+            _floats(res["match_probability"]),
+            parts,
+            vetoes,
+        )
 
     def row_of(self, obj: str, record_key: str) -> int:
         """Position of a resolved record in the index (for tests and tools)."""
