@@ -54,7 +54,9 @@ class RecordScorer:
         self.schema = schema
         settings = dict(splink_settings)
         settings["probability_two_random_records_match"] = prior
-        self._con = duckdb.connect(config=SANDBOX_CONFIG)
+        # one thread: a query over a few dozen rows gains nothing from more, and pays
+        # for starting them
+        self._con = duckdb.connect(config={**SANDBOX_CONFIG, "threads": 1})
         self._lock = threading.Lock()
         empty = schema.empty_table()
         self._con.register(LEFT, empty)
