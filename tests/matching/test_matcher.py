@@ -214,3 +214,41 @@ def test_a_customers_only_store_matches_customers_without_an_invoice_model(tmp_p
     assert any(c.record_key.endswith(":7") for c in found)  # by the phone alone
     with pytest.raises(NotFound):
         m.match("invoice", {"invoice_number": "1"})
+
+
+def test_concurrent_splink_calls_get_their_own_scores(matcher: Matcher) -> None:
+    """Splink's scorer runs the calls that arrive while a query runs as one batch:
+    16 threads scoring different records at once each get exactly the scores they get
+    alone (same candidates, same order)."""
+    import threading
+
+    index = matcher._indexes["customer"]
+    rng = np.random.default_rng(3)
+    n = index.data.num_rows
+    jobs = [
+        (int(i), np.sort(rng.choice(n, int(rng.integers(1, 60)), replace=False)))
+        for i in rng.choice(n, 16, replace=False)
+    ]
+
+    def score(i: int, rows: np.ndarray) -> dict:
+        return matcher.score_rows(
+            "customer", matcher.values_of("customer", i), rows, engine="splink"
+        )
+
+    alone = [score(i, rows) for i, rows in jobs]
+    together: list = [None] * len(jobs)
+    start = threading.Barrier(len(jobs))
+
+    def run(k: int) -> None:
+        start.wait()
+        together[k] = score(*jobs[k])
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(a["match_weight"], b["match_weight"])
+        assert a["veto"] == b["veto"]
+        assert a["evidence"] == b["evidence"]
