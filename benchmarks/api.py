@@ -4,11 +4,9 @@ POST /match at 1, 8 and 32 concurrent clients against `resolver serve` on 127.0.
     .venv/bin/python benchmarks/api.py                 # builds and caches the store first
     .venv/bin/python benchmarks/api.py --requests 200  # fewer requests per cell
     .venv/bin/python benchmarks/api.py --workers 2     # two server processes
-    .venv/bin/python benchmarks/api.py --only match --match-engine splink  # Splink's SQL
+    .venv/bin/python benchmarks/api.py --only match     # POST /match alone
 
-``--match-engine`` picks the engine that scores POST /match (``RESOLVER_MATCH_ENGINE``
-on the server: python, the levels evaluated in Python, or splink, Splink's own scoring
-SQL); the time each call spent finding candidates and scoring them (the server's
+The time each POST /match spent finding candidates and scoring them (the server's
 ``Server-Timing`` header) is printed beside the latencies.
 
 The store (400k true customers, seed 7: ~1M customer records, ~700k proposals) is
@@ -76,7 +74,6 @@ def start_server(
     rules: Path,
     models: Path,
     workers: int = 1,
-    match_engine: str | None = None,
 ) -> tuple[subprocess.Popen, str, str]:
     import hashlib  # not api.keys: this file's own name shadows the api package here
 
@@ -107,7 +104,6 @@ def start_server(
             str(workers),
         ],
         cwd=ROOT,
-        env={**os.environ, **({"RESOLVER_MATCH_ENGINE": match_engine} if match_engine else {})},
         stdout=subprocess.DEVNULL,
         stderr=open(workdir / "server.log", "w"),  # noqa: SIM115
     )
@@ -370,11 +366,6 @@ def main() -> int:
     )
     ap.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     ap.add_argument(
-        "--match-engine",
-        choices=["python", "splink"],
-        help="the engine scoring POST /match (default: the server's, python)",
-    )
-    ap.add_argument(
         "--only",
         choices=["proposals", "decisions", "match"],
         action="append",
@@ -384,9 +375,7 @@ def main() -> int:
     os.chdir(ROOT)
     args.store_dir.mkdir(parents=True, exist_ok=True)
     db = ensure_store(args.store_dir, args.customers)
-    proc, url, key = start_server(
-        db, args.store_dir, args.rules, args.models, args.workers, args.match_engine
-    )
+    proc, url, key = start_server(db, args.store_dir, args.rules, args.models, args.workers)
     groups = {
         "GET /proposals": "proposals",
         "GET /proposals/{id}": "proposals",

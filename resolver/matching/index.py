@@ -1,10 +1,9 @@
 """What a matcher holds per object: the resolved records, the blocking indexes, the
-model's levels (compiled to Python, and Splink's scoring SQL) and the term frequencies."""
+model's levels (their labels, for the evidence), Splink's scoring SQL and the term
+frequencies."""
 
 from __future__ import annotations
 
-import logging
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +17,10 @@ from resolver.errors import Problem
 from resolver.ingest.canonical import TABLES
 from resolver.ingest.contracts import Contract, contract_paths, parse_contract
 from resolver.linkage.model import Model
-from resolver.linkage.pair_levels import PairLevels
 from resolver.linkage.predict import tf_columns
 from resolver.linkage.realtime import RecordScorer
 from resolver.linkage.rules import LinkageRules
-from resolver.linkage.sql_eval import Unsupported
 from resolver.linkage.term_frequency import tf_levels, tf_lookup
-
-log = logging.getLogger(__name__)
 
 _COLUMN_RE = re.compile(r"\b([a-z_][a-z0-9_]*)_[lr]\b")
 _VETO_COLUMN_RE = re.compile(r"\b[lr]\.([a-z_][a-z0-9_]*)\b")
@@ -34,14 +29,8 @@ _VETO_COLUMN_RE = re.compile(r"\b[lr]\.([a-z_][a-z0-9_]*)\b")
 @dataclass
 class Level:
     label: str
-    gamma: int
+    gamma: int  # Splink's comparison vector value of the level (-1: the null level)
     sql: str
-    is_null: bool
-    weight: float
-    tf_column: str | None = None
-    tf_weight: float = 1.0
-    tf_min_u: float = 0.0
-    tf_log2_u_exact: float = 0.0
 
 
 @dataclass
@@ -69,8 +58,7 @@ class ObjectIndex:
     data: pa.Table  # one row per resolved record: keys, entity, columns, tf_<col>
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]]  # (columns, sorted hashes, rows)
     tf: dict[str, dict[Any, float]]  # tf column -> value -> term frequency
-    splink: RecordScorer  # Splink's scoring SQL for this model (the reference)
-    levels: PairLevels | None  # the levels in Python (None: some SQL only DuckDB runs)
+    splink: RecordScorer  # Splink's scoring SQL for this model
     prior: float
     prior_source: str
     run_id: int | None
@@ -155,16 +143,6 @@ def build_index(
         )
     scored = data.select(["record_key", *columns, *(f"tf_{c}" for c in tf)])
     splink = RecordScorer(model.splink, scored.schema, prior=prior, veto_sql=rules.veto_sql())
-    try:
-        levels: PairLevels | None = PairLevels(
-            [(c.name, [(lv.gamma, lv.sql) for lv in c.levels]) for c in comparisons],
-            rules.vetoes,
-            columns,
-            types,
-        )
-    except Unsupported as exc:
-        log.info("%s matching scores in DuckDB: %s", obj, exc)
-        levels = None
     return ObjectIndex(
         object=obj,
         model=model,
@@ -176,7 +154,6 @@ def build_index(
         blocks=blocks,
         tf=tf,
         splink=splink,
-        levels=levels,
         prior=prior,
         prior_source=prior_source,
         run_id=None,
@@ -203,58 +180,23 @@ def block_keys(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
 
 
 def _comparisons(model: Model) -> list[Comparison]:
+    """Each comparison's levels with the gamma Splink gives them (the non-null levels
+    counted down from the first, the null level -1)."""
     out = []
     for comp in model.splink["comparisons"]:
         levels = comp["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        gamma = len(non_null) - 1
+        gamma = sum(not lv.get("is_null_level") for lv in levels) - 1
         parsed = []
         for lv in levels:
             if lv.get("is_null_level"):
-                g, weight = -1, 0.0
+                g = -1
             else:
                 g, gamma = gamma, gamma - 1
-                weight = _level_weight(lv)
             parsed.append(
-                Level(
-                    label=lv.get("label_for_charts") or lv["sql_condition"],
-                    gamma=g,
-                    sql=lv["sql_condition"],
-                    is_null=bool(lv.get("is_null_level")),
-                    weight=weight,
-                )
+                Level(lv.get("label_for_charts") or lv["sql_condition"], g, lv["sql_condition"])
             )
-        for lv, raw in zip(parsed, levels, strict=True):
-            col = raw.get("tf_adjustment_column")
-            if col and not lv.is_null and lv.sql.strip().upper() != "ELSE":
-                w = float(raw.get("tf_adjustment_weight", 1.0))
-                if w != 0:
-                    lv.tf_column = col
-                    lv.tf_weight = w
-                    lv.tf_min_u = float(raw.get("tf_minimum_u_value", 0.0) or 0.0)
-                    lv.tf_log2_u_exact = math.log2(_u_exact(levels, col, raw))
         out.append(Comparison(comp["output_column_name"], parsed))
     return out
-
-
-def _u_exact(levels: list[dict[str, Any]], col: str, own: dict[str, Any]) -> float:
-    """u of the level that is an exact match on ``col`` (Splink's choice), else the level's."""
-    exact = re.compile(rf"^\s*\(?\s*{col}_l\s*=\s*{col}_r\s*\)?\s*$")
-    for lv in levels:
-        if exact.match(lv["sql_condition"]) and lv.get("u_probability"):
-            return float(lv["u_probability"])
-    return float(own["u_probability"])
-
-
-def _level_weight(level: dict[str, Any]) -> float:
-    m, u = level.get("m_probability"), level.get("u_probability")
-    if m is None or u is None:
-        return 0.0  # untrained (resolver's models fill these; Splink would use defaults)
-    if m == 0:
-        return -math.inf
-    if u == 0:
-        return math.inf
-    return math.log2(m / u)
 
 
 def _tf_columns(model: Model) -> list[str]:

@@ -1,25 +1,23 @@
 """Match one new record against the resolved records of the last run, fast.
 
 Splink builds a Linker (settings, tables, SQL pipeline) on every call, which costs
-hundreds of milliseconds; a :class:`Matcher` evaluates the saved model itself:
+hundreds of milliseconds; a :class:`Matcher` builds what it needs once per process:
 
 1. at start-up, per object, it loads the model's columns of every resolved record
-   (with its entity id) into memory, once, and indexes each blocking rule of the
-   rules file: a sorted array of DuckDB ``hash()`` of the rule's columns;
+   (with its entity id and term frequencies) into memory, once, and indexes each
+   blocking rule of the rules file: a sorted array of DuckDB ``hash()`` of the
+   rule's columns; it asks Splink for the model's scoring SQL
+   (:class:`~resolver.linkage.realtime.RecordScorer`);
 2. per call, it normalizes the record with the scalar normalizers (the same
    logic as ingest's frame form, without pandas), finds the candidates whose
    blocking key equals the record's (an exact lookup per rule, as Splink's
-   blocking would), and evaluates each level's ``sql_condition`` on every
-   (record as ``l``, candidate as ``r``) pair: in Python, compiled once from
-   DuckDB's parse of the SQL (:mod:`resolver.linkage.sql_eval`), or in one DuckDB
-   query when a model uses SQL the compiler does not know;
-3. the match weight is ``log2(prior / (1 - prior)) + sum(log2(m / u))`` plus
-   Splink's term-frequency adjustment on the levels that declare one (term
-   frequencies of the resolved records, as the batch run computes them).
+   blocking would), and scores the record against them with Splink's SQL: match
+   weight, probability, each comparison's level and weight, and the rules' vetoes;
+3. term frequencies are those of the resolved records, as the batch run computes
+   them (:mod:`resolver.linkage.term_frequency`), supplied to Splink on both sides.
 
-``tests/api/test_matching.py`` checks it agrees with Splink's
-:func:`~resolver.linkage.predict.score_table` to 1e-6, and the Python levels with
-DuckDB's pair for pair. About 2 ms a call at a million customers.
+``tests/matching/test_matcher.py`` checks it agrees with Splink's
+:func:`~resolver.linkage.predict.score_table` to 1e-6.
 
 Example::
 
@@ -33,8 +31,6 @@ Example::
 from __future__ import annotations
 
 import bisect
-import math
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -51,7 +47,7 @@ from resolver.ingest.canonical import FIELDS, OBJECTS
 from resolver.ingest.contracts import Contract
 from resolver.ingest.load import map_to_canonical
 from resolver.linkage.model import load_model_and_rules
-from resolver.matching.index import Level, ObjectIndex, build_index, source_contracts
+from resolver.matching.index import ObjectIndex, build_index, source_contracts
 from resolver.matching.record import (
     as_text,
     check_record,
@@ -71,8 +67,6 @@ from resolver.store.runs import latest_run
 
 DEFAULT_TOP = 5
 MAX_TOP = 50
-ENGINES = ("python", "splink")
-ENGINE_VARIABLE = "RESOLVER_MATCH_ENGINE"  # which engine scores POST /match (default python)
 NEW_RECORD_KEY = "(new)"  # the new record's key in Splink's table (no record key has parentheses)
 MAX_PER_BLOCK = 2000  # candidates taken from one blocking key at most (largest blocks are capped)
 
@@ -84,11 +78,8 @@ class Matcher:
     about 0.5 GB and ~30 s for a million customers); :meth:`match` is thread-safe.
     """
 
-    def __init__(self, indexes: dict[str, ObjectIndex], *, engine: str = "python") -> None:
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    def __init__(self, indexes: dict[str, ObjectIndex]) -> None:
         self._indexes = indexes
-        self.engine = engine
         # private, in memory, holds nothing but the query; rules SQL runs in it with no
         # file access and no extension loading (the rules-SQL sandbox)
         self._con = duckdb.connect(config=SANDBOX_CONFIG)
@@ -113,17 +104,13 @@ class Matcher:
         models_dir: Path | str,
         objects: Sequence[str] = OBJECTS,
         prior: str = "run",
-        engine: str | None = None,
     ) -> Matcher:
         """Load what matching needs from the store's last run, the rules and the models.
 
         ``prior="run"`` uses the prior the last run estimated on its data (so
         probabilities mean what the run's do), ``"model"`` the trained model's.
-        Objects without resolved records in the store are skipped. ``engine``: which
-        engine scores a match, "python" or "splink" (default: ``$RESOLVER_MATCH_ENGINE``,
-        else "python"; see the README's "The API" for the figures behind the default).
+        Objects without resolved records in the store are skipped.
         """
-        engine = engine or os.environ.get(ENGINE_VARIABLE) or "python"
 
         run = latest_run(con)
         indexes = {}
@@ -142,7 +129,7 @@ class Matcher:
             index.run_id = (run or {}).get("run_id")
             index.contracts = source_contracts(rules_dir, obj)
             indexes[obj] = index
-        return cls(indexes, engine=engine)
+        return cls(indexes)
 
     # -- matching ----------------------------------------------------------------
     def match(
@@ -326,31 +313,20 @@ class Matcher:
         *,
         tf: Mapping[str, Mapping[Any, float]] | None = None,
         evidence_for: Sequence[int] | Callable[[np.ndarray], Sequence[int]] | None = None,
-        engine: str | None = None,
     ) -> dict[str, Any]:
         """Score the record ``values`` against resolved rows ``rows`` (positions in the
-        index): match weight, probability, veto and evidence per row, in ``rows`` order.
+        index) with Splink's SQL: match weight, probability, veto and evidence per row,
+        in ``rows`` order.
 
         ``tf`` replaces the term frequencies (column -> value -> frequency) of the
         resolved records, e.g. to reproduce Splink scoring a small table on its own.
         ``evidence`` maps a position in ``rows`` to its per-comparison evidence, for
         ``evidence_for`` positions (default: all; a function of the weights picks them
-        once they are known). ``engine``: "python" evaluates the levels in Python,
-        "splink" runs Splink's scoring SQL; default: the matcher's (Splink's when a
-        level uses SQL the Python evaluator does not know).
+        once they are known).
         """
         index = self._index(obj)
         tf = index.tf if tf is None else tf
-        engine = engine or (self.engine if index.levels is not None else "splink")
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-        if engine == "python" and index.levels is None:
-            raise ValueError(f"the {obj} model has SQL the Python evaluator does not run")
-        if engine == "python":
-            weight, parts, vetoes = self._python_scores(index, values, rows, tf)
-            prob = np.exp2(weight) / (1.0 + np.exp2(weight))
-        else:
-            weight, prob, parts, vetoes = self._splink_scores(index, values, rows, tf)
+        weight, prob, parts, vetoes = self._splink_scores(index, values, rows, tf)
         n = len(rows)
         if evidence_for is None:
             wanted: Sequence[int] = range(n)
@@ -374,46 +350,6 @@ class Matcher:
             "evidence": evidence,
         }
 
-    def _python_scores(
-        self,
-        index: ObjectIndex,
-        values: dict[str, Any],
-        rows: np.ndarray,
-        tf: Mapping[str, Mapping[Any, float]],
-    ) -> tuple[np.ndarray, list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]], list]:
-        """Levels in Python (:mod:`resolver.linkage.pair_levels`), weighted here as
-        Splink weighs them (its prior, log2(m/u) per level, its term-frequency formula)."""
-        assert index.levels is not None
-        rights = index.data.take(pa.array(rows, type=pa.int64())).to_pylist()
-        if tf is index.tf:
-            tf_rights = {c: [r[f"tf_{c}"] for r in rights] for c in index.tf}
-        else:
-            tf_rights = {c: [tf[c].get(r[c]) for r in rights] for c in index.tf}
-        tf_left = {c: tf[c].get(values.get(c)) for c in index.tf}
-        res = index.levels.evaluate(values, rights, tf_left, tf_rights)
-        n = len(rows)
-        weight = np.full(n, _logit2(index.prior))
-        parts = []
-        for comp in index.comparisons:
-            g = np.asarray(res[f"gamma_{comp.name}"], dtype=np.int64)
-            w, tf_adj = np.zeros(n), np.zeros(n)
-            for lv in comp.levels:
-                mask = g == lv.gamma
-                if not mask.any():
-                    continue
-                w[mask] = lv.weight
-                if lv.tf_column:
-                    adj = _tf_adjustments(
-                        lv,
-                        _floats(res[f"tf_{lv.tf_column}_l"]),
-                        _floats(res[f"tf_{lv.tf_column}_r"]),
-                    )
-                    tf_adj[mask] = adj[mask]
-            w += tf_adj
-            weight += w
-            parts.append((comp, g, w, tf_adj))
-        return weight, parts, list(res["veto"])
-
     def _splink_scores(
         self,
         index: ObjectIndex,
@@ -421,8 +357,8 @@ class Matcher:
         rows: np.ndarray,
         tf: Mapping[str, Mapping[Any, float]],
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]], list]:
-        """Splink's own scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`)
-        on the record and the candidate rows, term frequencies supplied on both sides."""
+        """Splink's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`) on the
+        record and the candidate rows, term frequencies supplied on both sides."""
         schema = index.splink.schema
         right = index.data.take(pa.array(rows, type=pa.int64())).select(schema.names)
         if tf is not index.tf:
@@ -463,18 +399,6 @@ class Matcher:
 # -- building --------------------------------------------------------------------
 
 
-def _tf_adjustments(level: Level, tf_l: np.ndarray, tf_r: np.ndarray) -> np.ndarray:
-    """Splink's: weight * (log2(u_exact) - log2(max(tf_l, tf_r, tf_minimum_u))); 0 where
-    neither side has a term frequency."""
-    a = np.where(np.isnan(tf_l), tf_r, tf_l)
-    b = np.where(np.isnan(tf_r), tf_l, tf_r)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        adj = level.tf_weight * (
-            level.tf_log2_u_exact - np.log2(np.maximum(np.maximum(a, b), level.tf_min_u))
-        )
-    return np.where(np.isnan(a), 0.0, adj)
-
-
 def _floats(arr: Any) -> np.ndarray:
     if isinstance(arr, np.ma.MaskedArray):
         return np.ma.filled(arr.astype(np.float64), np.nan)
@@ -490,10 +414,6 @@ def _objects(arr: Any) -> list[Any]:
 def top_of(weights: np.ndarray, top: int) -> np.ndarray:
     """Positions of the ``top`` highest weights, highest first (ties: first seen)."""
     return np.argsort(-weights, kind="stable")[:top]
-
-
-def _logit2(p: float) -> float:
-    return math.log2(p / (1.0 - p))
 
 
 def _row_of_key(index: ObjectIndex, record_key: str) -> int | None:

@@ -1,6 +1,6 @@
-"""The matcher behind POST /match (resolver.matching): both its engines (the levels in
-Python, Splink's scoring SQL) agree with Splink's predict and with each other, and its
-blocking index holds DuckDB's hashes."""
+"""The matcher behind POST /match (resolver.matching): its scores (Splink's scoring SQL
+on the candidates, with resolver's term frequencies and vetoes) agree with Splink's
+predict, and its blocking index holds DuckDB's hashes."""
 
 from __future__ import annotations
 
@@ -24,11 +24,10 @@ def matcher(demo_store: DemoStore) -> Matcher:
         con.close()
 
 
-@pytest.mark.parametrize("engine", ["python", "splink"])
 @pytest.mark.parametrize("obj", ["customer", "invoice"])
-def test_agrees_with_splink(matcher: Matcher, obj: str, engine: str) -> None:
-    """Every pair among 60 records (20 entities' members and some others): each
-    engine's match weight and levels equal Splink's predict on the same table to 1e-6."""
+def test_agrees_with_splink(matcher: Matcher, obj: str) -> None:
+    """Every pair among 60 records (20 entities' members and some others): our match
+    weight and levels equal Splink's predict on the same table to 1e-6."""
     index = matcher._indexes[obj]
     ent = index.data.column("entity_id").to_pandas()
     multi = ent[ent.duplicated(keep=False)].sort_values()
@@ -50,7 +49,7 @@ def test_agrees_with_splink(matcher: Matcher, obj: str, engine: str) -> None:
     compared = tf_used = 0
     for i in range(len(rows)):
         values = matcher.values_of(obj, int(rows[i]))
-        ours = matcher.score_rows(obj, values, rows, tf=tf, engine=engine)
+        ours = matcher.score_rows(obj, values, rows, tf=tf)
         for j in range(len(rows)):
             if i == j:
                 continue
@@ -74,64 +73,6 @@ def test_agrees_with_splink(matcher: Matcher, obj: str, engine: str) -> None:
         assert any(moved)
     if any(moved):
         assert tf_used > 0
-
-
-@pytest.mark.parametrize("obj", ["customer", "invoice"])
-def test_python_engine_equals_splinks_sql(matcher: Matcher, obj: str) -> None:
-    """The levels and vetoes evaluated in Python (what /match serves) equal Splink's
-    own scoring SQL run on the same candidates, pair for pair, on 40 records x 300
-    others (same-entity pairs and random ones, nulls included): levels, vetoes,
-    match weights, probabilities and each comparison's weight and tf adjustment."""
-    index = matcher._indexes[obj]
-    assert index.levels is not None  # every level of the committed models compiles
-    rng = np.random.default_rng(11)
-    n = index.data.num_rows
-    others = rng.choice(n, min(n, 300), replace=False)
-    vetoed = 0
-    for i in rng.choice(n, 40, replace=False):
-        values = matcher.values_of(obj, int(i))
-        rows = np.unique(np.concatenate([others, [i]]))
-        py = matcher.score_rows(obj, values, rows, engine="python")
-        ref = matcher.score_rows(obj, values, rows, engine="splink")
-        assert py["veto"] == ref["veto"]
-        np.testing.assert_allclose(py["match_weight"], ref["match_weight"], atol=1e-9)
-        np.testing.assert_allclose(py["match_probability"], ref["match_probability"], atol=1e-12)
-        for k in range(len(rows)):
-            assert [(e.comparison, e.gamma, e.level) for e in py["evidence"][k]] == [
-                (e.comparison, e.gamma, e.level) for e in ref["evidence"][k]
-            ]
-            for a, b in zip(py["evidence"][k], ref["evidence"][k], strict=True):
-                assert abs(a.match_weight - b.match_weight) < 1e-9
-                assert abs(a.tf_adjustment - b.tf_adjustment) < 1e-9
-        vetoed += sum(v is not None for v in py["veto"])
-    if index.rules.vetoes:
-        assert vetoed > 0  # the sample exercises the veto (a rules file that declares one)
-
-
-def test_served_engine_is_chosen(demo_store: DemoStore, monkeypatch) -> None:
-    """``RESOLVER_MATCH_ENGINE`` picks the engine that scores a match; both give the
-    same candidates, and an unknown engine is refused."""
-    con = store.connect(demo_store.db, read_only=True)
-    try:
-        first, last, email = con.execute(
-            "SELECT first_name, last_name, email FROM customers "
-            "WHERE email IS NOT NULL AND last_name IS NOT NULL ORDER BY record_key LIMIT 1"
-        ).fetchone()
-        monkeypatch.setenv("RESOLVER_MATCH_ENGINE", "splink")
-        splink = Matcher.from_store(con, rules_dir="rules", models_dir="models")
-        monkeypatch.delenv("RESOLVER_MATCH_ENGINE")
-        python = Matcher.from_store(con, rules_dir="rules", models_dir="models")
-        with pytest.raises(ValueError, match="engine"):
-            Matcher.from_store(con, rules_dir="rules", models_dir="models", engine="sql")
-    finally:
-        con.close()
-    assert (splink.engine, python.engine) == ("splink", "python")
-    record = {"first_name": first, "last_name": last, "email": email}
-    a, b = splink.match("customer", record), python.match("customer", record)
-    assert [(c.record_key, round(c.match_weight, 9)) for c in a.candidates] == [
-        (c.record_key, round(c.match_weight, 9)) for c in b.candidates
-    ]
-    assert a.candidates and set(a.timing) == {"candidates", "scoring"}
 
 
 def test_block_index_holds_duckdbs_hashes(matcher: Matcher, demo_store: DemoStore) -> None:
@@ -231,9 +172,7 @@ def test_concurrent_splink_calls_get_their_own_scores(matcher: Matcher) -> None:
     ]
 
     def score(i: int, rows: np.ndarray) -> dict:
-        return matcher.score_rows(
-            "customer", matcher.values_of("customer", i), rows, engine="splink"
-        )
+        return matcher.score_rows("customer", matcher.values_of("customer", i), rows)
 
     alone = [score(i, rows) for i, rows in jobs]
     together: list = [None] * len(jobs)
