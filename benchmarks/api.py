@@ -194,6 +194,7 @@ def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue)
     request where http.client spends a fraction of that."""
     latencies: list[float] = []
     timings: list[str] = []  # the Server-Timing headers
+    considered: list[int] = []  # POST /match: candidates scored per call
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     queue = list(enumerate(requests))
@@ -219,12 +220,14 @@ def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue)
                 t = time.perf_counter()
                 conn.request(req["method"], path, body=body, headers=headers)
                 r = conn.getresponse()
-                r.read()
+                data = r.read()
                 dt = time.perf_counter() - t
                 with lock:
                     latencies.append(dt)
                     if r.getheader("Server-Timing"):
                         timings.append(r.getheader("Server-Timing"))
+                    if path == "/match" and r.status == 200:
+                        considered.append(json.loads(data)["candidates_considered"])
                     statuses[r.status] = statuses.get(r.status, 0) + 1
         finally:
             conn.close()
@@ -239,6 +242,7 @@ def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue)
         {
             "latencies": latencies,
             "timings": timings,
+            "considered": considered,
             "statuses": statuses,
             "seconds": time.perf_counter() - t0,
         }
@@ -283,6 +287,18 @@ def run_load(url: str, key: str, requests: list[dict], clients: int) -> dict:
         "rps": round(len(lat) / res["seconds"], 1),
         "statuses": res["statuses"],
         "server_timing": server_timing(res["timings"]),
+        "candidates_per_call": _spread(res["considered"]),
+    }
+
+
+def _spread(xs: list[int]) -> dict[str, float] | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return {
+        "mean": round(sum(xs) / len(xs), 1),
+        "p50": xs[len(xs) // 2],
+        "p95": xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))],
     }
 
 
@@ -420,6 +436,13 @@ def main() -> int:
                     f"{r['p99_ms']:>8} {r['rps']:>7}  {r['statuses']}",
                     flush=True,
                 )
+                if r["candidates_per_call"]:
+                    c = r["candidates_per_call"]
+                    print(
+                        f"{'  candidates scored':<22} {'':>7} {'':>5} {c['p50']:>8} "
+                        f"{c['p95']:>8} {'':>8} {'':>7}  mean {c['mean']} a call",
+                        flush=True,
+                    )
                 for part, t in r["server_timing"].items():
                     print(
                         f"{'  of which ' + part:<22} {'':>7} {'':>5} {t['p50_ms']:>8} "
