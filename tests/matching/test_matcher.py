@@ -191,3 +191,12 @@ def test_concurrent_splink_calls_get_their_own_scores(matcher: Matcher) -> None:
         np.testing.assert_array_equal(a["match_weight"], b["match_weight"])
         assert a["veto"] == b["veto"]
         assert a["evidence"] == b["evidence"]
+
+
+def test_cents_beyond_64_bits_are_a_problem_in_the_record(matcher: Matcher) -> None:
+    """An ``amount_cents`` no 64-bit column holds is the client's error (422), not a
+    failure of the blocking lookup or the scoring (500)."""
+    from resolver.errors import ValidationProblems
+
+    with pytest.raises(ValidationProblems, match="amount_cents"):
+        matcher.match("invoice", {"invoice_number": "INV-1", "amount_cents": 2**70})
