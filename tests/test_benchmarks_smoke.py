@@ -43,7 +43,9 @@ def _febrl_available() -> bool:
         sys.path.remove(str(BENCH))
 
 
-@pytest.mark.parametrize("script", ["accuracy.py", "scale.py", "spark_vs_duckdb.py"])
+@pytest.mark.parametrize(
+    "script", ["accuracy.py", "scale.py", "spark_vs_duckdb.py", "output_hashes.py"]
+)
 def test_help(script: str) -> None:
     assert "usage" in _run(script, "--help").stdout
 
@@ -88,3 +90,17 @@ def test_scale_tiny(tmp_path: Path) -> None:
     assert doc["run"]["pairs_scored"]["customer"] > 0
     assert doc["raw"]["pairs_kept"] > 0 and doc["ratio"] > 0
     assert doc["train"]["rows_trained_on"]["customer"] > 0
+
+
+def test_output_hashes_are_the_same_for_the_same_code(tmp_path: Path) -> None:
+    """The before/after check of a speed change: the same code twice gives the same
+    hashes of every table and report (nothing time- or order-dependent leaks in)."""
+    first = tmp_path / "first.json"
+    _run("output_hashes.py", "--customers", "150", "--out", str(tmp_path))
+    (tmp_path / "hashes.json").rename(first)
+    proc = _run(
+        "output_hashes.py", "--customers", "150", "--out", str(tmp_path), "--compare", str(first)
+    )
+    assert "same output" in proc.stdout
+    doc = json.loads(first.read_text())
+    assert doc["customer_golden"][0] > 0 and doc["reports"]

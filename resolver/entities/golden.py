@@ -154,9 +154,12 @@ def golden_sql(
     """
     fields = GOLDEN_FIELDS[obj]
     picked = picks_table is not None
-    completeness = " + ".join(f"({expr} IS NOT NULL)::INT" for expr in fields.values())
-    parts = []
-    for field, expr in fields.items():
+    # each field's value and each distinct system ranking are computed once per member
+    # (``_v<i>``, ``_r<j>``), not once in every aggregate that reads them
+    value = {field: f"_v{i}" for i, field in enumerate(fields)}
+    ranks: dict[str, str] = {}
+    rank_of = {}
+    for field in fields:
         order = rules.order(obj, field)
         rank = (
             "CASE m.system "
@@ -167,12 +170,21 @@ def golden_sql(
         )
         if picked:  # a pick ranks before every system: 0, the rest from 1
             rank = f"CASE WHEN list_contains(m._picked, '{field}') THEN 0 ELSE ({rank}) + 1 END"
-        key = f"(({rank})::BIGINT << {_POSITION_BITS}) + m._pos"
-        parts.append(f"arg_min({expr}, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}")
+        rank_of[field] = ranks.setdefault(rank, f"_r{len(ranks)}")
+    completeness = " + ".join(f"({v} IS NOT NULL)::INT" for v in value.values())
+    parts = []
+    for field in fields:
+        v = value[field]
+        key = f"(m.{rank_of[field]}::BIGINT << {_POSITION_BITS}) + m._pos"
+        parts.append(f"arg_min(m.{v}, {key}) FILTER (WHERE m.{v} IS NOT NULL) AS {field}")
         parts.append(
-            f"arg_min(m.record_key, {key}) FILTER (WHERE {expr} IS NOT NULL) AS {field}_source"
+            f"arg_min(m.record_key, {key}) FILTER (WHERE m.{v} IS NOT NULL) AS {field}_source"
         )
     cols = ",\n       ".join(parts)
+    per_member = ",\n           ".join(
+        [f"{expr} AS {value[field]}" for field, expr in fields.items()]
+        + [f"({rank}) AS {alias}" for rank, alias in ranks.items()]
+    )
     source = f"({members_sql})"
     if picked:
         # the winning pick per (entity, field), gathered per member as a list of fields
@@ -193,10 +205,14 @@ SELECT m.entity_id,
        list(DISTINCT m.system ORDER BY m.system) AS systems,
        {cols}
 FROM (
-    SELECT m.*,
-           row_number() OVER (ORDER BY coalesce(epoch(m.updated_at), 0) DESC,
-                                       ({completeness}) DESC, m.record_key) AS _pos
-    FROM {source} m
+    SELECT v.*,
+           row_number() OVER (ORDER BY coalesce(epoch(v.updated_at), 0) DESC,
+                                       ({completeness}) DESC, v.record_key) AS _pos
+    FROM (
+        SELECT m.entity_id, m.system, m.record_key, m.updated_at,
+           {per_member}
+        FROM {source} m
+    ) v
 ) m
 GROUP BY m.entity_id
 """

@@ -12,6 +12,7 @@ birth date ("1987-05") is not a reject: ``birth_date`` stays empty, the record's
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,8 +94,11 @@ def ingest(
         "source_loads": store.create_stage(con, "source_loads", schema.SOURCE_LOAD_COLUMNS),
     }
     loads = []
-    for contract in sorted(contracts, key=lambda c: (c.object, c.system)):
-        loads.append(_ingest_one(con, contract, stages, columns[contract.object], progress, pool))
+    # one pool for every source: its workers start once, not once per source
+    with contextlib.nullcontext(pool) if pool is not None else WorkerPool() as shared:
+        for contract in sorted(contracts, key=lambda c: (c.object, c.system)):
+            one = _ingest_one(con, contract, stages, columns[contract.object], progress, shared)
+            loads.append(one)
     if publish:
         store.publish(con, list(stages))
     return loads

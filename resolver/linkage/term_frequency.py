@@ -41,6 +41,8 @@ from resolver.linkage.comparisons import AT_HOME
 
 TF_CAP_BITS = 4.0  # the most a value's frequency may move its level's weight, either way
 _BISECTIONS = 100
+# far above the rounding of a weighted mean of values within +-cap bits (weights sum to 1)
+_CLEARLY_NONZERO = 1e-9
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,23 @@ def centred_adjustments(
     def mean(c: float) -> float:
         return float(np.dot(weights, np.clip(c + raw, floor, cap)))
 
+    # the same mean over the distinct counts (a few hundred, not one per value): its
+    # sign is mean()'s wherever it is clearly away from zero, so only the last steps
+    # of the bisection need the exact sum (whose rounding decides them)
+    distinct, which = np.unique(raw, return_inverse=True)
+    grouped = np.bincount(which.ravel(), weights=weights, minlength=distinct.size)
+
+    def below_zero(c: float) -> bool:
+        quick = float(np.dot(grouped, np.clip(c + distinct, floor, cap)))
+        return quick < 0 if abs(quick) > _CLEARLY_NONZERO else mean(c) < 0
+
     # mean() rises with c from floor to cap, so the root lies in [lo, hi]
     lo, hi = floor - raw.max(), cap - raw.min()
     for _ in range(_BISECTIONS):
         mid = (lo + hi) / 2
-        if mean(mid) < 0:
+        if mid in (lo, hi):  # adjacent floats: no later step changes anything
+            break
+        if below_zero(mid):
             lo = mid
         else:
             hi = mid

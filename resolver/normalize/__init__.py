@@ -208,8 +208,14 @@ def _customer_frame(
 
     col = {name: _column(df, name) for name in CUSTOMER_INPUT_COLUMNS}
 
-    # email and phone go to the workers first; this process does names and
-    # companies meanwhile (with a serial pool they simply run when collected)
+    # names: split fields where given, else the single line. One-line names, emails and
+    # phones go to the workers, in that order; this process splits the name fields
+    # meanwhile, then does companies (which need the names) while the workers finish
+    # (with a serial pool each simply runs when collected)
+    split = present(col["first_name"]) | present(col["last_name"])
+    names_later = over_distinct_later(
+        col["name"].where(~split, None), normalize_name, NAME_COLUMNS, pool=pool
+    )
     emails_later = over_distinct_later(col["email"], normalize_email, EMAIL_COLUMNS, pool=pool)
     phones_later = over_distinct_later(
         col["phone"],
@@ -217,12 +223,13 @@ def _customer_frame(
         PHONE_COLUMNS,
         pool=pool,
     )
-
-    # names: split fields where given, else the single line
-    split = present(col["first_name"]) | present(col["last_name"])
-    names = normalize_name_column(col["name"].where(~split, None))
-    if split.any():
-        parts = normalize_name_parts_columns(col["first_name"][split], col["last_name"][split])
+    parts = (
+        normalize_name_parts_columns(col["first_name"][split], col["last_name"][split])
+        if split.any()
+        else None
+    )
+    names = names_later()
+    if parts is not None:
         names.loc[split, list(NAME_COLUMNS)] = parts.to_numpy()
     tick(0)
 

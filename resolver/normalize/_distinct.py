@@ -67,9 +67,9 @@ def fixpoint(fn: Callable[[str], str], text: str, limit: int = 5) -> str:
     return text
 
 
-# below this many distinct values a kind is mapped in-process: starting workers and
-# shipping values and results costs more than it saves
-MIN_PARALLEL = 50_000
+# below this many distinct values a kind is mapped in-process: shipping values and
+# results to the workers (started once per pool) costs more than it saves
+MIN_PARALLEL = 2_000
 _CHUNKS_PER_WORKER = 4
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from resolver import store
 from resolver.ingest.contracts import load_contracts
 from resolver.ingest.load import ingest
+from resolver.normalize import _distinct
 
 CONTRACT = """\
 system: shop
@@ -165,3 +167,33 @@ def test_an_unreadable_optional_value_can_be_nulled_instead(shop) -> None:
     assert "column 'Total': cannot read amount lots" in lots["issues"]
     assert 5 not in set(rejects["source_row"])  # loaded, with the reason on the record
     assert 6 not in set(rejects["source_row"])
+
+
+def test_every_source_shares_one_worker_pool(
+    demo_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The costly normalizers' worker processes start once per ingest, not once per
+    source (at ~25k rows a source, starting them again each time cost more than the
+    work they took)."""
+    if not _distinct.WorkerPool(2).parallel:
+        pytest.skip("no fork or a single CPU here")
+    started = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs) -> None:
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(_distinct, "MIN_PARALLEL", 1)  # every kind goes to the workers
+    monkeypatch.setenv("RESOLVER_WORKERS", "2")
+    contracts = load_contracts("rules", data_dir=demo_world)
+    customer_sources = [c for c in contracts if c.object == "customer"]
+    assert len(customer_sources) >= 2
+    con = store.connect(tmp_path / "s.duckdb", create=True)
+    try:
+        loads = ingest(con, contracts)
+    finally:
+        con.close()
+    assert sum(x.rows_loaded for x in loads if x.object == "customer") > 0
+    assert started == [1]

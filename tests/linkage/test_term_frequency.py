@@ -141,3 +141,41 @@ def test_systems_share_one_set_of_frequencies() -> None:
 
 def test_value_counts_skip_nulls() -> None:
     assert value_counts(pd.Series(["a", None, "a", "b"])).to_dict() == {"a": 2, "b": 1}
+
+
+def _bisection_reference(counts: np.ndarray, floor: float, cap: float = TF_CAP_BITS) -> np.ndarray:
+    """The adjustments as first written: every step of the bisection sums over every
+    value. The quicker search must give the same bits (a stored match weight would
+    move otherwise)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    raw = -np.log2(counts)
+    shared = counts >= 2
+    weights = np.where(shared, counts, 0.0) if shared.any() else counts
+    weights = weights / weights.sum()
+    lo, hi = floor - raw.max(), cap - raw.min()
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if float(np.dot(weights, np.clip(mid + raw, floor, cap))) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return np.clip((lo + hi) / 2 + raw, floor, cap)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=3_000),
+    floor=floor_st,
+)
+def test_adjustments_are_bit_identical_to_the_full_bisection(
+    counts: list[int], floor: float
+) -> None:
+    c = np.array(counts)
+    assert np.array_equal(centred_adjustments(c, floor=floor), _bisection_reference(c, floor))
+
+
+def test_adjustments_bit_identical_on_a_long_skewed_column() -> None:
+    rng = np.random.default_rng(3)
+    c = rng.zipf(1.7, 200_000).clip(1, 100_000)
+    for floor in (-TF_CAP_BITS, -1.3, 0.0):
+        assert np.array_equal(centred_adjustments(c, floor=floor), _bisection_reference(c, floor))
