@@ -69,7 +69,7 @@ def fixpoint(fn: Callable[[str], str], text: str, limit: int = 5) -> str:
 
 # below this many distinct values a kind is mapped in-process: shipping values and
 # results to the workers (started once per pool) costs more than it saves
-MIN_PARALLEL = 2_000
+MIN_PARALLEL = 50_000
 _CHUNKS_PER_WORKER = 4
 
 
