@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -72,6 +72,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
     for name, columns in _BASE_TABLES.items():
         con.execute(schema.create_table_sql(name, columns))
+
+
+def meta_value(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """One value of the store's meta table (None if unset)."""
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Set one value of the store's meta table."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -267,9 +278,14 @@ def finish_building(
     path: Path | str,
     *,
     required: Sequence[str] = PUBLISHABLE_TABLES,
+    beside: Callable[[duckdb.DuckDBPyConnection, Path], object] | None = None,
 ) -> None:
     """Index, close the building file, check it holds every ``required`` table, and put
-    it in place of the live one, atomically."""
+    it in place of the live one, atomically. ``beside(con, path)`` first writes what
+    readers need beside the store file (the review view), so it is in place before
+    the file is."""
+    if beside is not None:
+        beside(con, Path(path))
 
     for name in MEMBER_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {PREVIOUS_PREFIX}{name}")
