@@ -12,6 +12,7 @@ journal, and :meth:`ReviewView.sync` brings the proposals' status up to date.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,7 +26,7 @@ from resolver.review.decision_log import DecisionLog, InForce
 from resolver.review.keyed_rows import KeyedRows
 from resolver.review.proposal_index import ProposalIndex, evidence_reader, proposal_table
 from resolver.store import decisions as store_decisions
-from resolver.store import table_exists
+from resolver.store import sorted_reader, table_columns, table_exists
 from resolver.store.content_hash import PREFIX as CONTENT_PREFIX
 from resolver.store.content_hash import same_data
 from resolver.store.schema import canonical_columns
@@ -77,15 +78,11 @@ def view_sources(con: duckdb.DuckDBPyConnection) -> dict[str, Source]:
     for o in OBJECTS:
         table = TABLES[o]
         if table_exists(con, table):
-            cols = ", ".join(dict.fromkeys(["record_key", *_member_columns(con, table), *SHOWN[o]]))
-            out[f"{o}_records"] = _sorted(con, f"SELECT {cols} FROM {table}", "record_key")
+            cols = list(dict.fromkeys(["record_key", *_member_columns(con, table), *SHOWN[o]]))
+            out[f"{o}_records"] = functools.partial(sorted_reader, con, table, "record_key", cols)
         if table_exists(con, f"{o}_golden"):
-            out[f"{o}_golden"] = _sorted(con, f"SELECT * FROM {o}_golden", "entity_id")
+            out[f"{o}_golden"] = functools.partial(sorted_reader, con, f"{o}_golden", "entity_id")
     return out
-
-
-def _sorted(con: duckdb.DuckDBPyConnection, select: str, key: str) -> Source:
-    return lambda: con.sql(f"{select} ORDER BY {key}").to_arrow_reader()
 
 
 class ReviewView:
@@ -167,7 +164,7 @@ class ReviewView:
 
 def _member_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """MEMBER_COLUMNS the table has (a store written before content hashes lacks one)."""
-    have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    have = set(table_columns(con, table))
     return [c for c in MEMBER_COLUMNS if c in have]
 
 

@@ -12,7 +12,9 @@ from resolver.store.connection import (
     meta_value,
     publish,
     set_meta,
+    sorted_reader,
     start_building,
+    table_columns,
     table_exists,
     transaction,
 )
@@ -26,7 +28,9 @@ __all__ = [
     "meta_value",
     "publish",
     "set_meta",
+    "sorted_reader",
     "start_building",
+    "table_columns",
     "table_exists",
     "transaction",
 ]

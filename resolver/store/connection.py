@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from resolver.errors import StoreError
 from resolver.store import schema
@@ -140,6 +141,20 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
             [name],
         ).fetchall()
     )
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The column names of a store table, in order."""
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def sorted_reader(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, columns: Sequence[str] | None = None
+) -> pa.RecordBatchReader:
+    """``columns`` (None: all) of a store table in ``key`` order, streamed as Arrow
+    record batches (the connection is busy until the reader is drained)."""
+    cols = "*" if columns is None else ", ".join(columns)
+    return con.sql(f"SELECT {cols} FROM {table} ORDER BY {key}").to_arrow_reader()
 
 
 # -- building a new store file -------------------------------------------------------
