@@ -45,13 +45,14 @@ def create_app(settings: Settings) -> FastAPI:
 
         state: AppState = app.state.resolver
         started = time.perf_counter()
-        say.info("reading %s into memory (a million records take about 10 s) ...", settings.db)
+        say.info("opening %s and its review view ...", settings.db)
         # fail fast on a missing or foreign store
         await anyio.to_thread.run_sync(state.store.connection)
         view = state.store.view()
         say.info(
-            "review view ready in %.1f s: %s proposals, %s records",
+            "review view ready in %.1f s (%s): %s proposals, %s records",
             time.perf_counter() - started,
+            "memory-mapped" if view.mapped else "read into memory",
             f"{view.proposals.size:,}",
             f"{sum(len(r) for r in view.records.values()):,}",
         )

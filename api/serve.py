@@ -83,8 +83,8 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
         "--workers",
         type=int,
         default=1,
-        help="server processes (default 1); each holds its own copy of the review view "
-        "and matcher in memory",
+        help="server processes (default 1); they share the review view (memory-mapped "
+        "from the files written at publish), each holds its own matcher",
     )
     p.add_argument(
         "--insecure-dev",

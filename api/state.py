@@ -17,6 +17,7 @@ from resolver import store
 from resolver.errors import NotFound, StoreError
 from resolver.matching import Matcher
 from resolver.review import ReviewView
+from resolver.review.view_file import open_view
 from resolver.store import runs as store_runs
 
 log = logging.getLogger("resolver.api")
@@ -28,8 +29,9 @@ class StoreHandle:
     A batch run builds a new file and renames it over the live one; the handle
     notices (inode / mtime / size change) on the next request and reopens. Each
     request reads through its own ``cursor()`` (DuckDB cursors are thread-safe to
-    use one per thread), or through the :class:`ReviewView` of the file, built
-    once per file. Decisions go to the journal beside the file (SQLite).
+    use one per thread), or through the :class:`ReviewView` of the file: the files
+    written beside it at publish, memory-mapped (every worker process shares their
+    pages), or read into memory once per file when there are none. Decisions go to the journal beside the file (SQLite).
     """
 
     def __init__(self, path: Path) -> None:
@@ -74,7 +76,10 @@ class StoreHandle:
                 self.generation += 1
                 log.info("opened store %s (generation %d)", self.path, self.generation)
                 self._view = None
-                self._view = ReviewView(con)  # seconds on a large store, once per file
+                mapped = open_view(con, self.path)  # written at publish: shared, no copy
+                if mapped is None:
+                    log.warning("no review view beside %s: reading it into memory", self.path)
+                self._view = ReviewView(con, mapped)
             self._con = con
             return con
 

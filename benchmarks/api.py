@@ -19,8 +19,9 @@ POST /match p95 < 100 ms at 8 clients.
 
 Memory: each server process's RSS, PSS (its share of pages shared with the other
 processes: summed, what the processes hold together), private pages and peak RSS,
-printed when the server is ready and after the load (Linux ``/proc``). Target: under
-1.5 GB per process at 1M customers, and N workers not holding N copies.
+printed when the server is ready and after the load (Linux ``/proc``), and of it the
+review view's memory-mapped files (view rss / view pss: pages every worker shares).
+Target: under 1.5 GB per process at 1M customers, and N workers not holding N copies.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ TARGETS_MS = {"GET /proposals": 20, "GET /proposals/{id}": 20, "POST /match": 10
 def ensure_store(workdir: Path, customers: int) -> Path:
     db = workdir / "resolver.duckdb"
     if db.exists():
+        ensure_view(db)
         return db
     from resolver.demo.fixtures import build_demo_store
 
@@ -60,6 +62,29 @@ def ensure_store(workdir: Path, customers: int) -> Path:
     build_demo_store(workdir, customers=customers, seed=7)
     print(f"built in {time.perf_counter() - t:.0f} s", flush=True)
     return db
+
+
+def ensure_view(db: Path) -> None:
+    """Write the review view beside a cached store built before views existed (a
+    run writes it at publish; without one the server reads the view into memory)."""
+    from resolver import store
+    from resolver.review.view_file import open_view, write_view
+
+    con = store.connect(db, read_only=True)
+    try:
+        if open_view(con, db) is not None:
+            return
+    finally:
+        con.close()
+    print(f"writing the review view beside {db} ...", flush=True)
+    t = time.perf_counter()
+    con = store.connect(db)
+    try:
+        write_view(con, db)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    print(f"written in {time.perf_counter() - t:.0f} s", flush=True)
 
 
 def _free_port() -> int:
@@ -151,16 +176,34 @@ def _role(p: int, server: int) -> str:
     return "tracker" if b"resource_tracker" in cmd else "worker"
 
 
-def server_memory(pid: int) -> list[dict]:
+def _view_kb(p: int, folder: str) -> dict[str, int]:
+    """RSS and PSS of the review view's mapped files in process ``p`` (kB)."""
+    out = {"Rss": 0, "Pss": 0}
+    inside = False
+    for line in Path(f"/proc/{p}/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and "-" in parts[0] and not parts[0].endswith(":"):
+            inside = len(parts) >= 6 and parts[5].startswith(folder)
+        elif inside and parts and parts[0][:-1] in out:
+            out[parts[0][:-1]] += int(parts[1])
+    return out
+
+
+def server_memory(pid: int, db: Path) -> list[dict]:
     """Per server process (Linux /proc): resident set (RSS), its proportional share
     of pages shared with other processes (PSS: summed over processes, what they hold
-    together), pages no other process shares (private, USS) and the peak RSS, in MB."""
+    together), pages no other process shares (private, USS) and the peak RSS, in MB;
+    and of the RSS, the review view's memory-mapped files (view RSS / view PSS)."""
+    from resolver.review.view_file import view_root
+
+    folder = str(view_root(db))
     rows = []
     for p in _tree(pid):
         roll = _proc_kb(
             Path(f"/proc/{p}/smaps_rollup"), ("Rss", "Pss", "Private_Clean", "Private_Dirty")
         )
         status = _proc_kb(Path(f"/proc/{p}/status"), ("VmHWM",))
+        view = _view_kb(p, folder)
         rows.append(
             {
                 "pid": p,
@@ -169,6 +212,8 @@ def server_memory(pid: int) -> list[dict]:
                 "pss_mb": round(roll["Pss"] / 1024, 1),
                 "private_mb": round((roll["Private_Clean"] + roll["Private_Dirty"]) / 1024, 1),
                 "peak_rss_mb": round(status["VmHWM"] / 1024, 1),
+                "view_rss_mb": round(view["Rss"] / 1024, 1),
+                "view_pss_mb": round(view["Pss"] / 1024, 1),
             }
         )
     return rows
@@ -176,11 +221,15 @@ def server_memory(pid: int) -> list[dict]:
 
 def print_memory(when: str, rows: list[dict]) -> None:
     print(f"memory per process ({when}), MB:")
-    print(f"  {'pid':>8} {'role':<7} {'rss':>8} {'pss':>8} {'private':>8} {'peak rss':>9}")
+    print(
+        f"  {'pid':>8} {'role':<7} {'rss':>8} {'pss':>8} {'private':>8} {'peak rss':>9} "
+        f"{'view rss':>9} {'view pss':>9}"
+    )
     for r in rows:
         print(
             f"  {r['pid']:>8} {r['role']:<7} {r['rss_mb']:>8} {r['pss_mb']:>8} "
-            f"{r['private_mb']:>8} {r['peak_rss_mb']:>9}"
+            f"{r['private_mb']:>8} {r['peak_rss_mb']:>9} {r['view_rss_mb']:>9} "
+            f"{r['view_pss_mb']:>9}"
         )
     total = round(sum(r["pss_mb"] for r in rows), 1)
     print(f"  all processes together (sum of PSS): {total} MB", flush=True)
@@ -402,7 +451,7 @@ def main() -> int:
     results: dict[str, dict] = {}
     memory: dict[str, list[dict]] = {}
     try:
-        memory["ready"] = server_memory(proc.pid)
+        memory["ready"] = server_memory(proc.pid, db)
         print_memory("ready, before any request", memory["ready"])
         sets = request_sets(url, key, db, args.requests, rng)
         open_props = sets.pop("_open")
@@ -449,7 +498,7 @@ def main() -> int:
                         f"{t['p95_ms']:>8} {'':>8} {'':>7}  mean {t['mean_ms']} ms",
                         flush=True,
                     )
-        memory["after"] = server_memory(proc.pid)
+        memory["after"] = server_memory(proc.pid, db)
         print_memory("after the load", memory["after"])
     finally:
         proc.terminate()

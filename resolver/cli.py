@@ -29,6 +29,7 @@ from resolver.progress import cli_progress
 from resolver.report import build_report, gate, load_report, render, summary_lines
 from resolver.report.accuracy import evaluate
 from resolver.report.health_rules import load_health_rules
+from resolver.review.view_file import write_view
 from resolver.store import reports as store_reports
 from resolver.store import run_lock
 from resolver.store.disk_full import disk_full, is_disk_full
@@ -53,7 +54,7 @@ def _ingest(args: argparse.Namespace) -> int:
         try:
             loads = ingest(con, contracts, progress=cli_progress(args.log_format))
             check_volumes(loads, contracts, latest_run(con))
-            store.finish_building(con, args.db)
+            store.finish_building(con, args.db, beside=write_view)
         except BaseException:
             store.abandon_building(con, args.db)
             raise

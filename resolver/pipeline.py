@@ -47,6 +47,7 @@ from resolver.report.health_rules import HealthRules, load_health_rules
 from resolver.review.decisions import constraints, golden_picks
 from resolver.review.make_proposals import proposal_counts, stage_proposals
 from resolver.review.orphans import OrphanRules, load_orphan_rules, stage_orphans
+from resolver.review.view_file import write_view
 from resolver.store import run_lock, stages
 from resolver.store import runs as store_runs
 from resolver.store.connection import building_path
@@ -479,6 +480,7 @@ def publish_run(
         summary=summary.as_dict(),
         next_numbers=next_numbers,
         finished_at=batch.clock.now(),
+        beside=write_view,
     )
 
 

@@ -1,33 +1,59 @@
 """Rows of one store table held in memory (Arrow columns) and found by a key.
 
 A reviewer opening a proposal needs a handful of records and one golden record
-out of millions; DuckDB answers such point reads in milliseconds, a dictionary
-from key to row in microseconds. The columns stay in Arrow's compact buffers.
+out of millions; DuckDB answers such point reads in milliseconds, a binary search
+down the sorted key column in microseconds. The columns stay in Arrow's compact
+buffers (memory-mapped from the view's files on a server).
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
-import duckdb
+import pyarrow as pa
+
+
+class Strings:
+    """A string column read by position as Python ``str`` (nothing copied ahead)."""
+
+    def __init__(self, column: pa.ChunkedArray) -> None:
+        self._column = column
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    def __getitem__(self, i: int) -> str:
+        return self._column[i].as_py()
+
+
+class Positions:
+    """Position of a key in a column sorted by it (binary search: no dictionary of
+    a million keys in each process)."""
+
+    def __init__(self, keys: Strings) -> None:
+        self._keys = keys
+
+    def get(self, key: str) -> int | None:
+        i = bisect.bisect_left(self._keys, key)
+        return i if i < len(self._keys) and self._keys[i] == key else None
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
 
 
 class KeyedRows:
-    """``SELECT columns FROM table`` in memory, one row per key (``columns=None``: all)."""
+    """The rows of ``table`` (sorted by ``key``, one row per key), found by key."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, table: str, key: str, columns: list[str] | None
-    ) -> None:
-        cols = "*" if columns is None else ", ".join(dict.fromkeys([key, *columns]))
-        t = con.sql(f"SELECT {cols} FROM {table}").to_arrow_table()
+    def __init__(self, table: pa.Table, key: str) -> None:
         self.key = key
-        self.names = list(t.column_names)
-        self._columns = [t.column(c).combine_chunks() for c in self.names]
-        keys = t.column(key).to_pylist()
-        self._row = dict(zip(keys, range(len(keys)), strict=True))
+        self.names = list(table.column_names)
+        self._columns = [table.column(c) for c in self.names]
+        self._keys = Strings(table.column(key))
+        self._row = Positions(self._keys)
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._keys)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The row with this key (dates as text), or None."""

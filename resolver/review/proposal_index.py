@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from resolver.ingest.canonical import OBJECTS
 from resolver.review.decision_log import DecisionLog, InForce
+from resolver.review.keyed_rows import Positions, Strings
 from resolver.store.schema import PROPOSAL_COLUMNS
 
 KINDS = ("duplicate", "link", "review_pair")
@@ -42,67 +43,42 @@ class Filters:
 
 
 class ProposalIndex:
-    """Proposal rows by position (positions in proposal-id order)."""
+    """Proposal rows by position (positions in proposal-id order), over the view's
+    ``proposals`` and ``evidence`` tables (:func:`proposal_table`): in memory, or
+    memory-mapped from the files written at publish (then nothing here is copied
+    but the status)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, objects: list[str]) -> None:
-        cols = ", ".join(c for c in PROPOSAL_COLUMNS if c != "evidence")  # read apart
-        if not objects:  # no run has proposed anything yet
-            self.size = 0
-            self.ids: list[str] = []
-            self.pos: dict[str, int] = {}
-            self._empty_arrays()
-            return
-        union = " UNION ALL ".join(f"SELECT {cols} FROM {o}_proposals" for o in objects)
-        t = con.sql(f"SELECT * FROM ({union}) ORDER BY proposal_id").to_arrow_table()
-        n = self.size = t.num_rows
-        self.ids = t.column("proposal_id").to_pylist()
-        self.pos = dict(zip(self.ids, range(n), strict=True))
-        self.object = _codes(t.column("object").to_pylist(), OBJECTS)
-        self.kind = _codes(t.column("kind").to_pylist(), KINDS)
-        self.action = _codes(t.column("suggested_action").to_pylist(), ACTIONS)
-        self.confidence = _floats(t.column("confidence"))
-        self.stake = _floats(t.column("stake_cents"))
-        self.records = _floats(t.column("records_affected"))
-        self.members_key = t.column("members_key").to_pylist()
-        self.content_version = t.column("version").to_pylist()
-        self.run_id = t.column("run_id").to_pylist()
-        self.entity_ids = t.column("entity_ids").combine_chunks()
-        self.record_keys = t.column("record_keys").combine_chunks()
-        self.systems = t.column("systems").combine_chunks()
-        self._load_evidence(con, objects)
-        self.system_mask = _system_masks(self.systems)
-        self.status = np.zeros(n, dtype=np.int8)
-        self.orders = _orders(self.confidence, self.stake, self.records)
-
-    def _empty_arrays(self) -> None:
-        self.object = self.kind = self.action = np.zeros(0, dtype=np.int8)
-        self.confidence = self.stake = self.records = np.zeros(0)
-        self.members_key, self.content_version, self.run_id = [], [], []
-        self.entity_ids = self.record_keys = self.systems = None
-        self._evidence: list = []
-        self._evidence_at = np.zeros((0, 2), dtype=np.int64)
-        self.system_mask: dict[str, np.ndarray] = {}
-        self.status = np.zeros(0, dtype=np.int8)
-        self.orders = {s: np.zeros(0, dtype=np.int64) for s in SORTS}
-
-    def _load_evidence(self, con: duckdb.DuckDBPyConnection, objects: list[str]) -> None:
-        """Evidence JSON, most of the bytes (about 1.6 KB a customer proposal). Read
-        unsorted, as DuckDB hands it over (sorting it would hold a second copy), and
-        found through (table, row) per position."""
-        con.execute("SET arrow_large_buffer_size = true")  # no 2 GB limit per column
-        self._evidence = []
-        self._evidence_at = np.zeros((self.size, 2), dtype=np.int64)
-        for o in objects:
-            t = con.sql(f"SELECT proposal_id, evidence FROM {o}_proposals").to_arrow_table()
-            at = np.fromiter((self.pos[p] for p in t.column(0).to_pylist()), np.int64, t.num_rows)
-            self._evidence_at[at, 0] = len(self._evidence)
-            self._evidence_at[at, 1] = np.arange(t.num_rows)
-            self._evidence.append(t.column(1))
+    def __init__(self, table: pa.Table | None, evidence: pa.Table | None) -> None:
+        if table is None:  # no run has proposed anything yet
+            table = _empty_table()
+        n = self.size = table.num_rows
+        col = table.column
+        self.ids = Strings(col("proposal_id"))
+        self.pos = Positions(self.ids)
+        self.object = _numpy(col("_object"))
+        self.kind = _numpy(col("_kind"))
+        self.action = _numpy(col("_action"))
+        self.confidence = _numpy(col("_confidence"))
+        self.stake = _numpy(col("_stake"))
+        self.records = _numpy(col("_records"))
+        self.members_key = Strings(col("members_key"))
+        self.content_version = Strings(col("version"))
+        self.run_id = Strings(col("run_id"))
+        self.entity_ids = col("entity_ids")
+        self.record_keys = col("record_keys")
+        self.systems = col("systems")
+        self._evidence = evidence.column("evidence") if evidence is not None else None
+        self.system_mask = {
+            name.removeprefix(_SYSTEM): _numpy(col(name)).view(bool)
+            for name in table.column_names
+            if name.startswith(_SYSTEM)
+        }
+        self.orders = {s: _numpy(col(f"_order_{s}")) for s in SORTS}
+        self.status = np.zeros(n, dtype=np.int8)  # the one live part, per process
 
     def evidence(self, i: int) -> str | None:
         """The evidence JSON of the proposal at position ``i``."""
-        table, row = self._evidence_at[i]
-        return self._evidence[table][int(row)].as_py()
+        return None if self._evidence is None else self._evidence[i].as_py()
 
     # -- status, from the decisions ------------------------------------------------
     def apply_decisions(
@@ -220,6 +196,70 @@ class ProposalIndex:
         ]
 
 
+def proposal_table(con: duckdb.DuckDBPyConnection, objects: list[str]) -> pa.Table:
+    """Every proposal's narrow columns in proposal-id order (one batch), with what
+    reading needs precomputed: vocabulary codes, numbers as floats (NaN for missing),
+    one 0/1 column per system, and every sort order as positions."""
+    if not objects:
+        return _empty_table()
+    cols = ", ".join(c for c in PROPOSAL_COLUMNS if c != "evidence")  # read apart
+    union = " UNION ALL ".join(f"SELECT {cols} FROM {o}_proposals" for o in objects)
+    t = con.sql(f"SELECT * FROM ({union}) ORDER BY proposal_id").to_arrow_table()
+    return _with_derived(t.combine_chunks())
+
+
+def evidence_reader(con: duckdb.DuckDBPyConnection, objects: list[str]) -> pa.RecordBatchReader:
+    """Evidence JSON (most of the bytes, about 1.6 KB a customer proposal) in
+    proposal-id order, streamed: it is never held whole on the way to a file."""
+    con.execute("SET arrow_large_buffer_size = true")  # no 2 GB limit per column
+    union = " UNION ALL ".join(f"SELECT proposal_id, evidence FROM {o}_proposals" for o in objects)
+    return con.sql(f"SELECT evidence FROM ({union}) ORDER BY proposal_id").to_arrow_reader()
+
+
+def _with_derived(t: pa.Table) -> pa.Table:
+    confidence = _floats(t.column("confidence"))
+    stake = _floats(t.column("stake_cents"))
+    records = _floats(t.column("records_affected"))
+    derived: dict[str, Any] = {
+        "_object": _codes(t.column("object").to_pylist(), OBJECTS),
+        "_kind": _codes(t.column("kind").to_pylist(), KINDS),
+        "_action": _codes(t.column("suggested_action").to_pylist(), ACTIONS),
+        "_confidence": confidence,
+        "_stake": stake,
+        "_records": records,
+    }
+    derived |= {f"_order_{s}": o for s, o in _orders(confidence, stake, records).items()}
+    derived |= {
+        _SYSTEM + s: m.view(np.uint8) for s, m in _system_masks(t.column("systems")).items()
+    }
+    for name, values in derived.items():
+        t = t.append_column(name, pa.array(values))
+    return t
+
+
+def _empty_table() -> pa.Table:
+    """The proposals table of a store without proposals (no rows)."""
+    schema = pa.schema(
+        [(c, pa.string()) for c in ("proposal_id", "members_key", "version", "run_id")]
+        + [(c, pa.list_(pa.string())) for c in ("entity_ids", "record_keys", "systems")]
+        + [(c, pa.int8()) for c in ("_object", "_kind", "_action")]
+        + [(c, pa.float64()) for c in ("_confidence", "_stake", "_records")]
+        + [(f"_order_{s}", pa.int64()) for s in SORTS]
+    )
+    return schema.empty_table()
+
+
+def _numpy(column: pa.ChunkedArray) -> np.ndarray:
+    """A fixed-width column without nulls as a numpy array: a view of its one
+    buffer (of the mapped file), or a copy when it comes in pieces."""
+    if column.num_chunks == 1:
+        return column.chunk(0).to_numpy(zero_copy_only=True)
+    return np.asarray(column.to_numpy())
+
+
+_SYSTEM = "system:"  # prefix of the per-system 0/1 columns
+
+
 def _codes(values: list[str | None], vocabulary: tuple[str, ...]) -> np.ndarray:
     lookup = {v: i for i, v in enumerate(vocabulary)}
     return np.array([lookup.get(v, -1) for v in values], dtype=np.int8)
@@ -235,7 +275,7 @@ def _floats(column: Any) -> np.ndarray:
 
 def _system_masks(systems: Any) -> dict[str, np.ndarray]:
     """One boolean array per system: does the proposal involve it."""
-
+    systems = systems.combine_chunks() if isinstance(systems, pa.ChunkedArray) else systems
     flat = systems.flatten()
     parents = pc.list_parent_indices(systems).to_numpy()
     out = {}

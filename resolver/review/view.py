@@ -1,27 +1,32 @@
-"""``ReviewView``: what reviewers read of one published run, held in memory.
+"""``ReviewView``: what reviewers read of one published run.
 
-Built once per store file (a run replaces the file whole, so nothing in it changes
-until the next run): the proposals index, the records reviewers see beside each
-member, and the golden records. Decisions are the one live part: they come from
-the journal through a :class:`DecisionLog` shared by every view of that journal,
-and :meth:`ReviewView.sync` brings the proposals' status up to date with them.
-At a million customers a view holds about 2 GB, built in some seconds.
+One per store file (a run replaces the file whole, so nothing in it changes until
+the next run): the proposals index, the records reviewers see beside each member,
+and the golden records, as Arrow tables (:func:`view_sources`). A server maps them
+from the files written beside the store at publish (:mod:`resolver.review.view_file`),
+so its worker processes share one copy through the page cache; built from a
+connection, they are read into memory. Decisions are the one live part: they come
+from the journal through a :class:`DecisionLog` shared by every view of that
+journal, and :meth:`ReviewView.sync` brings the proposals' status up to date.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from resolver.ingest.canonical import CUSTOMER_FIELDS, INVOICE_FIELDS, OBJECTS, TABLES
 from resolver.review.decision_log import DecisionLog, InForce
 from resolver.review.keyed_rows import KeyedRows
-from resolver.review.proposal_index import ProposalIndex
+from resolver.review.proposal_index import ProposalIndex, evidence_reader, proposal_table
 from resolver.store import decisions as store_decisions
-from resolver.store import table_exists
+from resolver.store import sorted_reader, table_columns, table_exists
 from resolver.store.content_hash import PREFIX as CONTENT_PREFIX
 from resolver.store.content_hash import same_data
 from resolver.store.schema import canonical_columns
@@ -56,22 +61,52 @@ def decision_log(con: duckdb.DuckDBPyConnection) -> DecisionLog:
     return log
 
 
-class ReviewView:
-    """Proposals, member records and golden records of the run ``con`` has open."""
+Source = Callable[[], pa.RecordBatchReader]
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        # everything is read now: the view keeps no hold on the connection or its file
-        self.objects = [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
-        self.proposals = ProposalIndex(con, self.objects)
+
+def view_sources(con: duckdb.DuckDBPyConnection) -> dict[str, Source]:
+    """The tables of the view of the run ``con`` has open, by name, each sorted by
+    its key: ``proposals`` (:func:`proposal_table`), ``evidence`` (in the same order),
+    ``<object>_records`` (the columns reviewers see, by record key) and
+    ``<object>_golden`` (by entity id). Each is a function streaming it (to be
+    read one at a time), so a writer never holds one whole."""
+    objects = [o for o in OBJECTS if table_exists(con, f"{o}_proposals")]
+    out: dict[str, Source] = {}
+    if objects:
+        out["proposals"] = lambda: proposal_table(con, objects).to_reader()
+        out["evidence"] = lambda: evidence_reader(con, objects)
+    for o in OBJECTS:
+        table = TABLES[o]
+        if table_exists(con, table):
+            cols = list(dict.fromkeys(["record_key", *_member_columns(con, table), *SHOWN[o]]))
+            out[f"{o}_records"] = functools.partial(sorted_reader, con, table, "record_key", cols)
+        if table_exists(con, f"{o}_golden"):
+            out[f"{o}_golden"] = functools.partial(sorted_reader, con, f"{o}_golden", "entity_id")
+    return out
+
+
+class ReviewView:
+    """Proposals, member records and golden records of the run ``con`` has open:
+    ``tables`` (as :func:`view_sources` names them) when given, typically mapped
+    from the files written at publish; else read from ``con`` now."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table] | None = None
+    ) -> None:
+        self.mapped = tables is not None
+        if tables is None:  # read now: the view keeps no hold on the connection or its file
+            tables = {name: src().read_all() for name, src in view_sources(con).items()}
+        self.tables = dict(tables)
+        self.proposals = ProposalIndex(tables.get("proposals"), tables.get("evidence"))
         self.records = {
-            o: KeyedRows(con, TABLES[o], "record_key", _member_columns(con, TABLES[o]) + SHOWN[o])
+            o: KeyedRows(tables[f"{o}_records"], "record_key")
             for o in OBJECTS
-            if table_exists(con, TABLES[o])
+            if f"{o}_records" in tables
         }
         self.golden = {
-            o: KeyedRows(con, f"{o}_golden", "entity_id", None)
+            o: KeyedRows(tables[f"{o}_golden"], "entity_id")
             for o in OBJECTS
-            if table_exists(con, f"{o}_golden")
+            if f"{o}_golden" in tables
         }
         self.log = decision_log(con)
         self._applied = (-1, 0)  # (log epoch, last decision id) the statuses reflect
@@ -129,7 +164,7 @@ class ReviewView:
 
 def _member_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """MEMBER_COLUMNS the table has (a store written before content hashes lacks one)."""
-    have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    have = set(table_columns(con, table))
     return [c for c in MEMBER_COLUMNS if c in have]
 
 

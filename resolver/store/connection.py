@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from resolver.errors import StoreError
 from resolver.store import schema
@@ -74,6 +75,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(schema.create_table_sql(name, columns))
 
 
+def meta_value(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """One value of the store's meta table (None if unset)."""
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Set one value of the store's meta table."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
@@ -129,6 +141,20 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
             [name],
         ).fetchall()
     )
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The column names of a store table, in order."""
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def sorted_reader(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, columns: Sequence[str] | None = None
+) -> pa.RecordBatchReader:
+    """``columns`` (None: all) of a store table in ``key`` order, streamed as Arrow
+    record batches (the connection is busy until the reader is drained)."""
+    cols = "*" if columns is None else ", ".join(columns)
+    return con.sql(f"SELECT {cols} FROM {table} ORDER BY {key}").to_arrow_reader()
 
 
 # -- building a new store file -------------------------------------------------------
@@ -272,9 +298,14 @@ def finish_building(
     path: Path | str,
     *,
     required: Sequence[str] = PUBLISHABLE_TABLES,
+    beside: Callable[[duckdb.DuckDBPyConnection, Path], object] | None = None,
 ) -> None:
     """Index, close the building file, check it holds every ``required`` table, and put
-    it in place of the live one, atomically."""
+    it in place of the live one, atomically. ``beside(con, path)`` first writes what
+    readers need beside the store file (the review view), so it is in place before
+    the file is."""
+    if beside is not None:
+        beside(con, Path(path))
 
     for name in MEMBER_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {PREVIOUS_PREFIX}{name}")

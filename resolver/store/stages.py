@@ -7,7 +7,7 @@ call these functions and run no SQL of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -235,14 +235,15 @@ def publish_run(
     summary: dict[str, Any],
     next_numbers: dict[str, int],
     finished_at: datetime | None = None,
+    beside: Callable[[duckdb.DuckDBPyConnection, Path], object] | None = None,
 ) -> None:
     """Swap in every staged table of the run at once, with its entity events, the next
     free entity numbers (one per object) and the run recorded complete; then put the
-    building file in place of the live one."""
+    building file in place of the live one (``beside``: see ``finish_building``)."""
     tables = ["customers", "invoices", "rejects", "source_loads", "orphans", "reports"]
     tables += [t.format(o=o) for o in next_numbers for t in RUN_TABLES]
     extra = [next_number_sql(o, n) for o, n in next_numbers.items()]
     extra += append_events_sql()
     extra.append(complete_run_sql(run_id, started_at, summary, finished_at=finished_at))
     publish(con, tables, extra_sql=extra)
-    finish_building(con, db_path, required=(*PUBLISHABLE_TABLES, "runs"))
+    finish_building(con, db_path, required=(*PUBLISHABLE_TABLES, "runs"), beside=beside)

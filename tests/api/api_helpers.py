@@ -17,6 +17,7 @@ from api import Settings, create_app
 from api.keys import KeyRing, Principal, hash_key
 from api.protocol import HTTP_PROTOCOL
 from resolver.demo.fixtures import DemoStore
+from resolver.review.view_file import view_root
 from resolver.store.journal import journal_path
 
 KEYS = {"viewer": "key-viewer-0001", "reviewer": "key-reviewer-0001", "admin": "key-admin-0001"}
@@ -32,10 +33,12 @@ def keyring() -> KeyRing:
 
 
 def copy_store(demo: DemoStore, dest: Path) -> Path:
-    """A private copy of the store file and its journal's run log (no decisions)."""
+    """A private copy of the store file, its review view and its journal's run log
+    (no decisions)."""
     dest.mkdir(parents=True, exist_ok=True)
     db = dest / "resolver.duckdb"
     shutil.copyfile(demo.db, db)
+    shutil.copytree(view_root(demo.db), view_root(db))
     src = journal_path(demo.db)
     if src.exists():
         with sqlite3.connect(src) as a, sqlite3.connect(journal_path(db)) as b:
