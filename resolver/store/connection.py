@@ -168,11 +168,6 @@ MEMBER_TABLES = ("customer_members", "invoice_members")
 PREVIOUS_PREFIX = "previous_"
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    """The columns of table ``name``, in order."""
-    return [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
-
-
 def building_path(path: Path | str, suffix: str = BUILDING_SUFFIX) -> Path:
     """The work file beside ``path``: the next run's (``.building``) or training's."""
     path = Path(path)
