@@ -102,13 +102,17 @@ class LinkWork:
     """A Splink linker over one input table on some engine, and how to query it.
 
     ``query`` runs one SQL statement of the engine's dialect and returns Arrow; the
-    input table is registered as ``link_input``."""
+    input table is registered as ``link_input``. ``blocked_pairs`` materialises the
+    candidate pairs the linker's ``predict`` scores (Splink's own by default)."""
 
     engine: str
     linker: Any
     sdf: Any
     query: Callable[[str], pa.Table]
     close: Callable[[], None]
+    blocked_pairs: Callable[[Any], Any] = lambda linker: (
+        linker.inference.compute_blocked_pairs_for_predict()
+    )
 
 
 def duckdb_work(table: pd.DataFrame | pa.Table, settings: dict[str, Any]) -> LinkWork:

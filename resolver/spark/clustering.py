@@ -10,7 +10,6 @@ so clustering every component apart gives exactly the labels of one run over all
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +20,7 @@ from splink import SparkAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from resolver.clustering.constrained import constrained_clusters
+from resolver.spark.session import lineage_method, release
 
 _EMPTY = (np.array([], dtype=np.int64), np.array([], dtype=np.int64))
 
@@ -50,8 +50,11 @@ def spark_constrained_clusters(
     if edges.empty:
         return labels
     nodes = pd.DataFrame({"i": np.unique(np.concatenate([edges["l"], edges["r"]]))})
-    # each iteration written out: a lineage kept in memory grows with every pass
-    db_api = SparkAPI(spark_session=spark, break_lineage_method=_lineage())
+    # each iteration written out, even on a local master: a persisted lineage is kept
+    # in every later plan, and connected components builds each pass on the last ones
+    db_api = SparkAPI(
+        spark_session=spark, break_lineage_method=lineage_method(spark, iterative=True)
+    )
     comps = cluster_pairwise_predictions_at_threshold(
         spark.createDataFrame(pa.Table.from_pandas(nodes, preserve_index=False)),
         spark.createDataFrame(pa.Table.from_pandas(edges, preserve_index=False)),
@@ -90,6 +93,7 @@ def spark_constrained_clusters(
         return _cluster_component(group, free)
 
     out = placed.groupBy("comp").applyInPandas(cluster, schema="node long, label long").toArrow()
+    release(spark)
     labels[out.column("node").to_numpy()] = out.column("label").to_numpy()
     return labels
 
@@ -138,7 +142,3 @@ def _cluster_component(group: pd.DataFrame, free: list[str]) -> pd.DataFrame:
         duplicate_free_systems=free,
     )
     return pd.DataFrame({"node": glob, "label": glob[got]})
-
-
-def _lineage() -> str:
-    return os.environ.get("RESOLVER_SPARK_LINEAGE", "parquet")
