@@ -140,7 +140,8 @@ def train_model(
         df = table.to_pandas() if isinstance(table, pa.Table) else table
         order = pd.util.hash_pandas_object(df["record_key"], index=False).sort_values()
         table = df.loc[order.index[:sample_rows]].reset_index(drop=True)
-    w = work(table, rules.splink_settings())
+    settings = rules.splink_settings()
+    w = work(table, settings)
     linker, engine = w.linker, w.engine
     n_em = len(rules.em_blocking_rules)
     with progress.stage(f"train {rules.object}", total=2 + n_em, unit="steps") as advance:
@@ -178,7 +179,8 @@ def train_model(
     w.close()
     model = Model(
         object=rules.object,
-        splink=neutral_settings(splink),
+        # DuckDB's SQL is resolver's own; another engine's is taken back from ``settings``
+        splink=neutral_settings(splink, sql_from=None if engine == "duckdb" else settings),
         meta={
             "format_version": MODEL_FORMAT,
             "object": rules.object,
