@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 from splink import SparkAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
@@ -92,7 +93,16 @@ def spark_constrained_clusters(
     def cluster(group: pd.DataFrame) -> pd.DataFrame:
         return _cluster_component(group, free)
 
-    out = placed.groupBy("comp").applyInPandas(cluster, schema="node long, label long").toArrow()
+    # whole components bundled, one bundle a partition: a grouped map per component pays
+    # pandas' fixed cost per call tens of thousands of times, and a bundle clusters to
+    # the labels of its components clustered apart
+    bundles = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    out = (
+        placed.withColumn("bundle", F.expr(f"pmod(hash(comp), {bundles})"))
+        .groupBy("bundle")
+        .applyInPandas(cluster, schema="node long, label long")
+        .toArrow()
+    )
     release(spark)
     labels[out.column("node").to_numpy()] = out.column("label").to_numpy()
     return labels
@@ -120,7 +130,8 @@ def _items(
 
 
 def _cluster_component(group: pd.DataFrame, free: list[str]) -> pd.DataFrame:
-    """One component, numbered locally in the order of its global node numbers."""
+    """One or more whole components, numbered locally in the order of their global node
+    numbers."""
     nodes = group[group["kind"] == "node"].sort_values("a")
     glob = nodes["a"].to_numpy(dtype=np.int64)
 
