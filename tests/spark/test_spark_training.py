@@ -23,11 +23,15 @@ def test_resolver_train_on_spark(spark, tmp_path: Path, monkeypatch, capsys) -> 
     monkeypatch.setenv("RESOLVER_SPARK_PARTITIONS", "1")
     monkeypatch.setenv("RESOLVER_SPARK_CHECKPOINT", str(tmp_path / "checkpoint"))
     world = generate_world(tmp_path / "world", customers=60, seed=3)
-    # the demo's rules with short EM passes: each EM iteration is a Spark job
+    # the demo's rules with two short EM passes per object: each EM iteration is a Spark job
     rules = shutil.copytree(RULES, tmp_path / "rules")
-    for name in ("customers.yaml", "invoices.yaml"):
+    passes = {
+        "customers.yaml": "[[email_key], [phone_digits]]",
+        "invoices.yaml": "[[amount_cents, invoice_date], [invoice_number_norm]]",
+    }
+    for name, em_blocking in passes.items():
         with (rules / name).open("a") as f:
-            f.write("\ntraining:\n  em_max_iterations: 3\n")
+            f.write(f"\ntraining:\n  em_max_iterations: 3\n  em_blocking: {em_blocking}\n")
     models = tmp_path / "models"
     args = ["--rules", str(rules), "--data", str(world), "--models", str(models)]
     code = main(["train", *args, "--db", str(tmp_path / "r.duckdb"), "--engine", "spark"])
