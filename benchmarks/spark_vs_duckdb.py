@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -40,6 +41,7 @@ def _run(world: Path, db: Path, engine: object) -> dict:
     )
     return {
         "seconds": time.perf_counter() - started,
+        "load_average_after": os.getloadavg(),
         "timings": summary.timings,
         "records": {o: r.records for o, r in summary.objects.items()},
         "pairs_scored": {o: r.pairs_scored for o, r in summary.objects.items()},
@@ -137,6 +139,8 @@ def _print(r: dict) -> None:
     print(
         f"{'whole run':<28} {d['seconds']:>10.1f} {s['seconds']:>10.1f} {s['seconds'] / d['seconds']:>7.1f}"
     )
+    load = ", ".join(f"{x:.1f}" for x in s["load_average_after"])
+    print(f"load average after the Spark run: {load}")
     for obj, a in r["agree"].items():
         print(
             f"{obj}: {a['pairs']:,} pairs; same pairs {a['same_pairs']}, max weight difference "

@@ -102,13 +102,17 @@ class LinkWork:
     """A Splink linker over one input table on some engine, and how to query it.
 
     ``query`` runs one SQL statement of the engine's dialect and returns Arrow; the
-    input table is registered as ``link_input``."""
+    input table is registered as ``link_input``. ``blocked_pairs`` materialises the
+    candidate pairs the linker's ``predict`` scores (Splink's own by default)."""
 
     engine: str
     linker: Any
     sdf: Any
     query: Callable[[str], pa.Table]
     close: Callable[[], None]
+    blocked_pairs: Callable[[Any], Any] = lambda linker: (
+        linker.inference.compute_blocked_pairs_for_predict()
+    )
 
 
 def duckdb_work(table: pd.DataFrame | pa.Table, settings: dict[str, Any]) -> LinkWork:
@@ -138,7 +142,8 @@ def train_model(
         table = df.loc[order.index[:sample_rows]].reset_index(drop=True)
     # the levels for pairs sharing a home are added and estimated after training
     # (condition_on_shared_home): a pass blocked on a key of the home would train them alone
-    w = work(table, rules.splink_settings(at_home=False))
+    settings = rules.splink_settings(at_home=False)
+    w = work(table, settings)
     linker, engine = w.linker, w.engine
     n_em = len(rules.em_blocking_rules)
     with progress.stage(f"train {rules.object}", total=2 + n_em, unit="steps") as advance:
@@ -176,7 +181,8 @@ def train_model(
     w.close()
     model = Model(
         object=rules.object,
-        splink=neutral_settings(splink),
+        # DuckDB's SQL is resolver's own; another engine's is taken back from ``settings``
+        splink=neutral_settings(splink, sql_from=None if engine == "duckdb" else settings),
         meta={
             "format_version": MODEL_FORMAT,
             "object": rules.object,

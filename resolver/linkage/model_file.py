@@ -28,8 +28,23 @@ ENGINES = ("duckdb", "spark")
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"')  # "email_l" -> email_l
 
 
-def neutral_settings(splink: dict[str, Any]) -> dict[str, Any]:
-    """The Splink settings as a model file keeps them: no dialect tags, no quoting."""
+def neutral_settings(
+    splink: dict[str, Any], *, sql_from: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The Splink settings as a model file keeps them: no dialect tags, no quoting.
+
+    ``sql_from``: the neutral settings ``splink`` was translated from (a model trained
+    on Spark holds Spark's SQL, which no translation here undoes): its blocking rules and
+    level conditions are kept instead, level by level."""
+    if sql_from is not None:
+        splink = copy.deepcopy(splink)
+        splink["blocking_rules_to_generate_predictions"] = list(
+            sql_from["blocking_rules_to_generate_predictions"]
+        )
+        for comp, src in zip(splink["comparisons"], sql_from["comparisons"], strict=True):
+            levels = zip(comp["comparison_levels"], src["comparison_levels"], strict=True)
+            for level, src_level in levels:
+                level["sql_condition"] = src_level["sql_condition"]
     out = copy.deepcopy(splink)
     out.pop("sql_dialect", None)
     out.pop("linker_uid", None)  # a per-session id: keeps saved models diff-able

@@ -67,7 +67,7 @@ def score_pairs(
             )
             prior = float(linker._settings_obj._probability_two_random_records_match)
             advance(1)
-            blocked = linker.inference.compute_blocked_pairs_for_predict()
+            blocked = w.blocked_pairs(linker)
             n_scored = w.query(f"SELECT count(*) AS n FROM {blocked.physical_name}")
             n_scored = int(n_scored.column(0)[0].as_py())
             predictions = linker.inference.predict(threshold_match_probability=KEEP_PROBABILITY)

@@ -10,17 +10,18 @@ so clustering every component apart gives exactly the labels of one run over all
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 from splink import SparkAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from resolver.clustering.constrained import constrained_clusters
+from resolver.spark.session import lineage_method, release
 
 _EMPTY = (np.array([], dtype=np.int64), np.array([], dtype=np.int64))
 
@@ -50,8 +51,11 @@ def spark_constrained_clusters(
     if edges.empty:
         return labels
     nodes = pd.DataFrame({"i": np.unique(np.concatenate([edges["l"], edges["r"]]))})
-    # each iteration written out: a lineage kept in memory grows with every pass
-    db_api = SparkAPI(spark_session=spark, break_lineage_method=_lineage())
+    # each iteration written out, even on a local master: a persisted lineage is kept
+    # in every later plan, and connected components builds each pass on the last ones
+    db_api = SparkAPI(
+        spark_session=spark, break_lineage_method=lineage_method(spark, iterative=True)
+    )
     comps = cluster_pairwise_predictions_at_threshold(
         spark.createDataFrame(pa.Table.from_pandas(nodes, preserve_index=False)),
         spark.createDataFrame(pa.Table.from_pandas(edges, preserve_index=False)),
@@ -89,7 +93,17 @@ def spark_constrained_clusters(
     def cluster(group: pd.DataFrame) -> pd.DataFrame:
         return _cluster_component(group, free)
 
-    out = placed.groupBy("comp").applyInPandas(cluster, schema="node long, label long").toArrow()
+    # whole components bundled, one bundle a partition: a grouped map per component pays
+    # pandas' fixed cost per call tens of thousands of times, and a bundle clusters to
+    # the labels of its components clustered apart
+    bundles = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    out = (
+        placed.withColumn("bundle", F.expr(f"pmod(hash(comp), {bundles})"))
+        .groupBy("bundle")
+        .applyInPandas(cluster, schema="node long, label long")
+        .toArrow()
+    )
+    release(spark)
     labels[out.column("node").to_numpy()] = out.column("label").to_numpy()
     return labels
 
@@ -116,7 +130,8 @@ def _items(
 
 
 def _cluster_component(group: pd.DataFrame, free: list[str]) -> pd.DataFrame:
-    """One component, numbered locally in the order of its global node numbers."""
+    """One or more whole components, numbered locally in the order of their global node
+    numbers."""
     nodes = group[group["kind"] == "node"].sort_values("a")
     glob = nodes["a"].to_numpy(dtype=np.int64)
 
@@ -138,7 +153,3 @@ def _cluster_component(group: pd.DataFrame, free: list[str]) -> pd.DataFrame:
         duplicate_free_systems=free,
     )
     return pd.DataFrame({"node": glob, "label": glob[got]})
-
-
-def _lineage() -> str:
-    return os.environ.get("RESOLVER_SPARK_LINEAGE", "parquet")

@@ -19,7 +19,9 @@ from pyspark.sql import SparkSession
 
 from resolver.normalize._distinct import WorkerPool, _columns
 
-MIN_SPARK_VALUES = 0  # every kind goes to the executors (a cluster has them to spare)
+# fewer distinct values than this are mapped in the driver: a Spark job costs a second
+# or more whatever its size, more than the driver takes to map them
+MIN_SPARK_VALUES = 10_000
 
 
 class SparkPool(WorkerPool):
@@ -37,7 +39,7 @@ class SparkPool(WorkerPool):
     def submit_map(
         self, fn: Callable[[Any], tuple[Any, ...]], values: Sequence[Any], n_cols: int
     ) -> Callable[[], list[np.ndarray]]:
-        if len(values) <= max(self.min_values, 0) or not len(values):
+        if len(values) < max(self.min_values, 1):
             return super().submit_map(fn, values, n_cols)
         frame = pd.DataFrame(
             {

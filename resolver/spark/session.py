@@ -77,6 +77,41 @@ def spark_session(
     return spark
 
 
+LINEAGE_METHODS = ("parquet", "persist", "checkpoint")
+
+
+def is_local(spark: SparkSession) -> bool:
+    """Whether ``spark`` runs on this machine alone (a ``local`` master)."""
+    return spark.sparkContext.master.startswith("local")
+
+
+def lineage_method(spark: SparkSession, *, iterative: bool = False) -> str:
+    """How Splink breaks long lineages on ``spark``: ``RESOLVER_SPARK_LINEAGE``, else
+    ``persist`` on a local master (kept by Spark's block manager, in memory and spilled to
+    local disk: no job and no files per step) and ``parquet`` under the checkpoint
+    directory on a cluster (what survives a lost executor). ``iterative`` steps (each
+    built on the last, as in connected components) are always written out: a persisted
+    frame keeps its lineage in every plan built on it, and those plans grow pass by pass."""
+    method = os.environ.get("RESOLVER_SPARK_LINEAGE") or (
+        "persist" if is_local(spark) and not iterative else "parquet"
+    )
+    if method not in LINEAGE_METHODS:
+        raise ResolverError(
+            f"RESOLVER_SPARK_LINEAGE={method!r}: one of {', '.join(LINEAGE_METHODS)}"
+        )
+    return method
+
+
+def release(spark: SparkSession) -> None:
+    """Free what a stage left on ``spark``: every cached frame at once (dropping a cached
+    view one by one compares its plan with every cached plan), then the temporary
+    views, listed by ``SHOW TABLES`` (``catalog.listTables()`` describes every one)."""
+    spark.catalog.clearCache()
+    for row in spark.sql("SHOW TABLES").collect():
+        if row.isTemporary:
+            spark.catalog.dropTempView(row.tableName)
+
+
 # For small data on one machine (tests, a laptop): no whole-stage code generation
 # (compiling it costs more than running small queries) and no adaptive re-planning.
 LOCAL_QUICK = {

@@ -71,3 +71,12 @@ def test_spark_sql_is_translated(sql: str, spark: str) -> None:
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown engine 'oracle'"):
         translate_sql("a = b", "oracle")
+
+
+def test_a_model_trained_on_spark_is_saved_in_the_neutral_sql() -> None:
+    neutral = read_model(MODELS, "customer").splink
+    on_spark = for_engine(neutral, "spark")  # what Splink saves after training on Spark
+    assert _sql_texts(neutral_settings(on_spark)) != _sql_texts(neutral)  # Spark's SQL kept
+    saved = neutral_settings(on_spark, sql_from=neutral)
+    assert _sql_texts(saved) == _sql_texts(neutral)
+    assert "sql_dialect" not in json.dumps(saved)

@@ -30,5 +30,5 @@ def test_customer_columns_are_the_same_on_spark(spark) -> None:
         dtype=object,
     )
     local = normalize_customer_frame(frame, workers=1)
-    on_spark = normalize_customer_frame(frame, pool=SparkPool(spark))
+    on_spark = normalize_customer_frame(frame, pool=SparkPool(spark, min_values=0))
     pd.testing.assert_frame_equal(local, on_spark)

@@ -1,17 +1,23 @@
 """Parity is the feature: the same inputs and model give, on Spark, the same pairs
-(weights within 1e-9), the same clusters and the same entity ids as on DuckDB."""
+(weights within 1e-9), the same clusters and the same entity ids as on DuckDB, with
+reviewers' decisions in place (an accept, a reject and a split, recorded after a first
+run, honoured by both engines' next run alike)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from resolver import store
 from resolver.demo.fixtures import MODELS, RULES, generate_world
 from resolver.engine import open_engine
 from resolver.pipeline import run_batch
+from resolver.review import decide, get_proposal, list_proposals
+from resolver.store.journal import journal_path
 
 pytestmark = pytest.mark.slow
 
@@ -19,11 +25,44 @@ WEIGHT_TOLERANCE = 1e-9
 
 
 @pytest.fixture(scope="module")
-def both_runs(spark, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """A first run on DuckDB, then a reviewer's decisions on three of its link
+    proposals: (world, store, {action: record keys})."""
     world = generate_world(tmp_path_factory.mktemp("parity-world"), customers=150, seed=5)
+    db = tmp_path_factory.mktemp("parity-first") / "resolver.duckdb"
+    run_batch(rules_dir=RULES, db_path=db, data_dir=world, models_dir=MODELS)
+    con = store.connect(db)
+    try:
+        links = list_proposals(con, object="customer", kind="link", limit=500).items
+        pairs = [p for p in links if p["records_affected"] == 2]
+        trios = [p for p in links if p["records_affected"] == 3]
+        assert len(pairs) >= 2 and trios, "the world gives too few link proposals"
+        decided = {}
+        for action, p in (("accept", pairs[0]), ("reject", pairs[1]), ("split", trios[0])):
+            keys = sorted(p["record_keys"])
+            version = get_proposal(con, p["proposal_id"])["version"]
+            groups = [keys[:1], keys[1:]] if action == "split" else None
+            decide(
+                con, p["proposal_id"], action=action, version=version, reviewer="ana", groups=groups
+            )
+            decided[action] = keys
+    finally:
+        con.close()
+    return world, db, decided
+
+
+@pytest.fixture(scope="module")
+def both_runs(spark, first_run, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The next run on each engine, each on its own copy of the decided store."""
+    world, first, _ = first_run
     out = []
     for engine in ("duckdb", open_engine("spark", session=spark)):
         db = tmp_path_factory.mktemp("parity") / "resolver.duckdb"
+        shutil.copy(first, db)
+        journal = journal_path(first)
+        for part in journal.parent.glob(journal.name + "*"):  # with its write-ahead log
+            if not part.name.endswith(".lock"):
+                shutil.copy(part, journal_path(db).parent / part.name)
         run_batch(rules_dir=RULES, db_path=db, data_dir=world, models_dir=MODELS, engine=engine)
         out.append(db)
     return out[0], out[1]
@@ -72,3 +111,14 @@ def test_the_same_golden_records_and_proposals(both_runs) -> None:
         spark = spark[order].sort_values(order[0], kind="stable").reset_index(drop=True)
         assert len(duck) == len(spark), table
         pd.testing.assert_frame_equal(duck, spark, check_exact=False, rtol=1e-9), table
+
+
+def test_both_engines_honour_the_decisions(first_run, both_runs) -> None:
+    decided = first_run[2]
+    sql = "SELECT record_key, entity_id FROM customer_members"
+    for db in both_runs:
+        entity = dict(_read(db, sql).itertuples(index=False))
+        accepted, rejected, split = decided["accept"], decided["reject"], decided["split"]
+        assert entity[accepted[0]] == entity[accepted[1]]
+        assert entity[rejected[0]] != entity[rejected[1]]
+        assert entity[split[1]] == entity[split[2]] != entity[split[0]]

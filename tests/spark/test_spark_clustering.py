@@ -31,11 +31,16 @@ def _case(seed: int) -> dict:
 
 
 def test_the_same_labels_as_one_clustering_over_everything(spark) -> None:
-    for seed in range(2):
+    partitions = spark.conf.get("spark.sql.shuffle.partitions")
+    for seed, bundles in ((0, "1"), (1, "3")):  # components clustered in one or several bundles
         case = _case(seed)
         n = case.pop("n")
         expected = constrained_clusters(n, **case)
-        got = spark_constrained_clusters(spark, n, **case)
+        spark.conf.set("spark.sql.shuffle.partitions", bundles)
+        try:
+            got = spark_constrained_clusters(spark, n, **case)
+        finally:
+            spark.conf.set("spark.sql.shuffle.partitions", partitions)
         assert got.tolist() == expected.tolist(), seed
         # the constraints were real: some components were split by them
         assert len(set(expected.tolist())) > len(
