@@ -6,6 +6,9 @@ Each must give exactly what the plain serial, per-value path gives.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -82,7 +85,27 @@ def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_distinct, "MIN_PARALLEL", 1)
 
 
-def test_parallel_frame_equals_serial(low_threshold: None) -> None:
+def _in_a_fresh_process(check: str) -> None:
+    """Run ``check`` (a function of this module) in an interpreter of its own, as the CLI
+    runs: the workers are forked, and this test process holds other tests' threads
+    (servers, browsers, Splink's scorer), which a forked child must not inherit."""
+    if not WorkerPool(2).parallel:
+        pytest.skip("no fork or a single CPU here")
+    here = Path(__file__).resolve()
+    code = f"import sys; sys.path.insert(0, {str(here.parent)!r}); import {here.stem} as t; t.{check}()"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=here.parents[2],
+        env={**os.environ, "PYTHONPATH": str(here.parents[2])},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def check_parallel_frame_equals_serial() -> None:
+    _distinct.MIN_PARALLEL = 1  # every kind goes to the workers, however few its values
     df = _frame(400)
     serial = normalize_customer_frame(df, workers=1)
     parallel = normalize_customer_frame(df, workers=2)
@@ -92,16 +115,24 @@ def test_parallel_frame_equals_serial(low_threshold: None) -> None:
         assert list(map(type, parallel[col])) == list(map(type, serial[col])), col
 
 
-def test_parallel_pool_really_uses_workers(low_threshold: None) -> None:
+def check_parallel_pool_really_uses_workers() -> None:
+    _distinct.MIN_PARALLEL = 1
     values = [f"({i % 900 + 100}) 555-{i:04d}" for i in range(2000)]
     with WorkerPool(2) as pool:
-        if not pool.parallel:
-            pytest.skip("no fork or a single CPU here")
+        assert pool.parallel
         results = pool.submit_map(_tag_with_pid, values, 1)()  # module-level: it pickles
     tagged = list(results[0][:-1])
     assert [t.rsplit("|", 1)[0] for t in tagged] == [v.upper() for v in values]
     pids = {t.rsplit("|", 1)[1] for t in tagged}
     assert pids and str(os.getpid()) not in pids  # every value went to a worker process
+
+
+def test_parallel_frame_equals_serial() -> None:
+    _in_a_fresh_process("check_parallel_frame_equals_serial")
+
+
+def test_parallel_pool_really_uses_workers() -> None:
+    _in_a_fresh_process("check_parallel_pool_really_uses_workers")
 
 
 def _upper(value: str) -> tuple[str]:

@@ -81,7 +81,10 @@ def test_an_added_column_warns_and_a_clean_rerun_raises_no_alert(baseline, demo_
 
 def _copy_store(baseline: dict, dest: Path) -> Path:
     for f in baseline["dir"].glob("s.*"):
-        shutil.copy(f, dest / f.name)
+        if f.is_dir():  # the review view written beside the store
+            shutil.copytree(f, dest / f.name)
+        else:
+            shutil.copy(f, dest / f.name)
     return dest / "s.duckdb"
 
 
