@@ -5,8 +5,12 @@ from __future__ import annotations
 import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -83,3 +87,44 @@ class LiveServer:
 
     def client(self, role: str | None = "reviewer") -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=headers(role) if role else {}, timeout=30)
+
+
+@contextmanager
+def served_by_workers(
+    db: Path,
+    tmp: Path,
+    *,
+    workers: int = 2,
+    ready: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200,
+) -> Iterator[tuple[subprocess.Popen, str, Path]]:
+    """``resolver serve --workers N`` over ``db`` with the test keys, in a process of its
+    own, once ``GET /healthz`` satisfies ``ready``: (the server process, its URL, its log)."""
+    keys = tmp / "keys.yaml"
+    keys.write_text(
+        "keys:\n"
+        + "".join(
+            f"  - name: {role}-key\n    role: {role}\n    sha256: {hash_key(k)}\n"
+            for role, k in KEYS.items()
+        )
+    )
+    port = _free_port()
+    command = [sys.executable, "-m", "resolver", "serve", "--db", str(db), "--keys", str(keys)]
+    command += ["--port", str(port), "--workers", str(workers)]
+    log = tmp / "server.log"
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, log.read_text()[-2000:]
+            try:
+                if ready(httpx.get(f"{url}/healthz", timeout=2)):
+                    break
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+        yield server, url, log
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -4,14 +4,13 @@ re-publish swaps in the new view whole, and worker processes share one copy."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from api_helpers import KEYS, LiveServer, _free_port, copy_store, headers, make_app
+from api_helpers import LiveServer, copy_store, headers, make_app, served_by_workers
 
 from resolver import store
 from resolver.review.view_file import view_key, view_root
@@ -94,35 +93,10 @@ def test_two_workers_share_one_copy_of_the_view(demo_store, tmp_path) -> None:
     pages are shared (in both page tables: Shared_Clean or Shared_Dirty, the latter while
     the copied files are not yet written back), and none is a private copy (no
     anonymous, copied-on-write page in a view mapping)."""
-    from api.keys import hash_key
-
     db = copy_store(demo_store, tmp_path / "served")
     folder = view_root(db) / _key(db)
-    keys = tmp_path / "keys.yaml"
-    keys.write_text(
-        "keys:\n"
-        + "".join(
-            f"  - name: {role}-key\n    role: {role}\n    sha256: {hash_key(k)}\n"
-            for role, k in KEYS.items()
-        )
-    )
-    port = _free_port()
-    command = [sys.executable, "-m", "resolver", "serve", "--db", str(db), "--keys", str(keys)]
-    command += ["--port", str(port), "--workers", "2"]
-    log = tmp_path / "server.log"
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("w"))
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with served_by_workers(db, tmp_path) as (server, url, log):
         deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, log.read_text()[-2000:]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
 
         def workers() -> list[int]:  # the server's children that serve (map the view)
             children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
@@ -161,6 +135,3 @@ def test_two_workers_share_one_copy_of_the_view(demo_store, tmp_path) -> None:
             assert total["Shared"] > 0, (w, maps)  # pages both hold: one copy, not two
             assert total["Pss"] < total["Rss"], (w, total)
             assert total["Anonymous"] == 0, (w, maps)  # never copied into the process
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

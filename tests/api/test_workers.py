@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from api_helpers import KEYS, _free_port, copy_store, headers
+from api_helpers import copy_store, headers, served_by_workers
 
 
 def test_two_worker_processes_lose_no_decision(demo_store, tmp_path) -> None:
@@ -17,34 +14,9 @@ def test_two_worker_processes_lose_no_decision(demo_store, tmp_path) -> None:
     proposal is accepted once (201), every other attempt gets 409; then undos race
     (with a reject on the same version): each proposal is reopened once, every other
     attempt gets 409. The journal holds exactly the decisions that won."""
-    from api.keys import hash_key
-
     db = copy_store(demo_store, tmp_path / "served")
-    keys = tmp_path / "keys.yaml"
-    keys.write_text(
-        "keys:\n"
-        + "".join(
-            f"  - name: {role}-key\n    role: {role}\n    sha256: {hash_key(k)}\n"
-            for role, k in KEYS.items()
-        )
-    )
-    port = _free_port()
-    command = [sys.executable, "-m", "resolver", "serve", "--db", str(db), "--keys", str(keys)]
-    command += ["--port", str(port), "--workers", "2"]
-    log = tmp_path / "server.log"
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("w"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, log.read_text()[-2000:]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).json()["matcher"] == "ready":
-                    break
-            except (httpx.HTTPError, ValueError, KeyError):
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
+    matcher_ready = lambda r: r.json()["matcher"] == "ready"  # noqa: E731
+    with served_by_workers(db, tmp_path, ready=matcher_ready) as (_, url, _log):
         with httpx.Client(base_url=url, headers=headers("reviewer"), timeout=30) as c:
             items = c.get("/proposals", params={"limit": 12, "sort": "id"}).json()["items"]
         assert len(items) == 12
@@ -75,9 +47,6 @@ def test_two_worker_processes_lose_no_decision(demo_store, tmp_path) -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             codes = list(pool.map(decide, attempts))
         assert Counter(codes) == {201: 12, 409: 36}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     from resolver.store.journal import Journal, journal_path
 
     rows = Journal(journal_path(db)).decision_rows()
