@@ -24,7 +24,6 @@ import codecs
 import csv
 import json
 import sys
-import threading
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -401,19 +400,6 @@ def _stripped(s: pd.Series) -> pd.Series:
     return s.where(s.isna(), s.astype(str).str.strip()).replace("", None)
 
 
-_json_connections = threading.local()
-
-
-def _json_connection() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory connection for ``rows_as_json`` (it holds nothing between
-    calls): opening one per source cost ~0.1 s each."""
-    con = getattr(_json_connections, "con", None)
-    if con is None:
-        con = _json_connections.con = duckdb.connect(config=duckdb_config())
-        con.execute("SET preserve_insertion_order = true")  # one JSON text per row, in order
-    return con
-
-
 def rows_as_json(df: pd.DataFrame) -> np.ndarray:
     """Each row as one JSON object of its columns in order (how a record keeps its
     source row): the text pandas' ``to_json(orient="records", lines=True,
@@ -425,16 +411,20 @@ def rows_as_json(df: pd.DataFrame) -> np.ndarray:
     """
     if df.empty:
         return np.array([], dtype=object)
-    con = _json_connection()
-    con.register("_rows", df)
+    # a connection of its own each call: a cached one would keep a DuckDB instance and its
+    # threads alive in the process, and a worker forked later (normalizers, Spark's
+    # gateway) crashed on them
+    con = duckdb.connect(config=duckdb_config())
     try:
+        con.execute("SET preserve_insertion_order = true")  # one JSON text per row, in order
+        con.register("_rows", df)
         fields = ", ".join(f"{_ident(c)} := {_ident(c)}" for c in df.columns)
         out = con.sql(
             f"SELECT replace(to_json(struct_pack({fields}))::VARCHAR, '/', '\\/') AS j, "
             "contains(j, '\\u00') AS escaped FROM _rows"
         ).to_arrow_table()
     finally:
-        con.unregister("_rows")
+        con.close()
     texts = out.column("j").to_numpy(zero_copy_only=False)
     if len(texts) != len(df):
         raise AssertionError("rows_as_json: one JSON text per row")

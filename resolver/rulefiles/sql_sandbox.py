@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from functools import cache
 from typing import Any
 
@@ -144,22 +143,16 @@ def _tokens(sql: str) -> list[tuple[str, int]]:
     return out
 
 
-_parsers = threading.local()
-
-
-def _parser() -> duckdb.DuckDBPyConnection:
-    """This thread's parsing connection (sandboxed; it only ever serializes SQL text to
-    JSON, keeps no state): opening one costs ~0.1 s, and a run checks many rules."""
-    con = getattr(_parsers, "con", None)
-    if con is None:
-        con = _parsers.con = duckdb.connect(config=SANDBOX_CONFIG)
-    return con
-
-
 def _tree_problem(sql: str) -> str | None:
     """Parse ``SELECT <sql>`` with DuckDB and walk the tree: one expression, no FROM,
     no subquery, known side-effect-free scalar functions only."""
-    raw = _parser().execute("SELECT json_serialize_sql(?)", [f"SELECT {sql}"]).fetchone()[0]
+    # a connection of its own each call: a cached one would keep a DuckDB instance and its
+    # threads alive in the process, and a worker forked later crashed on them
+    con = duckdb.connect(config=SANDBOX_CONFIG)
+    try:
+        raw = con.execute("SELECT json_serialize_sql(?)", [f"SELECT {sql}"]).fetchone()[0]
+    finally:
+        con.close()
     doc = json.loads(raw)
     if doc.get("error"):
         return f"not one SQL expression: {doc.get('error_message')}"
