@@ -4,6 +4,10 @@ POST /match at 1, 8 and 32 concurrent clients against `resolver serve` on 127.0.
     .venv/bin/python benchmarks/api.py                 # builds and caches the store first
     .venv/bin/python benchmarks/api.py --requests 200  # fewer requests per cell
     .venv/bin/python benchmarks/api.py --workers 2     # two server processes
+    .venv/bin/python benchmarks/api.py --only match     # POST /match alone
+
+The time each POST /match spent finding candidates and scoring them (the server's
+``Server-Timing`` header) is printed beside the latencies.
 
 The store (400k true customers, seed 7: ~1M customer records, ~700k proposals) is
 built once with ``resolver.demo.fixtures.build_demo_store`` under ``benchmarks/out/api-400k``
@@ -90,7 +94,11 @@ def _free_port() -> int:
 
 
 def start_server(
-    db: Path, workdir: Path, rules: Path, models: Path, workers: int = 1
+    db: Path,
+    workdir: Path,
+    rules: Path,
+    models: Path,
+    workers: int = 1,
 ) -> tuple[subprocess.Popen, str, str]:
     import hashlib  # not api.keys: this file's own name shadows the api package here
 
@@ -234,6 +242,8 @@ def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue)
     generator shares the CPU with the server, and httpx spends ~1.5 ms of CPU a
     request where http.client spends a fraction of that."""
     latencies: list[float] = []
+    timings: list[str] = []  # the Server-Timing headers
+    considered: list[int] = []  # POST /match: candidates scored per call
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     queue = list(enumerate(requests))
@@ -259,10 +269,14 @@ def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue)
                 t = time.perf_counter()
                 conn.request(req["method"], path, body=body, headers=headers)
                 r = conn.getresponse()
-                r.read()
+                data = r.read()
                 dt = time.perf_counter() - t
                 with lock:
                     latencies.append(dt)
+                    if r.getheader("Server-Timing"):
+                        timings.append(r.getheader("Server-Timing"))
+                    if path == "/match" and r.status == 200:
+                        considered.append(json.loads(data)["candidates_considered"])
                     statuses[r.status] = statuses.get(r.status, 0) + 1
         finally:
             conn.close()
@@ -273,7 +287,34 @@ def _load(url: str, key: str, requests: list[dict], clients: int, out: mp.Queue)
         t.start()
     for t in threads:
         t.join()
-    out.put({"latencies": latencies, "statuses": statuses, "seconds": time.perf_counter() - t0})
+    out.put(
+        {
+            "latencies": latencies,
+            "timings": timings,
+            "considered": considered,
+            "statuses": statuses,
+            "seconds": time.perf_counter() - t0,
+        }
+    )
+
+
+def server_timing(headers: list[str]) -> dict[str, dict[str, float]]:
+    """Mean, p50 and p95 in ms of each part a ``Server-Timing`` header names."""
+    parts: dict[str, list[float]] = {}
+    for h in headers:
+        for item in h.split(","):
+            name, _, dur = item.strip().partition(";dur=")
+            if dur:
+                parts.setdefault(name, []).append(float(dur))
+    out = {}
+    for name, xs in parts.items():
+        xs.sort()
+        out[name] = {
+            "mean_ms": round(sum(xs) / len(xs), 2),
+            "p50_ms": round(xs[len(xs) // 2], 2),
+            "p95_ms": round(xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))], 2),
+        }
+    return out
 
 
 def run_load(url: str, key: str, requests: list[dict], clients: int) -> dict:
@@ -294,6 +335,19 @@ def run_load(url: str, key: str, requests: list[dict], clients: int) -> dict:
         "p99_ms": round(pct(0.99), 2),
         "rps": round(len(lat) / res["seconds"], 1),
         "statuses": res["statuses"],
+        "server_timing": server_timing(res["timings"]),
+        "candidates_per_call": _spread(res["considered"]),
+    }
+
+
+def _spread(xs: list[int]) -> dict[str, float] | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return {
+        "mean": round(sum(xs) / len(xs), 1),
+        "p50": xs[len(xs) // 2],
+        "p95": xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))],
     }
 
 
@@ -376,11 +430,23 @@ def main() -> int:
         help="the models the store was built with (default: models)",
     )
     ap.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    ap.add_argument(
+        "--only",
+        choices=["proposals", "decisions", "match"],
+        action="append",
+        help="run only these endpoints' cells (repeatable; default all)",
+    )
     args = ap.parse_args()
     os.chdir(ROOT)
     args.store_dir.mkdir(parents=True, exist_ok=True)
     db = ensure_store(args.store_dir, args.customers)
     proc, url, key = start_server(db, args.store_dir, args.rules, args.models, args.workers)
+    groups = {
+        "GET /proposals": "proposals",
+        "GET /proposals/{id}": "proposals",
+        "POST decisions": "decisions",
+        "POST /match": "match",
+    }
     rng = random.Random(7)
     results: dict[str, dict] = {}
     memory: dict[str, list[dict]] = {}
@@ -394,7 +460,9 @@ def main() -> int:
             f"{'endpoint':<22} {'clients':>7} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'p99 ms':>8} {'req/s':>7}  statuses"
         )
-        for name in ["GET /proposals", "GET /proposals/{id}", "POST decisions", "POST /match"]:
+        for name, group in groups.items():
+            if args.only and group not in args.only:
+                continue
             for clients in CONCURRENCY:
                 if name == "POST decisions":
                     take, open_props = open_props[: args.requests], open_props[args.requests :]
@@ -417,6 +485,19 @@ def main() -> int:
                     f"{r['p99_ms']:>8} {r['rps']:>7}  {r['statuses']}",
                     flush=True,
                 )
+                if r["candidates_per_call"]:
+                    c = r["candidates_per_call"]
+                    print(
+                        f"{'  candidates scored':<22} {'':>7} {'':>5} {c['p50']:>8} "
+                        f"{c['p95']:>8} {'':>8} {'':>7}  mean {c['mean']} a call",
+                        flush=True,
+                    )
+                for part, t in r["server_timing"].items():
+                    print(
+                        f"{'  of which ' + part:<22} {'':>7} {'':>5} {t['p50_ms']:>8} "
+                        f"{t['p95_ms']:>8} {'':>8} {'':>7}  mean {t['mean_ms']} ms",
+                        flush=True,
+                    )
         memory["after"] = server_memory(proc.pid, db)
         print_memory("after the load", memory["after"])
     finally:

@@ -1,10 +1,9 @@
 """What a matcher holds per object: the resolved records, the blocking indexes, the
-model's levels (as DuckDB SQL, and compiled to Python) and the term frequencies."""
+model's levels (their labels, for the evidence), Splink's scoring SQL and the term
+frequencies."""
 
 from __future__ import annotations
 
-import logging
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +17,10 @@ from resolver.errors import Problem
 from resolver.ingest.canonical import TABLES
 from resolver.ingest.contracts import Contract, contract_paths, parse_contract
 from resolver.linkage.model import Model
-from resolver.linkage.pair_levels import PairLevels
 from resolver.linkage.predict import tf_columns
+from resolver.linkage.realtime import RecordScorer
 from resolver.linkage.rules import LinkageRules
-from resolver.linkage.sql_eval import Unsupported
 from resolver.linkage.term_frequency import tf_levels, tf_lookup
-
-log = logging.getLogger(__name__)
 
 _COLUMN_RE = re.compile(r"\b([a-z_][a-z0-9_]*)_[lr]\b")
 _VETO_COLUMN_RE = re.compile(r"\b[lr]\.([a-z_][a-z0-9_]*)\b")
@@ -33,30 +29,14 @@ _VETO_COLUMN_RE = re.compile(r"\b[lr]\.([a-z_][a-z0-9_]*)\b")
 @dataclass
 class Level:
     label: str
-    gamma: int
+    gamma: int  # Splink's comparison vector value of the level (-1: the null level)
     sql: str
-    is_null: bool
-    weight: float
-    tf_column: str | None = None
-    tf_weight: float = 1.0
-    tf_min_u: float = 0.0
-    tf_log2_u_exact: float = 0.0
 
 
 @dataclass
 class Comparison:
     name: str
     levels: list[Level]
-
-    def case_sql(self) -> str:
-        whens = []
-        else_gamma = 0
-        for lv in self.levels:
-            if lv.sql.strip().upper() == "ELSE":
-                else_gamma = lv.gamma
-            else:
-                whens.append(f"WHEN {lv.sql} THEN {lv.gamma}")
-        return f"CASE {' '.join(whens)} ELSE {else_gamma} END"
 
     def level(self, gamma: int) -> Level:
         for lv in self.levels:
@@ -78,8 +58,7 @@ class ObjectIndex:
     data: pa.Table  # one row per resolved record: keys, entity, columns, tf_<col>
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]]  # (columns, sorted hashes, rows)
     tf: dict[str, dict[Any, float]]  # tf column -> value -> term frequency
-    score_sql: str
-    levels: PairLevels | None  # the levels in Python (None: some SQL only DuckDB runs)
+    splink: RecordScorer  # Splink's scoring SQL for this model
     prior: float
     prior_source: str
     run_id: int | None
@@ -162,17 +141,8 @@ def build_index(
         data = data.append_column(
             f"tf_{col}", pa.array([tf[col].get(v) for v in values], type=pa.float64())
         )
-    score_sql = _score_sql(columns, types, comparisons, list(tf), rules)
-    try:
-        levels: PairLevels | None = PairLevels(
-            [(c.name, [(lv.gamma, lv.sql) for lv in c.levels]) for c in comparisons],
-            rules.vetoes,
-            columns,
-            types,
-        )
-    except Unsupported as exc:
-        log.info("%s matching scores in DuckDB: %s", obj, exc)
-        levels = None
+    scored = data.select(["record_key", *columns, *(f"tf_{c}" for c in tf)])
+    splink = RecordScorer(model.splink, scored.schema, prior=prior, veto_sql=rules.veto_sql())
     return ObjectIndex(
         object=obj,
         model=model,
@@ -183,8 +153,7 @@ def build_index(
         data=data,
         blocks=blocks,
         tf=tf,
-        score_sql=score_sql,
-        levels=levels,
+        splink=splink,
         prior=prior,
         prior_source=prior_source,
         run_id=None,
@@ -210,84 +179,24 @@ def block_keys(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
     return keys, rows
 
 
-def _score_sql(
-    columns: list[str],
-    types: dict[str, str],
-    comparisons: list[Comparison],
-    tf_cols: list[str],
-    rules: LinkageRules,
-) -> str:
-    l_cols = [f"?::{types[c]} AS {c}" for c in columns]
-    l_cols += [f"?::DOUBLE AS tf_{c}" for c in tf_cols]
-    veto = rules.veto_sql() or "NULL"
-    pair_cols = [f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns]
-    pair_cols += [f"l.tf_{c} AS tf_{c}_l, r.tf_{c} AS tf_{c}_r" for c in tf_cols]
-    gammas = [f"{comp.case_sql()} AS gamma_{comp.name}" for comp in comparisons]
-    tf_out = [f"tf_{c}_l, tf_{c}_r" for c in tf_cols]
-    return f"""
-        WITH l AS (SELECT {", ".join(l_cols)}),
-        pair AS (
-            SELECT r._pos, {veto} AS veto, {", ".join(pair_cols)}
-            FROM l CROSS JOIN r_input r
-        )
-        SELECT _pos, veto, {", ".join([*gammas, *tf_out])}
-        FROM pair ORDER BY _pos
-    """
-
-
 def _comparisons(model: Model) -> list[Comparison]:
+    """Each comparison's levels with the gamma Splink gives them (the non-null levels
+    counted down from the first, the null level -1)."""
     out = []
     for comp in model.splink["comparisons"]:
         levels = comp["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        gamma = len(non_null) - 1
+        gamma = sum(not lv.get("is_null_level") for lv in levels) - 1
         parsed = []
         for lv in levels:
             if lv.get("is_null_level"):
-                g, weight = -1, 0.0
+                g = -1
             else:
                 g, gamma = gamma, gamma - 1
-                weight = _level_weight(lv)
             parsed.append(
-                Level(
-                    label=lv.get("label_for_charts") or lv["sql_condition"],
-                    gamma=g,
-                    sql=lv["sql_condition"],
-                    is_null=bool(lv.get("is_null_level")),
-                    weight=weight,
-                )
+                Level(lv.get("label_for_charts") or lv["sql_condition"], g, lv["sql_condition"])
             )
-        for lv, raw in zip(parsed, levels, strict=True):
-            col = raw.get("tf_adjustment_column")
-            if col and not lv.is_null and lv.sql.strip().upper() != "ELSE":
-                w = float(raw.get("tf_adjustment_weight", 1.0))
-                if w != 0:
-                    lv.tf_column = col
-                    lv.tf_weight = w
-                    lv.tf_min_u = float(raw.get("tf_minimum_u_value", 0.0) or 0.0)
-                    lv.tf_log2_u_exact = math.log2(_u_exact(levels, col, raw))
         out.append(Comparison(comp["output_column_name"], parsed))
     return out
-
-
-def _u_exact(levels: list[dict[str, Any]], col: str, own: dict[str, Any]) -> float:
-    """u of the level that is an exact match on ``col`` (Splink's choice), else the level's."""
-    exact = re.compile(rf"^\s*\(?\s*{col}_l\s*=\s*{col}_r\s*\)?\s*$")
-    for lv in levels:
-        if exact.match(lv["sql_condition"]) and lv.get("u_probability"):
-            return float(lv["u_probability"])
-    return float(own["u_probability"])
-
-
-def _level_weight(level: dict[str, Any]) -> float:
-    m, u = level.get("m_probability"), level.get("u_probability")
-    if m is None or u is None:
-        return 0.0  # untrained (resolver's models fill these; Splink would use defaults)
-    if m == 0:
-        return -math.inf
-    if u == 0:
-        return math.inf
-    return math.log2(m / u)
 
 
 def _tf_columns(model: Model) -> list[str]:

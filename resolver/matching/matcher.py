@@ -1,25 +1,23 @@
 """Match one new record against the resolved records of the last run, fast.
 
 Splink builds a Linker (settings, tables, SQL pipeline) on every call, which costs
-hundreds of milliseconds; a :class:`Matcher` evaluates the saved model itself:
+hundreds of milliseconds; a :class:`Matcher` builds what it needs once per process:
 
 1. at start-up, per object, it loads the model's columns of every resolved record
-   (with its entity id) into memory, once, and indexes each blocking rule of the
-   rules file: a sorted array of DuckDB ``hash()`` of the rule's columns;
+   (with its entity id and term frequencies) into memory, once, and indexes each
+   blocking rule of the rules file: a sorted array of DuckDB ``hash()`` of the
+   rule's columns; it asks Splink for the model's scoring SQL
+   (:class:`~resolver.linkage.realtime.RecordScorer`);
 2. per call, it normalizes the record with the scalar normalizers (the same
    logic as ingest's frame form, without pandas), finds the candidates whose
    blocking key equals the record's (an exact lookup per rule, as Splink's
-   blocking would), and evaluates each level's ``sql_condition`` on every
-   (record as ``l``, candidate as ``r``) pair: in Python, compiled once from
-   DuckDB's parse of the SQL (:mod:`resolver.linkage.sql_eval`), or in one DuckDB
-   query when a model uses SQL the compiler does not know;
-3. the match weight is ``log2(prior / (1 - prior)) + sum(log2(m / u))`` plus
-   Splink's term-frequency adjustment on the levels that declare one (term
-   frequencies of the resolved records, as the batch run computes them).
+   blocking would), and scores the record against them with Splink's SQL: match
+   weight, probability, each comparison's level and weight, and the rules' vetoes;
+3. term frequencies are those of the resolved records, as the batch run computes
+   them (:mod:`resolver.linkage.term_frequency`), supplied to Splink on both sides.
 
-``tests/api/test_matching.py`` checks it agrees with Splink's
-:func:`~resolver.linkage.predict.score_table` to 1e-6, and the Python levels with
-DuckDB's pair for pair. About 2 ms a call at a million customers.
+``tests/matching/test_matcher.py`` checks it agrees with Splink's
+:func:`~resolver.linkage.predict.score_table` to 1e-6.
 
 Example::
 
@@ -33,8 +31,8 @@ Example::
 from __future__ import annotations
 
 import bisect
-import math
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +47,7 @@ from resolver.ingest.canonical import FIELDS, OBJECTS
 from resolver.ingest.contracts import Contract
 from resolver.ingest.load import map_to_canonical
 from resolver.linkage.model import load_model_and_rules
-from resolver.matching.index import Level, ObjectIndex, build_index, source_contracts
+from resolver.matching.index import ObjectIndex, build_index, source_contracts
 from resolver.matching.record import (
     as_text,
     check_record,
@@ -69,6 +67,7 @@ from resolver.store.runs import latest_run
 
 DEFAULT_TOP = 5
 MAX_TOP = 50
+NEW_RECORD_KEY = "(new)"  # the new record's key in Splink's table (no record key has parentheses)
 MAX_PER_BLOCK = 2000  # candidates taken from one blocking key at most (largest blocks are capped)
 
 
@@ -237,7 +236,9 @@ class Matcher:
 
     def _score(self, index: ObjectIndex, values: dict[str, Any], *, top: int) -> MatchResult:
         top = max(1, min(int(top), MAX_TOP))
+        started = time.perf_counter()
         rows, truncated = self._candidates(index, values)
+        found = time.perf_counter()
         result = MatchResult(
             object=index.object,
             normalized=values,
@@ -248,10 +249,12 @@ class Matcher:
             prior_source=index.prior_source,
             model_version=index.model.version,
             run_id=index.run_id,
+            timing={"candidates": 1000 * (found - started), "scoring": 0.0},
         )
         if not len(rows):
             return result
         scored = self.score_rows(index.object, values, rows, evidence_for=lambda w: top_of(w, top))
+        result.timing["scoring"] = 1000 * (time.perf_counter() - found)
         order = list(scored["evidence"])  # the top positions, best first
         cands = []
         data = index.data
@@ -310,49 +313,21 @@ class Matcher:
         *,
         tf: Mapping[str, Mapping[Any, float]] | None = None,
         evidence_for: Sequence[int] | Callable[[np.ndarray], Sequence[int]] | None = None,
-        engine: str = "auto",
     ) -> dict[str, Any]:
         """Score the record ``values`` against resolved rows ``rows`` (positions in the
-        index): match weight, probability, veto and evidence per row, in ``rows`` order.
+        index) with Splink's SQL: match weight, probability, veto and evidence per row,
+        in ``rows`` order.
 
         ``tf`` replaces the term frequencies (column -> value -> frequency) of the
         resolved records, e.g. to reproduce Splink scoring a small table on its own.
         ``evidence`` maps a position in ``rows`` to its per-comparison evidence, for
         ``evidence_for`` positions (default: all; a function of the weights picks them
-        once they are known). ``engine``: "python" evaluates the levels in Python,
-        "sql" in DuckDB, "auto" in Python when every level compiled.
+        once they are known).
         """
         index = self._index(obj)
         tf = index.tf if tf is None else tf
-        if engine == "python" and index.levels is None:
-            raise ValueError(f"the {obj} model has SQL the Python evaluator does not run")
-        if index.levels is not None and engine != "sql":
-            res = self._levels_python(index, values, rows, tf)
-        else:
-            res = self._levels_sql(index, values, rows, tf)
+        weight, prob, parts, vetoes = self._splink_scores(index, values, rows, tf)
         n = len(rows)
-        weight = np.full(n, _logit2(index.prior))
-        parts = []
-        for comp in index.comparisons:
-            g = np.asarray(np.ma.filled(res[f"gamma_{comp.name}"], -1), dtype=np.int64)
-            w, tf_adj = np.zeros(n), np.zeros(n)
-            for lv in comp.levels:
-                mask = g == lv.gamma
-                if not mask.any():
-                    continue
-                w[mask] = lv.weight
-                if lv.tf_column:
-                    adj = _tf_adjustments(
-                        lv,
-                        _floats(res[f"tf_{lv.tf_column}_l"]),
-                        _floats(res[f"tf_{lv.tf_column}_r"]),
-                    )
-                    tf_adj[mask] = adj[mask]
-            w += tf_adj
-            weight += w
-            parts.append((comp, g, w, tf_adj))
-        prob = np.exp2(weight) / (1.0 + np.exp2(weight))
-        vetoes = [None if v is None or v is pd.NA else str(v) for v in _objects(res["veto"])]
         if evidence_for is None:
             wanted: Sequence[int] = range(n)
         elif callable(evidence_for):
@@ -375,44 +350,39 @@ class Matcher:
             "evidence": evidence,
         }
 
-    def _levels_python(
+    def _splink_scores(
         self,
         index: ObjectIndex,
         values: dict[str, Any],
         rows: np.ndarray,
         tf: Mapping[str, Mapping[Any, float]],
-    ) -> dict[str, Any]:
-        assert index.levels is not None
-        rights = index.data.take(pa.array(rows, type=pa.int64())).to_pylist()
-        if tf is index.tf:
-            tf_rights = {c: [r[f"tf_{c}"] for r in rights] for c in index.tf}
-        else:
-            tf_rights = {c: [tf[c].get(r[c]) for r in rights] for c in index.tf}
-        tf_left = {c: tf[c].get(values.get(c)) for c in index.tf}
-        return index.levels.evaluate(values, rights, tf_left, tf_rights)
-
-    def _levels_sql(
-        self,
-        index: ObjectIndex,
-        values: dict[str, Any],
-        rows: np.ndarray,
-        tf: Mapping[str, Mapping[Any, float]],
-    ) -> dict[str, Any]:
-        r_table = index.data.take(pa.array(rows, type=pa.int64()))
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]], list]:
+        """Splink's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`) on the
+        record and the candidate rows, term frequencies supplied on both sides."""
+        schema = index.splink.schema
+        right = index.data.take(pa.array(rows, type=pa.int64())).select(schema.names)
         if tf is not index.tf:
             for c in index.tf:
-                i = r_table.schema.get_field_index(f"tf_{c}")
-                vals = [tf[c].get(v) for v in r_table.column(c).to_pylist()]
-                r_table = r_table.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
-        r_table = r_table.append_column("_pos", pa.array(np.arange(len(rows), dtype=np.int64)))
-        cur = self._cursor()
-        try:
-            cur.register("r_input", r_table)
-            l_values = [values.get(c) for c in index.columns]
-            l_values += [tf[c].get(values.get(c)) for c in index.tf]
-            return cur.execute(index.score_sql, l_values).fetchnumpy()
-        finally:
-            cur.close()
+                i = right.schema.get_field_index(f"tf_{c}")
+                vals = [tf[c].get(v) for v in right.column(c).to_pylist()]
+                right = right.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
+        left_row = {"record_key": NEW_RECORD_KEY, **{c: values.get(c) for c in index.columns}}
+        left_row.update({f"tf_{c}": tf[c].get(values.get(c)) for c in index.tf})
+        left = pa.Table.from_pylist([left_row], schema=schema)
+        res = index.splink.score(left, right)
+        parts = []
+        for comp in index.comparisons:
+            g = np.asarray(res[f"gamma_{comp.name}"], dtype=np.int64)
+            tf_adj = _floats(res.get(f"mw_tf_adj_{comp.name}", np.zeros(len(rows))))
+            tf_adj = np.nan_to_num(tf_adj, nan=0.0)
+            parts.append((comp, g, _floats(res[f"mw_{comp.name}"]) + tf_adj, tf_adj))
+        vetoes = [None if v is None or v is pd.NA else str(v) for v in _objects(res["veto"])]
+        return (
+            _floats(res["match_weight"]),
+            _floats(res["match_probability"]),
+            parts,
+            vetoes,
+        )
 
     def row_of(self, obj: str, record_key: str) -> int:
         """Position of a resolved record in the index (for tests and tools)."""
@@ -427,18 +397,6 @@ class Matcher:
 
 
 # -- building --------------------------------------------------------------------
-
-
-def _tf_adjustments(level: Level, tf_l: np.ndarray, tf_r: np.ndarray) -> np.ndarray:
-    """Splink's: weight * (log2(u_exact) - log2(max(tf_l, tf_r, tf_minimum_u))); 0 where
-    neither side has a term frequency."""
-    a = np.where(np.isnan(tf_l), tf_r, tf_l)
-    b = np.where(np.isnan(tf_r), tf_l, tf_r)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        adj = level.tf_weight * (
-            level.tf_log2_u_exact - np.log2(np.maximum(np.maximum(a, b), level.tf_min_u))
-        )
-    return np.where(np.isnan(a), 0.0, adj)
 
 
 def _floats(arr: Any) -> np.ndarray:
@@ -456,10 +414,6 @@ def _objects(arr: Any) -> list[Any]:
 def top_of(weights: np.ndarray, top: int) -> np.ndarray:
     """Positions of the ``top`` highest weights, highest first (ties: first seen)."""
     return np.argsort(-weights, kind="stable")[:top]
-
-
-def _logit2(p: float) -> float:
-    return math.log2(p / (1.0 - p))
 
 
 def _row_of_key(index: ObjectIndex, record_key: str) -> int | None:

@@ -82,6 +82,8 @@ def invoice_canonical(canonical: dict[str, Any], record: Mapping[str, Any]) -> d
         if cents is not None:
             if not isinstance(cents, int) or isinstance(cents, bool):
                 problems.append(Problem("record", f"{name}_cents", "must be an integer"))
+            elif not -(2**63) <= cents < 2**63:  # the store's BIGINT
+                problems.append(Problem("record", f"{name}_cents", "is out of range"))
             out[f"{name}_cents"] = cents
             continue
         value, reason = parse_amount(as_text(out.get(name)), locale="en_US")

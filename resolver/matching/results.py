@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -42,3 +42,5 @@ class MatchResult:
     prior_source: str  # "run" (the last run's estimate) or "model" (the trained prior)
     model_version: str
     run_id: int | None
+    # milliseconds spent finding the candidates and scoring them (the API's Server-Timing)
+    timing: dict[str, float] = field(default_factory=dict, compare=False)

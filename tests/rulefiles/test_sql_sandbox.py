@@ -215,3 +215,10 @@ def test_the_match_scorer_cannot_reach_files(demo_store: DemoStore) -> None:
             cur.execute("SELECT * FROM read_csv('/etc/passwd')")
     finally:
         cur.close()
+    # and the connection Splink's scoring SQL and the vetoes run on
+    cur = matcher._indexes["customer"].splink._con.cursor()
+    try:
+        with pytest.raises(duckdb.PermissionException):
+            cur.execute("SELECT * FROM read_csv('/etc/passwd')")
+    finally:
+        cur.close()
