@@ -19,7 +19,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api import session
 from api.errors import Forbidden, Unauthorized
-from api.keys import Principal, Role
+from api.key_ring import Principal, Role
 from api.state import AppState
 from resolver.matching import Matcher
 from resolver.review import ReviewView

@@ -316,7 +316,10 @@ class MatchResponse(BaseModel):
     object: Obj
     candidates: list[MatchCandidate]
     candidates_considered: int
-    truncated: bool = Field(description="a blocking key had too many records; some not scored")
+    truncated: bool = Field(
+        description="a blocking key was left out: its records would have passed the "
+        "candidate budget (1,000 a call, the keys fewest records share first)"
+    )
     normalized: dict[str, Any] = Field(description="the record's values the model compared")
     prior: float
     prior_source: str

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from api.keys import KeyRing, Principal, hash_key
+from api.key_ring import KeyRing, Principal, hash_key
 
 COOKIE = "resolver_session"
 CSRF_HEADER = "X-CSRF-Token"

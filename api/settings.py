@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.keys import KeyRing, KeysError
+from api.key_ring import KeyRing, KeysError
 
 DEFAULT_MAX_BODY = 64 * 1024
 

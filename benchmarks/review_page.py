@@ -30,7 +30,7 @@ sys.path.insert(0, str(_HERE.parent))
 import uvicorn  # noqa: E402
 
 from api import Settings, create_app  # noqa: E402
-from api.keys import KeyRing, Principal, hash_key  # noqa: E402
+from api.key_ring import KeyRing, Principal, hash_key  # noqa: E402
 from resolver.store.journal import journal_path  # noqa: E402
 from tests.chromium import FLAGS as CHROMIUM_ARGS  # noqa: E402
 

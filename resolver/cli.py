@@ -138,13 +138,8 @@ def _run(args: argparse.Namespace) -> int:
     _post_webhook(args, summary.report)
     tripped = gate.tripped(summary.checks, args.fail_on)
     if tripped:
-        level = args.fail_on or "fail (error handling, timing)"
-        names = ", ".join(f"{c['scope']} {c['check']} {c['verdict']}" for c in tripped)
-        print(
-            f"resolver run: run {summary.run_id} published, but {len(tripped)} check(s) reached "
-            f"--fail-on {level}: {names}",
-            file=sys.stderr,
-        )
+        message = gate.exit_message(summary.run_id, tripped, args.fail_on)
+        print(f"resolver run: {message}", file=sys.stderr)
         return gate.EXIT_HEALTH
     return 0
 

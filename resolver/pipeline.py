@@ -52,7 +52,7 @@ from resolver.store import run_lock, stages
 from resolver.store import runs as store_runs
 from resolver.store.connection import building_path
 from resolver.store.disk_full import disk_full, is_disk_full
-from resolver.store.journal import TRAINING_SUFFIX, Journal, journal_path
+from resolver.store.journal import INTERRUPTED, TRAINING_SUFFIX, Journal, journal_path
 
 OBJECTS = ("customer", "invoice")
 
@@ -599,7 +599,12 @@ def _run_batch(
         # on a full disk the log cannot grow either: readers see the run as failed once
         # its lock is gone (resolver.store.runs), and the run's own error is the one raised
         with contextlib.suppress(DiskFull):
-            journal.end_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+            error = (
+                INTERRUPTED
+                if isinstance(exc, KeyboardInterrupt)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            journal.end_run(run_id, "failed", {"error": error})
         if is_disk_full(exc):
             raise disk_full(exc, writing=str(building_path(db_path))) from exc
         raise

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import session
 from api.deps import State, View, page_session
 from api.errors import error_body
-from api.keys import Principal
+from api.key_ring import Principal
 from api.review_page.present import label, money, proposal_view
 from api.schemas import PlainText, ProposalFilter
 from api.state import AppState

@@ -24,11 +24,11 @@ import duckdb
 import pandas as pd
 
 from resolver.entities.golden import GOLDEN_FIELDS
-from resolver.exports._common import VALUE_SQL, fix_id, frame, members_sql
+from resolver.exports._common import VALUE_SQL, fix_id
 from resolver.exports.reverse import column_of, to_source
 from resolver.exports.style import NO_STYLE, ColumnStyle, learn_styles, one_line, person_name
-from resolver.ingest.canonical import TABLES
 from resolver.ingest.contracts import Contract
+from resolver.store import fix_lists
 
 # golden field -> the canonical fields written for it, in the order tried: the first
 # group whose fields the contract maps is written (name: one column, else first + last)
@@ -153,17 +153,15 @@ def _disagreeing(
         values += ["src.invoice_number_norm AS number"]
     if "address" in fields:  # the owner's parts, laid out as this system's line
         values += [f"{VALUE_SQL[p].replace('r.', 'src.')} AS p_{p}" for p in _LINE_PARTS]
-    return frame(
+    return fix_lists.golden_disagreements(
         con,
-        f"""SELECT m.entity_id, m.source_id, src.system AS from_system,
-                   src.source_id AS from_id, {", ".join(values)}
-            FROM ({members_sql(obj, prefix)}) m
-            JOIN {prefix}{obj}_golden g USING (entity_id)
-            JOIN {prefix}{TABLES[obj]} src ON src.record_key = g.{golden_field}_source
-            WHERE m.system = ? AND src.system <> ?
-              AND {expr} IS NOT NULL AND {expr} IS DISTINCT FROM g.{compare}
-            ORDER BY m.source_id""",
-        [contract.system, contract.system],
+        obj,
+        contract.system,
+        values,
+        golden_field=golden_field,
+        expr=expr,
+        compare=compare,
+        prefix=prefix,
     )
 
 

@@ -15,9 +15,10 @@ import duckdb
 import pandas as pd
 
 from resolver.entities.golden import GOLDEN_FIELDS
-from resolver.exports._common import fix_id, frame, members_sql
+from resolver.exports._common import fix_id
 from resolver.ingest.contracts import Contract
 from resolver.review.decisions import pair_rules
+from resolver.store import fix_lists
 
 
 def merges(
@@ -34,16 +35,7 @@ def merges(
         for expr in GOLDEN_FIELDS[obj].values()
         if "customer_entity_id" not in expr
     )
-    records = frame(
-        con,
-        f"""SELECT r.entity_id, r.record_key, r.source_id
-            FROM ({members_sql(obj, prefix)}) r
-            WHERE r.system = ? AND r.entity_id IN (
-                SELECT m.entity_id FROM ({members_sql(obj, prefix)}) m WHERE m.system = ?
-                GROUP BY m.entity_id HAVING count(*) > 1)
-            ORDER BY r.entity_id, r.updated_at DESC NULLS LAST, ({complete}) DESC, r.record_key""",
-        [system, system],
-    )
+    records = fix_lists.merge_candidates(con, obj, system, complete, prefix=prefix)
     columns = ["fix_id", "object", "entity_id", f"survivor {id_col}", f"merge {id_col}", "decision"]
     if records.empty:
         return pd.DataFrame(columns=columns)

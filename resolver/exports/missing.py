@@ -16,50 +16,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from resolver.exports._common import VALUE_SQL, fix_id, frame
+from resolver.exports._common import VALUE_SQL, fix_id
 from resolver.exports.reverse import column_of, to_source
 from resolver.exports.style import NO_STYLE, learn_styles, one_line, person_name
-from resolver.ingest.canonical import FIELDS, TABLES
+from resolver.ingest.canonical import FIELDS
 from resolver.ingest.contracts import Contract
+from resolver.store import fix_lists
 
 _LINE_PARTS = ("street", "unit", "city", "state", "postal_code")
-
-
-def _wanted_sql(obj: str, prefix: str) -> str:
-    """(orphan_id, record_key) of each record the system lacks: its open counterpart
-    orphans and, for customers, the customer of each invoice it lacks whose customer
-    entity it has no record of (one record per entity: the one the invoice names)."""
-    orphans = (
-        f"SELECT orphan_id, record_key FROM {prefix}orphans "
-        "WHERE kind = 'counterpart' AND object = ? AND target_system = ? AND resolution = 'open'"
-    )
-    if obj != "customer":
-        return orphans
-    return f"""{orphans}
-        UNION ALL
-        SELECT 'customer of ' || arg_min(c.system || ' ' || c.source_id, c.source_id),
-               arg_min(c.record_key, c.source_id)
-        FROM {prefix}orphans o
-        JOIN {prefix}invoices i ON i.record_key = o.record_key
-        JOIN {prefix}customers c ON c.system = i.system AND c.source_id = i.customer_ref
-        JOIN {prefix}customer_members cm ON cm.record_key = c.record_key
-        WHERE o.kind = 'counterpart' AND o.object = 'invoice' AND o.target_system = ?
-          AND o.resolution = 'open'
-          AND NOT EXISTS (
-              SELECT 1 FROM {prefix}customer_members sm
-              JOIN {prefix}customers sc ON sc.record_key = sm.record_key
-              WHERE sm.entity_id = cm.entity_id AND sc.system = ?)
-          AND NOT EXISTS (
-              SELECT 1 FROM {prefix}orphans oc
-              JOIN {prefix}customer_members om ON om.record_key = oc.record_key
-              WHERE oc.kind = 'counterpart' AND oc.object = 'customer'
-                AND oc.target_system = ? AND oc.resolution = 'open'
-                AND om.entity_id = cm.entity_id)
-        GROUP BY cm.entity_id"""
-
-
-def _wanted_params(obj: str, system: str) -> list[str]:
-    return [obj, system] + ([system, system, system] if obj == "customer" else [])
 
 
 def missing(
@@ -67,20 +31,13 @@ def missing(
 ) -> pd.DataFrame:
     """One row per record the system lacks, in its own column names."""
     obj, system = contract.object, contract.system
-    table = TABLES[obj]
     fields = [f for f in FIELDS[obj] if column_of(contract, f) is not None]
     values = []
     for f in fields:
         kind = FIELDS[obj][f]
         sql = f"r.{f}_cents" if kind == "amount" else VALUE_SQL.get(f, f"r.{f}")
         if f == "customer_ref":
-            sql = (
-                f"(SELECT min(sc.source_id) FROM {prefix}customers c "
-                f"JOIN {prefix}customer_members cm ON cm.record_key = c.record_key "
-                f"JOIN {prefix}customer_members sm ON sm.entity_id = cm.entity_id "
-                f"JOIN {prefix}customers sc ON sc.record_key = sm.record_key AND sc.system = ? "
-                f"WHERE c.system = r.system AND c.source_id = r.customer_ref)"
-            )
+            sql = fix_lists.customer_ref_sql(prefix)
         values.append(f'{sql} AS "v_{f}"')
     if "name" in fields:  # for a system writing "Last, First"
         values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in ("first_name", "last_name")]
@@ -91,16 +48,7 @@ def missing(
     if "address" in fields:  # laid out as this system's line
         values += [f'{VALUE_SQL[p]} AS "p_{p}"' for p in _LINE_PARTS]
     params = [system] if "customer_ref" in fields else []
-    df = frame(
-        con,
-        f"""SELECT o.orphan_id, m.entity_id, r.system AS from_system, r.source_id AS from_id,
-                   {", ".join(values) if values else "NULL AS _none"}
-            FROM ({_wanted_sql(obj, prefix)}) o
-            JOIN {prefix}{table} r ON r.record_key = o.record_key
-            LEFT JOIN {prefix}{obj}_members m ON m.record_key = r.record_key
-            ORDER BY r.system, r.source_id""",
-        [*params, *_wanted_params(obj, system)],
-    )
+    df = fix_lists.lacking_records(con, obj, system, values, params, prefix=prefix)
     out = pd.DataFrame(
         {
             "fix_id": [fix_id("missing", system, oid) for oid in df["orphan_id"]],

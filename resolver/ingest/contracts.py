@@ -505,6 +505,10 @@ def check_one_file(c: Contract, problems: list[Problem]) -> None:
     if not header:
         problems.append(Problem(where, "file", f"{c.file} is empty (not even a header)"))
         return
+    undecodable = _undecodable_header(c, header)
+    if undecodable:
+        problems.append(Problem(where, "csv.encoding", undecodable))
+        return
     wanted = c.source_columns()
     if not c.is_parquet and not set(wanted) <= set(header):
         hint = _delimiter_hint(c, wanted)
@@ -536,13 +540,30 @@ def read_header(c: Contract, delimiter: str | None = None) -> list[str]:
     if c.is_parquet:
         return list(pq.read_schema(c.file).names)
 
-    with c.file.open(encoding=source_encoding(c), newline="") as fh:
+    # undecodable bytes come back escaped (U+DC80-U+DCFF): a row after the header, read
+    # in the same buffer, is ingest's to reject (bad_encoding), not a reason to refuse
+    with c.file.open(encoding=source_encoding(c), errors="surrogateescape", newline="") as fh:
         reader = csv.reader(
             fh,
             delimiter=delimiter or c.csv_options.get("delimiter", ","),
             quotechar=c.csv_options.get("quotechar", '"'),
         )
         return next(reader, [])
+
+
+def _undecodable_header(c: Contract, header: list[str]) -> str | None:
+    """When the header holds bytes the declared encoding cannot decode: say which and
+    what to set, instead of listing its columns as missing."""
+    escaped = next((ch for name in header for ch in name if "\udc80" <= ch <= "\udcff"), None)
+    if escaped is None:
+        return None
+    byte = ord(escaped) - 0xDC00
+    return (
+        f"{c.file.name}: line 1 (the header) cannot be decoded as "
+        f"{c.csv_options.get('encoding', 'utf-8')} "
+        f"(byte 0x{byte:02x}); set csv: {{encoding: ...}} to the file's encoding (an export "
+        "from Windows is often cp1252)"
+    )
 
 
 _DELIMITERS = (",", ";", "\t", "|")

@@ -40,8 +40,7 @@ from resolver.normalize.nickname_variants import first_name_variants_column
 from resolver.normalize.tax_id import normalize_tax_id_column
 from resolver.normalize.unusable import Unusable, count_unusable, format_unusable, unusable_json
 from resolver.progress import Progress
-from resolver.store import schema
-from resolver.store.content_hash import content_hash_sql
+from resolver.store import records, schema, source_loads
 
 
 @dataclass
@@ -152,14 +151,14 @@ def _ingest_one(
             contract, raw.loc[~ok], problems.loc[~ok], bad_rows, by_key=source.by_key
         )
         advance(len(rejects))
-        _insert(
+        records.insert_rows(
             con,
             stages[TABLES[contract.object]],
             loaded,
             columns,
             obj=contract.object,
         )
-        _insert(con, stages["rejects"], rejects, schema.REJECT_COLUMNS)
+        records.insert_rows(con, stages["rejects"], rejects, schema.REJECT_COLUMNS)
     load = SourceLoad(
         system=contract.system,
         object=contract.object,
@@ -172,8 +171,9 @@ def _ingest_one(
     )
     if load.rows_loaded + load.rows_rejected != load.rows_read:  # the identity must hold
         raise ResolverError(f"{contract.location}: rows lost between read and load")
-    con.execute(
-        f"INSERT INTO {stages['source_loads']} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    source_loads.record_load(
+        con,
+        stages["source_loads"],
         [
             contract.system,
             contract.object,
@@ -327,20 +327,22 @@ def _repeated_ids(raw: pd.DataFrame, contract: Contract, problem) -> None:
     )
     variants = sub.groupby("id")["h"].transform("nunique")
     first_row = sub.groupby("id")["row"].transform("min")
-    rows_of = sub.groupby("id")["row"].transform(lambda r: ", ".join(map(str, sorted(r))))
     same = (variants == 1) & (sub["row"] != first_row)
     clash = variants > 1
     col = contract.id_column
     msg_same = "duplicate row: identical to row " + first_row.astype(str) + " [duplicate_id]"
-    msg_clash = (
-        "source id "
-        + sub["id"].astype(str)
-        + " is used by different rows ("
-        + rows_of
-        + "); fix the source, none of them is loaded [id_conflict]"
-    )
     problem(same.reindex(raw.index, fill_value=False), col, msg_same.reindex(raw.index))
-    problem(clash.reindex(raw.index, fill_value=False), col, msg_clash.reindex(raw.index))
+    if clash.any():  # the rows of each id listed only where they differ (most repeats are copies)
+        clashing = sub[clash]
+        rows_of = clashing.groupby("id")["row"].transform(lambda r: ", ".join(map(str, sorted(r))))
+        msg_clash = (
+            "source id "
+            + clashing["id"].astype(str)
+            + " is used by different rows ("
+            + rows_of
+            + "); fix the source, none of them is loaded [id_conflict]"
+        )
+        problem(clash.reindex(raw.index, fill_value=False), col, msg_clash.reindex(raw.index))
 
 
 def _joined(parts: list[pd.Series], index: pd.Index) -> pd.Series:
@@ -416,36 +418,6 @@ def _rejects_frame(
         )
         rejects = pd.concat([rejects, unreadable], ignore_index=True)
     return rejects.sort_values(["source_file", "source_row"], kind="stable").reset_index(drop=True)
-
-
-def _insert(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    df: pd.DataFrame,
-    columns: dict[str, str],
-    *,
-    obj: str | None = None,
-) -> None:
-    """Insert ``df`` as ``columns``; into a record table of ``obj``, DuckDB computes each
-    record's row hash and content hash on the way in."""
-    if df.empty:
-        return
-    frame = df.reindex(columns=list(columns)).reset_index(drop=True)
-    select = "*"
-    if obj is not None:
-        # a record's data fingerprint: its canonical values (parsed, so "$1,234.50" and
-        # "1234.5" agree); decisions compare it to notice that a record changed
-        fields = schema.canonical_columns(FIELDS[obj])
-        parts = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in fields)
-        select = (
-            f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash, "
-            f"{content_hash_sql(obj)} AS content_hash)"
-        )
-    con.register("_ingest_frame", frame)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")
-    finally:
-        con.unregister("_ingest_frame")
 
 
 __all__ = ["SourceLoad", "ingest", "read_source"]

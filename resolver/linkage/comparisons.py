@@ -32,6 +32,33 @@ def _level(sql: str, label: str, tf_column: str | None = None) -> Level:
 _ELSE: Level = {"sql_condition": "ELSE", "label_for_charts": "different"}
 
 
+def level_gammas(levels: list[Level]) -> list[int]:
+    """Splink's comparison vector value (``gamma_<comparison>``) of each level, in order:
+    the null level -1, the others counted down from the first (n-1, ..., 0)."""
+    gamma = sum(not lv.get("is_null_level") for lv in levels)
+    out = []
+    for lv in levels:
+        if lv.get("is_null_level"):
+            out.append(-1)
+        else:
+            gamma -= 1
+            out.append(gamma)
+    return out
+
+
+def level_labels(splink: Mapping[str, Any]) -> dict[str, dict[int, str]]:
+    """Comparison name -> {gamma: level label} of a model's Splink settings, as Splink
+    numbers the levels (:func:`level_gammas`); a level without a label is named by its SQL."""
+    out = {}
+    for comp in splink["comparisons"]:
+        levels = comp["comparison_levels"]
+        out[comp["output_column_name"]] = {
+            g: lv.get("label_for_charts") or lv["sql_condition"]
+            for lv, g in zip(levels, level_gammas(levels), strict=True)
+        }
+    return out
+
+
 def _jw(col: str, t: float) -> str:
     return f"jaro_winkler_similarity({col}_l, {col}_r) >= {float(t)}"
 

@@ -19,7 +19,15 @@ from typing import Any
 
 import duckdb
 
-from resolver.linkage.profile import Profile, pair_count, profile_table
+from resolver.errors import Problem, RulesError
+from resolver.linkage.profile import (
+    MAX_TOP_SHARE,
+    MIN_FILLED_ROWS,
+    MIN_FILLED_SHARE,
+    Profile,
+    pair_count,
+    profile_table,
+)
 from resolver.linkage.rules import RULE_FILES, LinkageRules, merge_overrides, rules_from_doc
 
 # Blocking budget: comparisons a single rule may add, and all rules together, as a
@@ -637,6 +645,19 @@ def estimate_blocking_recall(
     return covered / found if found else None
 
 
+def _nothing_to_compare(path: Path, obj: str, profile: Profile) -> Problem:
+    """The one problem when no column of the data can be compared (a small sample, or
+    contracts mapping only columns that are empty): why, and what to do."""
+    return Problem(
+        str(path.parent / "sources"),
+        "",
+        f"no field can be compared in {profile.rows:,} {obj} records: a field needs values "
+        f"in at least {MIN_FILLED_ROWS} rows and {MIN_FILLED_SHARE:.0%} of rows, two or more "
+        f"distinct values, and no value in {MAX_TOP_SHARE:.0%} of rows; load more rows, map more columns, or write {path} with comparisons, "
+        'blocking and prior (README "Linkage rules")',
+    )
+
+
 def _column_names(sql: str) -> set[str]:
     return set(re.findall(r"\b[lr]\.([a-z_][a-z0-9_]*)", sql))
 
@@ -658,7 +679,10 @@ def derive_rules(
         profile = profile_table(con, "_derive_input", profiled_columns(obj, available), obj=obj)
         derived = DERIVERS[obj](con, "_derive_input", profile)
         doc = merge_overrides(derived.doc, overrides)
-        rules = rules_from_doc(doc, path=Path(rules_dir) / RULE_FILES[obj], obj=obj)
+        path = Path(rules_dir) / RULE_FILES[obj]
+        if not doc.get("comparisons"):
+            raise RulesError([_nothing_to_compare(path, obj, profile)])
+        rules = rules_from_doc(doc, path=path, obj=obj)
         notes = list(derived.notes)
         recall = estimate_blocking_recall(con, "_derive_input", doc)
         if recall is not None:

@@ -25,7 +25,7 @@ from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
 from resolver.errors import ModelError
-from resolver.linkage.comparisons import AT_HOME, KINDS, comparison_dict
+from resolver.linkage.comparisons import AT_HOME, KINDS, comparison_dict, level_gammas
 from resolver.linkage.derive import reads_columns
 from resolver.linkage.model_file import for_engine, neutral_settings, translate_sql
 from resolver.linkage.rules import RULE_FILES, LinkageRules, rules_for_model
@@ -318,9 +318,7 @@ def condition_on_shared_home(
         opts = comparisons.get(name, {})
         if not opts.get("home_columns"):
             continue
-        trained = comp["comparison_levels"]
-        if any(lv["label_for_charts"] in AT_HOME for lv in trained):
-            continue  # already there
+        trained = comp["comparison_levels"]  # trained without them: splink_settings(at_home=False)
         at_home = [
             lv
             for lv in comparison_dict(name, opts)["comparison_levels"]
@@ -395,11 +393,12 @@ def _home_em(
         name = comp["output_column_name"]
         if name not in conditioned:
             continue
-        nonnull = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        levels = comp["comparison_levels"]
+        gamma_of = dict(zip(map(id, levels), level_gammas(levels), strict=True))
         gamma = pairs[f"gamma_{name}"].to_numpy()
         cat = np.full(len(pairs), -1)
         for k, lv in enumerate(conditioned[name]):
-            cat[gamma == len(nonnull) - 1 - next(i for i, x in enumerate(nonnull) if x is lv)] = k
+            cat[gamma == gamma_of[id(lv)]] = k
         cats[name] = cat
         # started where a match's names mostly agree and a non-match's say nothing: the
         # trained levels cannot start it, as outside a home a household looks like a match

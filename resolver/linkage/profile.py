@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+# a column worth comparing has values in at least this many rows and this share of rows,
+# and no value in MAX_TOP_SHARE of its filled rows
+MIN_FILLED_ROWS = 5
+MIN_FILLED_SHARE = 0.02
+MAX_TOP_SHARE = 0.9
+
 
 @dataclass(frozen=True)
 class ColumnProfile:
@@ -36,7 +42,9 @@ class Profile:
     systems: dict[str, int]
     columns: dict[str, ColumnProfile]
 
-    def usable(self, column: str, *, min_share: float = 0.02, min_rows: int = 5) -> bool:
+    def usable(
+        self, column: str, *, min_share: float = MIN_FILLED_SHARE, min_rows: int = MIN_FILLED_ROWS
+    ) -> bool:
         """A column worth comparing: present, filled in enough rows, more than one value,
         and not one value dominating (a default like 'US' in every row identifies nobody)."""
         col = self.columns.get(column)
@@ -44,7 +52,7 @@ class Profile:
             return False
         if col.filled < min_rows or col.share(self.rows) < min_share:
             return False
-        return col.top_share < 0.9
+        return col.top_share < MAX_TOP_SHARE
 
     def identifying(self, column: str, *, min_distinct_share: float = 0.2) -> bool:
         """Usable and distinct enough to identify a record on its own (email, phone)."""

@@ -82,7 +82,6 @@ class RecordScorer:
         self._con.unregister(RIGHT)
         wanted = ["match_weight", "match_probability"]
         wanted += [n for n in names if n.startswith(("gamma_", "mw_"))]
-        self.columns = wanted
         self.sql = f"""
             SELECT p.{REQUEST}_r AS {REQUEST}, {", ".join(f"p.{c}" for c in wanted)},
                    {veto_sql or "NULL"} AS veto

@@ -3,15 +3,17 @@
 Splink builds a Linker (settings, tables, SQL pipeline) on every call, which costs
 hundreds of milliseconds; a :class:`Matcher` builds what it needs once per process:
 
-1. at start-up, per object, it loads the model's columns of every resolved record
-   (with its entity id and term frequencies) into memory, once, and indexes each
-   blocking rule of the rules file: a sorted array of DuckDB ``hash()`` of the
-   rule's columns; it asks Splink for the model's scoring SQL
-   (:class:`~resolver.linkage.realtime.RecordScorer`);
+1. at start-up, per object, it maps the index files of the store file
+   (:mod:`resolver.matching.index_file`, written by the first process that needs
+   them and shared by every other): the model's columns of every resolved record
+   (with its entity id and term frequencies) and, per blocking rule of the rules
+   file, a sorted array of DuckDB ``hash()`` of the rule's columns; it asks Splink
+   for the model's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`);
 2. per call, it normalizes the record with the scalar normalizers (the same
    logic as ingest's frame form, without pandas), finds the candidates whose
    blocking key equals the record's (an exact lookup per rule, as Splink's
-   blocking would), and scores the record against them with Splink's SQL: match
+   blocking would; the keys fewest records share first, within
+   :data:`CANDIDATE_BUDGET`), and scores the record against them with Splink's SQL: match
    weight, probability, each comparison's level and weight, and the rules' vetoes;
 3. term frequencies are those of the resolved records, as the batch run computes
    them (:mod:`resolver.linkage.term_frequency`), supplied to Splink on both sides.
@@ -30,7 +32,6 @@ Example::
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -48,10 +49,12 @@ from resolver.ingest.contracts import Contract
 from resolver.ingest.load import map_to_canonical
 from resolver.linkage.model import load_model_and_rules
 from resolver.matching.index import ObjectIndex, build_index, source_contracts
+from resolver.matching.index_file import take_rows
 from resolver.matching.record import (
     as_text,
     check_record,
     contract_for,
+    customer_canonical,
     invoice_canonical,
     is_plain_name,
     plain,
@@ -61,6 +64,7 @@ from resolver.matching.results import Candidate, Evidence, MatchResult
 from resolver.normalize import normalize_customer_record, normalize_invoice_number
 from resolver.normalize.nickname_variants import first_name_variants
 from resolver.normalize.tax_id import normalize_tax_id
+from resolver.review.keyed_rows import Positions, Strings
 from resolver.rulefiles import SANDBOX_CONFIG
 from resolver.store import table_exists
 from resolver.store.runs import latest_run
@@ -68,18 +72,25 @@ from resolver.store.runs import latest_run
 DEFAULT_TOP = 5
 MAX_TOP = 50
 NEW_RECORD_KEY = "(new)"  # the new record's key in Splink's table (no record key has parentheses)
-MAX_PER_BLOCK = 2000  # candidates taken from one blocking key at most (largest blocks are capped)
+# Candidates scored per call at most. They are taken key by key, the blocking keys the
+# fewest records share first (a key many records share is weak evidence that any one
+# of them is the record, and costs the most to score); a key whose records would take
+# the call past the budget is left out whole (its records still come by any rarer key
+# they share), and the result says ``truncated``. See README "POST /match".
+CANDIDATE_BUDGET = 1000
 
 
 class Matcher:
     """Scores new records against the resolved records of one published run.
 
-    Build once per process (it reads every resolved record's model columns:
-    about 0.5 GB and ~30 s for a million customers); :meth:`match` is thread-safe.
+    Build once per process (the first process of a store file writes the index
+    files, ~1 min at a million customers; the others map them in ~2 s);
+    :meth:`match` is thread-safe.
     """
 
-    def __init__(self, indexes: dict[str, ObjectIndex]) -> None:
+    def __init__(self, indexes: dict[str, ObjectIndex], *, budget: int = CANDIDATE_BUDGET) -> None:
         self._indexes = indexes
+        self.budget = budget
         # private, in memory, holds nothing but the query; rules SQL runs in it with no
         # file access and no extension loading (the rules-SQL sandbox)
         self._con = duckdb.connect(config=SANDBOX_CONFIG)
@@ -152,6 +163,8 @@ class Matcher:
         canonical = {k: record.get(k) for k in FIELDS[obj]}
         if obj == "invoice":
             canonical = invoice_canonical(canonical, record)
+        else:
+            canonical = customer_canonical(canonical)
         normalized = self._normalize(index, canonical, contract, system)
         return self._score(index, normalized, top=top)
 
@@ -275,8 +288,8 @@ class Matcher:
         return MatchResult(**{**result.__dict__, "candidates": cands})
 
     def _candidates(self, index: ObjectIndex, values: dict[str, Any]) -> tuple[np.ndarray, bool]:
-        found: list[np.ndarray] = []
-        truncated = False
+        """The rows sharing a blocking key with the record, rarest keys first, within
+        the budget; and whether a key was left out."""
         # a null key blocks nothing (l.x = r.x is never true on null)
         usable = [b for b in index.blocks if all(values.get(c) is not None for c in b[0])]
         if not usable:
@@ -290,16 +303,13 @@ class Matcher:
             key_hashes = cur.execute(f"SELECT {', '.join(selects)}", params).fetchone()
         finally:
             cur.close()
+        spans = []
         for (_, hashes, rows), h in zip(usable, key_hashes, strict=True):
             h = np.uint64(h)  # a Python int would make numpy compare the array as objects
             lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
-            if hi - lo > MAX_PER_BLOCK:
-                truncated = True
-                hi = lo + MAX_PER_BLOCK
-            found.append(rows[lo:hi])
-        if not found:
-            return np.empty(0, dtype=np.int64), False
-        return np.unique(np.concatenate(found)), truncated
+            if hi > lo:
+                spans.append(rows[lo:hi])
+        return take_within(spans, self.budget)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -336,10 +346,8 @@ class Matcher:
             wanted = evidence_for
         evidence = {
             int(i): [
-                Evidence(
-                    comp.name, comp.level(int(g[i])).label, int(g[i]), float(w[i]), float(t[i])
-                )
-                for comp, g, w, t in parts
+                Evidence(name, labels[int(g[i])], int(g[i]), float(w[i]), float(t[i]))
+                for name, labels, g, w, t in parts
             ]
             for i in wanted
         }
@@ -356,11 +364,16 @@ class Matcher:
         values: dict[str, Any],
         rows: np.ndarray,
         tf: Mapping[str, Mapping[Any, float]],
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]], list]:
+    ) -> tuple[
+        np.ndarray,
+        np.ndarray,
+        list[tuple[str, dict[int, str], np.ndarray, np.ndarray, np.ndarray]],
+        list,
+    ]:
         """Splink's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`) on the
         record and the candidate rows, term frequencies supplied on both sides."""
         schema = index.splink.schema
-        right = index.data.take(pa.array(rows, type=pa.int64())).select(schema.names)
+        right = take_rows(index.data, rows).select(schema.names)
         if tf is not index.tf:
             for c in index.tf:
                 i = right.schema.get_field_index(f"tf_{c}")
@@ -371,11 +384,11 @@ class Matcher:
         left = pa.Table.from_pylist([left_row], schema=schema)
         res = index.splink.score(left, right)
         parts = []
-        for comp in index.comparisons:
-            g = np.asarray(res[f"gamma_{comp.name}"], dtype=np.int64)
-            tf_adj = _floats(res.get(f"mw_tf_adj_{comp.name}", np.zeros(len(rows))))
+        for name, labels in index.comparisons.items():
+            g = np.asarray(res[f"gamma_{name}"], dtype=np.int64)
+            tf_adj = _floats(res.get(f"mw_tf_adj_{name}", np.zeros(len(rows))))
             tf_adj = np.nan_to_num(tf_adj, nan=0.0)
-            parts.append((comp, g, _floats(res[f"mw_{comp.name}"]) + tf_adj, tf_adj))
+            parts.append((name, labels, g, _floats(res[f"mw_{name}"]) + tf_adj, tf_adj))
         vetoes = [None if v is None or v is pd.NA else str(v) for v in _objects(res["veto"])]
         return (
             _floats(res["match_weight"]),
@@ -411,6 +424,25 @@ def _objects(arr: Any) -> list[Any]:
     return list(arr)
 
 
+def take_within(spans: Sequence[np.ndarray], budget: int) -> tuple[np.ndarray, bool]:
+    """The union of ``spans`` (the rows of each blocking key the record shares), taken
+    the smallest first while the union stays within ``budget`` rows: a span that would
+    take it past is left out whole. Returns the rows, sorted, and whether one was left
+    out."""
+    taken = np.empty(0, dtype=np.int64)
+    left_out = False
+    for span in sorted(spans, key=len):  # stable: equal sizes in rule order
+        if len(span) > budget:  # this and every later one: too many on its own
+            left_out = True
+            break
+        union = np.union1d(taken, span)
+        if len(union) > budget:
+            left_out = True
+            continue
+        taken = union
+    return taken.astype(np.int64, copy=False), left_out
+
+
 def top_of(weights: np.ndarray, top: int) -> np.ndarray:
     """Positions of the ``top`` highest weights, highest first (ties: first seen)."""
     return np.argsort(-weights, kind="stable")[:top]
@@ -419,14 +451,4 @@ def top_of(weights: np.ndarray, top: int) -> np.ndarray:
 def _row_of_key(index: ObjectIndex, record_key: str) -> int | None:
     """Position of a record key: a binary search, the records being sorted by key
     (in code-point order, as DuckDB sorts text)."""
-    keys = index.data.column("record_key").combine_chunks()
-
-    class _Keys:  # the sorted keys as a sequence bisect can search
-        def __len__(self) -> int:
-            return len(keys)
-
-        def __getitem__(self, i: int) -> str:
-            return keys[i].as_py()
-
-    i = bisect.bisect_left(_Keys(), record_key)
-    return i if i < len(keys) and keys[i].as_py() == record_key else None
+    return Positions(Strings(index.data.column("record_key"))).get(record_key)

@@ -14,6 +14,7 @@ import pandas as pd
 from resolver.errors import Problem, ValidationProblems
 from resolver.ingest.canonical import FIELDS
 from resolver.normalize import parse_amount, parse_date
+from resolver.normalize.date import partial_year
 
 _MAX_TEXT = 500  # longest value of one field a client may send
 _MAX_NAME = 200  # longest field (or column) name
@@ -93,6 +94,26 @@ def invoice_canonical(canonical: dict[str, Any], record: Mapping[str, Any]) -> d
     for name in ("invoice_date", "due_date", "updated_at"):
         value, reason = parse_date(as_text(out.get(name)), fmt=None)
         if reason is not None and out.get(name) is not None:
+            problems.append(Problem("record", name, f"cannot read date: {reason}"))
+        out[name] = value
+    if problems:
+        raise ValidationProblems("the record", problems)
+    return out
+
+
+def customer_canonical(canonical: dict[str, Any]) -> dict[str, Any]:
+    """Parse a customer's dates the way ingest does: a partial birth date ('1987',
+    '05/1987') keeps its year aside (``birth_date_partial``), as ingest keeps it."""
+
+    problems = []
+    out = dict(canonical)
+    for name in ("birth_date", "updated_at"):
+        text = as_text(out.get(name))
+        if name == "birth_date" and text is not None and partial_year(text) is not None:
+            out[name], out["birth_date_partial"] = None, text
+            continue
+        value, reason = parse_date(text, fmt=None)
+        if reason is not None and text is not None:
             problems.append(Problem("record", name, f"cannot read date: {reason}"))
         out[name] = value
     if problems:

@@ -37,7 +37,7 @@ class MatchResult:
     normalized: dict[str, Any]
     candidates: list[Candidate]
     candidates_considered: int
-    truncated: bool  # a blocking key had more than MAX_PER_BLOCK records; some were not scored
+    truncated: bool  # a blocking key was left out: its records would pass the candidate budget
     prior: float
     prior_source: str  # "run" (the last run's estimate) or "model" (the trained prior)
     model_version: str

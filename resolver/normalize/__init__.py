@@ -16,9 +16,9 @@ import pandas as pd
 from resolver.normalize._distinct import (
     MIN_PARALLEL,
     WorkerPool,
-    over_distinct,
     over_distinct_later,
     present,
+    row_mask,
 )
 from resolver.normalize.address import (
     ADDRESS_COLUMNS,
@@ -145,14 +145,9 @@ def _column(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
-def _address_content(col: dict[str, pd.Series], names: tuple[str, ...]) -> np.ndarray:
-    """Rows where any of these columns holds address content."""
-    mask = np.zeros(len(col[names[0]]), dtype=bool)
-    for name in names:
-        mask |= over_distinct(col[name], lambda v: (has_address_content(v),), ("p",))["p"].to_numpy(
-            dtype=bool
-        )
-    return mask
+def _address_content(series: pd.Series) -> np.ndarray:
+    """Rows where this column holds address content."""
+    return row_mask(series, has_address_content)
 
 
 def normalize_customer_frame(
@@ -254,19 +249,19 @@ def _customer_frame(
 
     # A one-line address beside separate city/state/postcode columns, with no street
     # column filled, is that row's street line: otherwise the split fields would win and
-    # the number and street be dropped without a trace.
+    # the number and street be dropped without a trace. Each column's content mask is
+    # taken once (a street that took its line has the line's content).
+    parts_of = ("street", "address", "city", "state", "postal_code")
+    content = {k: _address_content(col[k]) for k in parts_of}
     street_as_line = (
-        ~_address_content(col, ("street",))
-        & _address_content(col, ("address",))
-        & _address_content(col, ("city", "state", "postal_code"))
+        ~content["street"]
+        & content["address"]
+        & (content["city"] | content["state"] | content["postal_code"])
     )
     if street_as_line.any():
         col["street"] = col["street"].where(~street_as_line, col["address"])
-    split_addr = np.zeros(n, dtype=bool)
-    for name in ("street", "city", "state", "postal_code"):
-        split_addr |= over_distinct(col[name], lambda v: (has_address_content(v),), ("p",))[
-            "p"
-        ].to_numpy(dtype=bool)
+        content["street"] = content["street"] | street_as_line
+    split_addr = content["street"] | content["city"] | content["state"] | content["postal_code"]
     line_rows = ~split_addr & (
         present(col["address"]) | present(col["unit"]) | present(col["country"])
     )

@@ -207,12 +207,17 @@ def over_distinct(
     return over_distinct_later(series, fn, columns, index=index, pool=pool)()
 
 
+def row_mask(series: pd.Series, test: Callable[[Any], bool]) -> np.ndarray:
+    """``test`` of each value, row by row, as a boolean mask. For a test as cheap as
+    hashing a value (``is_missing``, a regular expression search) this costs less than
+    factorizing the column to run it over distinct values."""
+    values = series.to_numpy(dtype=object)
+    return np.fromiter(map(test, values), dtype=bool, count=len(values))
+
+
 def present(series: pd.Series) -> np.ndarray:
-    """Boolean mask of the values that are not missing (``is_missing``), computed over
-    distinct values."""
-    if series.dtype != object:
-        series = series.astype(object)
-    return over_distinct(series, lambda v: (not is_missing(v),), ("p",))["p"].to_numpy(dtype=bool)
+    """Boolean mask of the values that are not missing (``is_missing``)."""
+    return ~row_mask(series, is_missing)
 
 
 def over_distinct_later(

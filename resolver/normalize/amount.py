@@ -50,6 +50,8 @@ _PARENS = re.compile(r"^\((.*)\)$")
 _EN = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 _EU = re.compile(r"^(?:\d{1,3}(?:[.\s']\d{3})+|\d+)?(?:,\d+)?$")
 _MAX_CENTS = 10**15
+# the common form, read without Decimal: digits, a point and at most two decimals
+_PLAIN = re.compile(r"(-?)(\d+)(?:\.(\d{1,2}))?", re.ASCII)
 
 
 def _comma_decimal(locale: str) -> bool:
@@ -69,6 +71,14 @@ def parse_amount(raw: object, *, locale: str = "en_US") -> tuple[int | None, str
     if isinstance(raw, (int, np.integer)):
         cents = int(raw) * 100
         return (cents, None) if abs(cents) < _MAX_CENTS else (None, "out_of_range")
+    if type(raw) is str and not _comma_decimal(locale):
+        plain = _PLAIN.fullmatch(raw)
+        if plain:  # what the general path below gives for it, exactly
+            sign, whole, frac = plain.groups()
+            cents = int(whole) * 100 + int((frac or "").ljust(2, "0"))
+            if cents >= _MAX_CENTS:
+                return None, "out_of_range"
+            return (-cents if sign else cents), None
     if isinstance(raw, (float, np.floating)):
         if not math.isfinite(raw):
             return None, "invalid"

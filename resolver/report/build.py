@@ -56,13 +56,14 @@ def build_report(
     if previous.get("report_version", 1) < 2:
         previous = {k: v for k, v in previous.items() if k not in ("checks", "schemas")}
     _add_trends(findings, previous)
-    systems = _systems(con, prefix)
-    fresh, age = T.freshness(con, prefix, run_time=run_time)
-    schemas = T.schemas(con, prefix)
+    sources = load_totals(con, prefix=prefix)  # read once: the systems and timing use it
+    systems = _systems(sources)
+    fresh, age = T.freshness(con, prefix, sources, run_time=run_time)
+    schemas = T.schemas(con, sources)
     timing = {
         "freshness": fresh,
         "age": age,
-        "volumes": T.volumes(con, prefix, previous),
+        "volumes": T.volumes(sources, previous),
         "schema_drift": T.schema_drift(schemas, previous),
         "new_enum_values": T.new_enum_values(con, prefix),
         "sync_lag": T.sync_lag(con, prefix),
@@ -75,7 +76,7 @@ def build_report(
     )
     for c in checks:
         if c["verdict"] != "pass":
-            c["next_step"] = next_step(c)
+            c["next_step"] = next_step(c, rules.rules_dir)
     report = {
         "report_version": REPORT_VERSION,
         "run_id": run_id,
@@ -83,6 +84,7 @@ def build_report(
         "run_time": run_time.isoformat(timespec="seconds"),
         "previous_run_id": previous.get("run_id") if previous else None,
         "health_rules": rules.path or "defaults",
+        "rules_dir": rules.rules_dir,
         "systems": systems,
         "schemas": schemas,
         "timing": timing,
@@ -178,6 +180,6 @@ def _totals(checks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _systems(con: duckdb.DuckDBPyConnection, prefix: str) -> list[dict[str, Any]]:
+def _systems(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keep = ("system", "object", "rows_read", "rows_loaded", "rows_rejected")
-    return [{k: src[k] for k in keep} for src in load_totals(con, prefix=prefix)]
+    return [{k: src[k] for k in keep} for src in sources]

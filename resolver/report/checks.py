@@ -15,7 +15,9 @@ import yaml
 
 from resolver.ingest.canonical import FIELDS, TABLES, stored_column
 from resolver.rulefiles import load_yaml
-from resolver.store.connection import table_exists
+from resolver.store import linked_pairs, members, records, source_loads
+from resolver.store import orphans as store_orphans
+from resolver.store.connection import table_columns
 
 SEVERITIES = ("critical", "high", "medium", "low")  # findings; "info" checks are context
 MAX_EXAMPLES = 3
@@ -99,12 +101,6 @@ def check(
     }
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def _jsonable(v: Any) -> Any:
     if v is None or isinstance(v, str | int | float | bool):
         return v
@@ -137,26 +133,20 @@ def _mapped_fields(contract_path: str, obj: str, columns: set[str]) -> list[str]
 
 def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     out = []
-    loads = _rows(
-        con, f"SELECT DISTINCT system, object, contract FROM {p}source_loads ORDER BY ALL"
-    )
-    for load in loads:
+    for load in source_loads.loaded_contracts(con, prefix=p):
         obj, system = load["object"], load["system"]
-        table = f"{p}{TABLES[obj]}"
-        columns = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+        columns = set(table_columns(con, f"{p}{TABLES[obj]}"))
         fields = _mapped_fields(load["contract"], obj, columns)
         if not fields:
             continue
-        counts = ", ".join(f"count(*) FILTER ({_missing_sql(f, columns)})" for f in fields)
-        row = con.execute(
-            f"SELECT count(*), {counts} FROM {table} WHERE system = ?", [system]
-        ).fetchall()[0]
-        total = int(row[0])
-        for field, missing in zip(fields, row[1:], strict=True):
+        total, missings = records.condition_counts(
+            con, obj, system, [_missing_sql(f, columns) for f in fields], prefix=p
+        )
+        for field, missing in zip(fields, missings, strict=True):
             out.append(
                 _completeness_check(
                     con,
-                    table,
+                    p,
                     obj,
                     system,
                     field,
@@ -168,13 +158,13 @@ def completeness(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]
                     total=total,
                 )
             )
-        out += _unusable(con, table, obj, system, fields, total, columns)
+        out += _unusable(con, p, obj, system, fields, total, columns)
     return out
 
 
 def _completeness_check(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    p: str,
     obj: str,
     system: str,
     field: str,
@@ -192,12 +182,7 @@ def _completeness_check(
     examples = []
     if count:
         examples = _examples(
-            _rows(
-                con,
-                f"SELECT {shown} FROM {table} WHERE system = ? AND {flagged} "
-                f"ORDER BY record_key LIMIT {MAX_EXAMPLES}",
-                [system],
-            )
+            records.flagged_records(con, obj, system, shown, flagged, limit=MAX_EXAMPLES, prefix=p)
         )
     return check(
         category="completeness",
@@ -221,7 +206,7 @@ def _missing_sql(field: str, columns: set[str]) -> str:
 
 def _unusable(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    p: str,
     obj: str,
     system: str,
     fields: list[str],
@@ -236,17 +221,11 @@ def _unusable(
             continue
         reason_sql = _REASON_SQL.get(reason, reason)
         flagged = f"({reason_sql}) IS NOT NULL"
-        kinds = dict(
-            con.execute(
-                f"SELECT {reason_sql}, count(*) FROM {table} WHERE system = ? AND {flagged} "
-                "GROUP BY ALL ORDER BY ALL",
-                [system],
-            ).fetchall()
-        )
+        kinds = records.value_counts(con, obj, system, reason_sql, flagged, prefix=p)
         out.append(
             _completeness_check(
                 con,
-                table,
+                p,
                 obj,
                 system,
                 mapped[0],
@@ -265,50 +244,19 @@ def _unusable(
 # ---------------------------------------------------------------- linked pairs
 
 
-def _cross_pairs_sql(con: duckdb.DuckDBPyConnection, p: str, obj: str) -> str:
-    """Every pair of records of one entity in two systems, system a < system b.
-
-    Columns: entity_id, sys_a, sys_b, key_a, key_b, then each column the pair checks
-    read (``_PAIR_CHECK_COLUMNS``) of a as is and of b prefixed ``b_``.
-    """
-    table = f"{p}{TABLES[obj]}"
-    present = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
-    cols = [c for c in _PAIR_CHECK_COLUMNS[obj] if c in present]
-    a_cols = ", ".join(f"a.{c}" for c in cols)
-    b_cols = ", ".join(f"b.{c} AS b_{c}" for c in cols)
-    return f"""
-        WITH m AS (
-            SELECT record_key, entity_id FROM {p}{obj}_members
-            QUALIFY count(*) OVER (PARTITION BY entity_id) BETWEEN 2 AND {MAX_ENTITY_SIZE}
-        )
-        SELECT m1.entity_id, a.system AS sys_a, b.system AS sys_b, a.record_key AS key_a,
-               b.record_key AS key_b, {a_cols}, {b_cols}
-        FROM m m1 JOIN m m2 ON m1.entity_id = m2.entity_id
-        JOIN {table} a ON a.record_key = m1.record_key
-        JOIN {table} b ON b.record_key = m2.record_key
-        WHERE a.system < b.system"""
-
-
-def _pair_totals(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
-    rows = con.execute("SELECT sys_a, sys_b, count(*) FROM _xp GROUP BY ALL").fetchall()
-    return {(a, b): int(n) for a, b, n in rows}
-
-
 def agreement(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     out = []
     for obj in ("customer", "invoice"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _xp AS {_cross_pairs_sql(con, p, obj)}")
-        try:
-            totals = _pair_totals(con)
+        columns = _PAIR_CHECK_COLUMNS[obj]
+        with linked_pairs.cross_pairs(con, obj, columns, prefix=p, max_entity_size=MAX_ENTITY_SIZE):
+            totals = linked_pairs.pair_totals(con)
             for field, severity in AGREEMENT_FIELDS[obj].items():
                 out += _disagreements(con, obj, field, severity, totals)
             if obj == "invoice":
                 out += _amounts(con, totals)
                 out += _branch_dropped(con, totals)
             else:
-                out += _stale(con, totals, table=f"{p}{TABLES[obj]}")
-        finally:
-            con.execute("DROP TABLE IF EXISTS _xp")
+                out += _stale(con, totals, prefix=p)
     return out
 
 
@@ -323,25 +271,20 @@ def _disagreements(
     left, right = _comparable(field), _comparable(f"b_{field}")
     differs = f"{field} IS NOT NULL AND b_{field} IS NOT NULL AND {left} <> {right}"
     for (a, b), total in sorted(totals.items()):
-        n = con.execute(
-            f"SELECT count(*) FILTER ({differs}) FROM _xp WHERE sys_a = ? AND sys_b = ?", [a, b]
-        ).fetchall()[0][0]
-        ex = _rows(
+        n = linked_pairs.count_pairs(con, a, b, differs)
+        ex = linked_pairs.pair_examples(
             con,
-            f"SELECT key_a, {field} AS value_a, key_b, b_{field} AS value_b FROM _xp "
-            f"WHERE sys_a = ? AND sys_b = ? AND {differs} ORDER BY key_a, key_b "
-            f"LIMIT {MAX_EXAMPLES}",
-            [a, b],
+            a,
+            b,
+            f"key_a, {field} AS value_a, key_b, b_{field} AS value_b",
+            differs,
+            limit=MAX_EXAMPLES,
         )
         pairs = {}
         if field == "status":  # which value of one system meets which of the other
             pairs = {
                 f"{va} / {vb}": int(k)
-                for va, vb, k in con.execute(
-                    f"SELECT {field}, b_{field}, count(*) FROM _xp WHERE sys_a = ? "
-                    f"AND sys_b = ? AND {differs} GROUP BY ALL ORDER BY 3 DESC, 1, 2",
-                    [a, b],
-                ).fetchall()
+                for va, vb, k in linked_pairs.value_pairs(con, a, b, field, differs)
             }
         out.append(
             check(
@@ -395,24 +338,17 @@ def _amounts(
 ) -> list[dict[str, Any]]:
     out = []
     for (a, b), total in sorted(totals.items()):
-        rows = con.execute(
-            f"SELECT kind, count(*) FROM (SELECT {_AMOUNT_KIND} AS kind FROM _xp "
-            f"WHERE sys_a = ? AND sys_b = ? AND amount_cents IS NOT NULL "
-            f"AND b_amount_cents IS NOT NULL) WHERE kind IS NOT NULL GROUP BY ALL",
-            [a, b],
-        ).fetchall()
-        kinds = {"tax_added": 0, "rounding": 0, "other": 0} | {k: int(n) for k, n in rows}
-        money = con.execute(
-            f"SELECT coalesce(sum(abs(amount_cents - b_amount_cents)), 0) FROM _xp "
-            f"WHERE sys_a = ? AND sys_b = ? AND ({_AMOUNT_KIND}) = 'other'",
-            [a, b],
-        ).fetchall()[0][0]
-        ex = _rows(
+        found = linked_pairs.amount_kinds(con, a, b, _AMOUNT_KIND)
+        kinds = {"tax_added": 0, "rounding": 0, "other": 0} | {k: n for k, (n, _) in found.items()}
+        money = found.get("other", (0, 0))[1]
+        ex = linked_pairs.pair_examples(
             con,
-            f"SELECT key_a, amount_cents AS value_a, key_b, b_amount_cents AS value_b, "
-            f"{_AMOUNT_KIND} AS kind FROM _xp WHERE sys_a = ? AND sys_b = ? "
-            f"AND amount_cents <> b_amount_cents ORDER BY key_a, key_b LIMIT {MAX_EXAMPLES}",
-            [a, b],
+            a,
+            b,
+            f"key_a, amount_cents AS value_a, key_b, b_amount_cents AS value_b, "
+            f"{_AMOUNT_KIND} AS kind",
+            "amount_cents <> b_amount_cents",
+            limit=MAX_EXAMPLES,
         )
         out.append(
             check(
@@ -439,14 +375,14 @@ def _branch_dropped(
     out = []
     dropped = "(branch IS NULL) <> (b_branch IS NULL)"
     for (a, b), total in sorted(totals.items()):
-        n = con.execute(
-            f"SELECT count(*) FILTER ({dropped}) FROM _xp WHERE sys_a = ? AND sys_b = ?", [a, b]
-        ).fetchall()[0][0]
-        ex = _rows(
+        n = linked_pairs.count_pairs(con, a, b, dropped)
+        ex = linked_pairs.pair_examples(
             con,
-            f"SELECT key_a, branch AS value_a, key_b, b_branch AS value_b FROM _xp "
-            f"WHERE sys_a = ? AND sys_b = ? AND {dropped} ORDER BY key_a, key_b LIMIT {MAX_EXAMPLES}",
-            [a, b],
+            a,
+            b,
+            "key_a, branch AS value_a, key_b, b_branch AS value_b",
+            dropped,
+            limit=MAX_EXAMPLES,
         )
         out.append(
             check(
@@ -466,7 +402,7 @@ def _branch_dropped(
 
 
 def _stale(
-    con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int], *, table: str
+    con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int], *, prefix: str
 ) -> list[dict[str, Any]]:
     """Linked customers where the older record (updated_at) holds a different value.
 
@@ -476,34 +412,12 @@ def _stale(
     differs = " OR ".join(
         f"({f} IS NOT NULL AND b_{f} IS NOT NULL AND {f} <> b_{f})" for f in STALE_FIELDS
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _stale AS
-        WITH taken AS (SELECT system, max(updated_at) AS newest FROM {table} GROUP BY ALL),
-        sides AS (
-            SELECT CASE WHEN updated_at < b_updated_at THEN sys_a ELSE sys_b END AS older,
-                   CASE WHEN updated_at < b_updated_at THEN sys_b ELSE sys_a END AS newer,
-                   CASE WHEN updated_at < b_updated_at THEN key_a ELSE key_b END AS older_key,
-                   CASE WHEN updated_at < b_updated_at THEN key_b ELSE key_a END AS newer_key,
-                   greatest(updated_at, b_updated_at) AS updated, sys_a, sys_b
-            FROM _xp
-            WHERE updated_at IS NOT NULL AND b_updated_at IS NOT NULL
-              AND updated_at <> b_updated_at AND ({differs}))
-        SELECT s.* EXCLUDE (updated) FROM sides s JOIN taken t ON t.system = s.older
-        WHERE s.updated <= t.newest"""
-    )
     out = []
-    try:
+    with linked_pairs.stale_pairs(con, "customer", differs, prefix=prefix):
         for (a, b), total in sorted(totals.items()):
             for older, newer in ((a, b), (b, a)):
-                n = con.execute(
-                    "SELECT count(*) FROM _stale WHERE older = ? AND newer = ?", [older, newer]
-                ).fetchall()[0][0]
-                ex = _rows(
-                    con,
-                    "SELECT older_key, newer_key FROM _stale WHERE older = ? AND newer = ? "
-                    f"ORDER BY older_key, newer_key LIMIT {MAX_EXAMPLES}",
-                    [older, newer],
-                )
+                n = linked_pairs.stale_count(con, older, newer)
+                ex = linked_pairs.stale_examples(con, older, newer, limit=MAX_EXAMPLES)
                 out.append(
                     check(
                         category="updates",
@@ -518,8 +432,6 @@ def _stale(
                         newer_system=newer,
                     )
                 )
-    finally:
-        con.execute("DROP TABLE IF EXISTS _stale")
     return out
 
 
@@ -530,25 +442,11 @@ def rejects(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     """Rejected rows per system, object and kind: a row's first ``[kind]``, as ingest's
     summary counts it."""
     out = []
-    reads = {
-        (s, o): int(n)
-        for s, o, n in con.execute(
-            f"SELECT system, object, sum(rows_read) FROM {p}source_loads GROUP BY ALL"
-        ).fetchall()
-    }
-    rows = _rows(
-        con,
-        f"SELECT system, object, coalesce(regexp_extract(reason, '\\[(\\w+)\\]', 1), "
-        f"'other') AS kind, count(*) AS n FROM {p}rejects GROUP BY ALL ORDER BY ALL",
-    )
-    for r in rows:
+    reads = source_loads.rows_read(con, prefix=p)
+    for r in source_loads.reject_kinds(con, prefix=p):
         kind = r["kind"] or "other"
-        ex = _rows(
-            con,
-            f"SELECT source_file, source_row, source_id, column_name, reason FROM {p}rejects "
-            "WHERE system = ? AND object = ? AND regexp_extract(reason, '\\[(\\w+)\\]', 1) "
-            f"= ? ORDER BY source_row LIMIT {MAX_EXAMPLES}",
-            [r["system"], r["object"], r["kind"]],
+        ex = source_loads.reject_examples(
+            con, r["system"], r["object"], r["kind"], limit=MAX_EXAMPLES, prefix=p
         )
         out.append(
             check(
@@ -571,73 +469,35 @@ def duplicates(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
     """Within-system duplicates (records sharing an entity with a record of their system)."""
     out = []
     for obj in ("customer", "invoice"):
-        table = f"{p}{TABLES[obj]}"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _dup AS
-            SELECT r.system, m.entity_id, list(r.record_key ORDER BY r.record_key) AS keys
-            FROM {table} r JOIN {p}{obj}_members m USING (record_key)
-            GROUP BY ALL HAVING count(*) > 1"""
-        )
-        totals = dict(con.execute(f"SELECT system, count(*) FROM {table} GROUP BY ALL").fetchall())
-        stats = {
-            s: (int(g), int(n))
-            for s, g, n in con.execute(
-                "SELECT system, count(*), sum(len(keys)) FROM _dup GROUP BY ALL"
-            ).fetchall()
-        }
-        money: dict[str, int] = {}
-        if obj == "invoice":  # the amounts of the copies beyond one per group
-            money = {
-                s: int(m or 0)
-                for s, m in con.execute(
-                    f"""SELECT system, sum(amount_cents) FROM (
-                        SELECT r.system, r.amount_cents, row_number() OVER (
-                            PARTITION BY r.system, m.entity_id ORDER BY r.record_key) AS k
-                        FROM {table} r JOIN {p}{obj}_members m USING (record_key))
-                    WHERE k > 1 GROUP BY ALL"""
-                ).fetchall()
-            }
-        for system in sorted(totals):
-            groups, records = stats.get(system, (0, 0))
-            ex = _rows(
-                con,
-                "SELECT entity_id, keys FROM _dup WHERE system = ? ORDER BY entity_id "
-                f"LIMIT {MAX_EXAMPLES}",
-                [system],
-            )
-            out.append(
-                check(
-                    category="duplicates",
-                    key="within_system",
-                    title="records sharing an entity within one system",
-                    obj=obj,
-                    system=system,
-                    count=records,
-                    total=int(totals[system]),
-                    severity="critical" if obj == "invoice" else "high",
-                    examples=_examples(ex),
-                    groups=groups,
-                    excess=records - groups,
-                    **({"money_cents": money.get(system, 0)} if obj == "invoice" else {}),
+        totals = records.system_counts(con, obj, prefix=p)
+        # the amounts of the copies beyond one per group
+        money = members.excess_amounts(con, prefix=p) if obj == "invoice" else {}
+        with members.duplicate_groups(con, obj, prefix=p) as stats:
+            for system in sorted(totals):
+                groups, in_groups = stats.get(system, (0, 0))
+                ex = members.duplicate_examples(con, system, limit=MAX_EXAMPLES)
+                out.append(
+                    check(
+                        category="duplicates",
+                        key="within_system",
+                        title="records sharing an entity within one system",
+                        obj=obj,
+                        system=system,
+                        count=in_groups,
+                        total=int(totals[system]),
+                        severity="critical" if obj == "invoice" else "high",
+                        examples=_examples(ex),
+                        groups=groups,
+                        excess=in_groups - groups,
+                        **({"money_cents": money.get(system, 0)} if obj == "invoice" else {}),
+                    )
                 )
-            )
-        con.execute("DROP TABLE IF EXISTS _dup")
         out += _spanning(con, p, obj)
     return out
 
 
 def _spanning(con: duckdb.DuckDBPyConnection, p: str, obj: str) -> list[dict[str, Any]]:
-    rows = con.execute(
-        f"""WITH es AS (
-            SELECT DISTINCT m.entity_id, r.system FROM {p}{TABLES[obj]} r
-            JOIN {p}{obj}_members m USING (record_key))
-        SELECT a.system, b.system, count(*) FROM es a JOIN es b
-          ON a.entity_id = b.entity_id AND a.system < b.system
-        GROUP BY ALL ORDER BY ALL"""
-    ).fetchall()
-    entities = con.execute(f"SELECT count(DISTINCT entity_id) FROM {p}{obj}_members").fetchall()[0][
-        0
-    ]
+    entities = members.entity_count(con, obj, prefix=p)
     return [
         check(
             category="coverage",
@@ -649,7 +509,7 @@ def _spanning(con: duckdb.DuckDBPyConnection, p: str, obj: str) -> list[dict[str
             total=int(entities),
             severity="info",
         )
-        for a, b, n in rows
+        for a, b, n in members.systems_spanned(con, obj, prefix=p)
     ]
 
 
@@ -657,36 +517,12 @@ def _spanning(con: duckdb.DuckDBPyConnection, p: str, obj: str) -> list[dict[str
 
 
 def orphans(con: duckdb.DuckDBPyConnection, p: str) -> list[dict[str, Any]]:
-    if not table_exists(con, f"{p}orphans"):
-        return []
-    rows = _rows(
-        con,
-        f"""SELECT expectation, object, any_value(severity) AS severity,
-                   any_value(description) AS description,
-                   any_value(target_system) FILTER (kind = 'counterpart') AS target,
-                   list(DISTINCT system ORDER BY system) AS systems,
-                   count(*) FILTER (resolution = 'open') AS open,
-                   count(*) FILTER (resolution <> 'open') AS resolved,
-                   coalesce(sum(amount_cents) FILTER (resolution = 'open'), 0) AS amount_cents,
-                   count(*) AS total
-            FROM {p}orphans GROUP BY ALL ORDER BY expectation""",
-    )
     out = []
-    for r in rows:
-        ex = _rows(
-            con,
-            f"SELECT orphan_id, record_key, amount_cents, age_days, candidate_record_key "
-            f"FROM {p}orphans WHERE expectation = ? AND resolution = 'open' "
-            f"ORDER BY orphan_id LIMIT {MAX_EXAMPLES}",
-            [r["expectation"]],
-        )
+    for r in store_orphans.expectation_summaries(con, prefix=p):
+        ex = store_orphans.open_orphans(con, r["expectation"], limit=MAX_EXAMPLES, prefix=p)
         # the rate is of the records the expectation covers (its systems' records), not
         # of the orphans: 452 open of 452 listed read as "100%" of billing's invoices
-        table = f"{p}{TABLES[r['object']]}"
-        marks = ", ".join("?" for _ in r["systems"])
-        covered = con.execute(
-            f"SELECT count(*) FROM {table} WHERE system IN ({marks})", list(r["systems"])
-        ).fetchall()[0][0]
+        covered = records.count_in_systems(con, r["object"], r["systems"], prefix=p)
         out.append(
             check(
                 category="orphans",

@@ -9,7 +9,13 @@ from typing import Any
 
 from resolver.report.render import summary_lines
 from resolver.report.verdicts import priorities
-from resolver.report.wording import at_stake, change_line, check_title, next_step, overall
+from resolver.report.wording import (
+    at_stake,
+    change_line,
+    check_title,
+    overall,
+    report_next_step,
+)
 
 # the checks whose failure means the job's own input is broken (the default gate)
 BROKEN_INPUT_CHECKS = ("error_handling", "timing")
@@ -28,6 +34,22 @@ def tripped(checks: list[dict[str, Any]], fail_on: str | None) -> list[dict[str,
     raise ValueError(f"--fail-on must be warn or fail, not {fail_on!r}")
 
 
+def exit_message(run_id: int, tripped: list[dict[str, Any]], fail_on: str | None) -> str:
+    """The line `resolver run` ends with when ``tripped`` checks make it exit 3."""
+    names = ", ".join(f"{c['scope']} {c['check']} {c['verdict']}" for c in tripped)
+    if fail_on is None:
+        shown = " or ".join(check_title(c) for c in BROKEN_INPUT_CHECKS)
+        return (
+            f"run {run_id} published, but its input looks broken (exit {EXIT_HEALTH}): "
+            f"{names}; a failing {shown} check fails the job by default "
+            "(--fail-on warn|fail to fail on more)"
+        )
+    return (
+        f"run {run_id} published, but {len(tripped)} check(s) reached --fail-on {fail_on} "
+        f"(exit {EXIT_HEALTH}): {names}"
+    )
+
+
 def webhook_payload(report: dict[str, Any]) -> dict[str, Any]:
     """The summary a webhook receives: verdict, grid, priorities with their next steps,
     the money at stake, what changed, and the text of them."""
@@ -41,7 +63,9 @@ def webhook_payload(report: dict[str, Any]) -> dict[str, Any]:
             for c in report.get("checks", [])
         ],
         "priorities": [c["sentence"] for c in prio],
-        "next_steps": [f"{c['scope']} {check_title(c['check'])}: {next_step(c)}" for c in prio],
+        "next_steps": [
+            f"{c['scope']} {check_title(c['check'])}: {report_next_step(report, c)}" for c in prio
+        ],
         "at_stake": at_stake(report),
         "changes": change_line(report),
         "text": "\n".join(summary_lines(report)),

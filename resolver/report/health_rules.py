@@ -8,6 +8,7 @@ reported together, with the file and key, before any work starts.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,7 @@ class HealthRules:
 
     doc: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
     path: str = ""
+    rules_dir: str = "rules"  # the folder the run read its rules from, for next steps
 
     def threshold(self, check: str) -> dict[str, float]:
         return self.doc["thresholds"][check]
@@ -111,12 +113,13 @@ def load_health_rules(rules_dir: Path | str, *, systems: set[str] | None = None)
     ``systems``: the contracts' systems, which ``completeness_fields.by_system`` names."""
     path = Path(rules_dir) / RULES_FILE
     if not path.is_file():
-        return HealthRules(path="")
+        return HealthRules(path="", rules_dir=str(rules_dir))
     try:
         doc = load_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise RulesError([Problem(str(path), "", f"not valid YAML: {exc}")]) from exc
-    return parse_health_rules(doc, where=str(path), systems=systems)
+    rules = parse_health_rules(doc, where=str(path), systems=systems)
+    return dataclasses.replace(rules, rules_dir=str(rules_dir))
 
 
 def parse_health_rules(

@@ -6,15 +6,15 @@ import html
 from typing import Any
 
 from resolver.report.health_rules import CHECKS
-from resolver.report.verdicts import dollars, grid, priorities
+from resolver.report.verdicts import dollars, grid, priorities, priorities_left_out
 from resolver.report.wording import (
     at_stake,
     change_line,
     example_text,
     figure_text,
     headline,
-    next_step,
     overall,
+    report_next_step,
 )
 
 VERDICT_COLORS = {"pass": "#2e8b57", "warn": "#e0a800", "fail": "#c0392b"}
@@ -65,7 +65,7 @@ def html_page(report: dict[str, Any]) -> str:
         "<h2>Verdicts</h2>",
         _grid_table(checks),
         "<h2>Priorities</h2>",
-        _priority_list(checks),
+        _priority_list(report, checks),
         "<h2>Trend over the kept runs</h2>",
         trend_svg(report.get("history", [])),
         "<h2>Detail</h2>",
@@ -139,17 +139,18 @@ def _grid_table(checks: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def _priority_list(checks: list[dict[str, Any]]) -> str:
+def _priority_list(report: dict[str, Any], checks: list[dict[str, Any]]) -> str:
     prio = priorities(checks)
     if not prio:
         return "<p>Every check passes.</p>"
     items = [
         f'<li><span class="badge" style="background:{VERDICT_COLORS[c["verdict"]]}">'
         f"{_e(c['severity'])}</span> {_e(c['sentence'])}"
-        f'<br><span class="next">next: {_e(next_step(c))}</span></li>'
+        f'<br><span class="next">next: {_e(report_next_step(report, c))}</span></li>'
         for c in prio
     ]
-    return "<ol>" + "".join(items) + "</ol>"
+    more = priorities_left_out(checks)
+    return "<ol>" + "".join(items) + "</ol>" + (f"<p>{_e(more)}</p>" if more else "")
 
 
 def trend_svg(history: list[dict[str, Any]]) -> str:

@@ -13,14 +13,14 @@ from typing import Any, Literal
 
 from resolver.report.health_rules import CHECKS
 from resolver.report.html import html_page
-from resolver.report.verdicts import dollars, grid, priorities
+from resolver.report.verdicts import dollars, grid, priorities, priorities_left_out
 from resolver.report.wording import (
     at_stake,
     change_line,
     example_text,
     figure_text,
     headline,
-    next_step,
+    report_next_step,
 )
 
 WIDTH = 100
@@ -86,7 +86,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     prio = priorities(report.get("checks", []))
     for i, c in enumerate(prio, 1):
         lines += _wrap(c["sentence"], f"{i:>2}. ", "    ")
-        lines += _wrap(f"next: {next_step(c)}", "    ", "      ")
+        lines += _wrap(f"next: {report_next_step(report, c)}", "    ", "      ")
+    if more := priorities_left_out(report.get("checks", [])):
+        lines += _wrap(more, "    ", "    ")
     if not prio:
         lines.append("    none: every check passes")
     return lines
@@ -135,7 +137,9 @@ def _markdown(report: dict[str, Any]) -> str:
     prio = priorities(report.get("checks", []))
     for i, c in enumerate(prio, 1):
         out += _wrap(c["sentence"], f"{i}. ", "   ")
-        out += _wrap(f"*Next:* {next_step(c)}", "   ", "   ")
+        out += _wrap(f"*Next:* {report_next_step(report, c)}", "   ", "   ")
+    if more := priorities_left_out(report.get("checks", [])):
+        out += ["", *_wrap(more, "", "")]
     if not prio:
         out.append("Every check passes.")
     out += ["", "## Trend over the kept runs", "", *_trend_table(report.get("history", []))]

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from resolver.store.records import linked_date_gaps, newest_date
-from resolver.store.source_loads import load_totals, rejects_tagged
+from resolver.store.source_loads import rejects_tagged
 
 MAX_EXAMPLES = 3
 # the date each object's records carry that says how fresh an export is
@@ -33,12 +33,17 @@ _ENUM_VALUE = re.compile(r"value (.*?) is not in the enum map of (\w+) \[bad_enu
 
 
 def freshness(
-    con: duckdb.DuckDBPyConnection, p: str, *, run_time: datetime
+    con: duckdb.DuckDBPyConnection,
+    p: str,
+    sources: list[dict[str, Any]],
+    *,
+    run_time: datetime,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Per source: its newest record's date and how many days it is behind the freshest
-    source of the run. Also the run-wide figure: the freshest source against the run time."""
+    """Per source (``sources``: the run's ``store.source_loads.load_totals``): its newest
+    record's date and how many days it is behind the freshest source of the run. Also
+    the run-wide figure: the freshest source against the run time."""
     out = []
-    for src in load_totals(con, prefix=p):
+    for src in sources:
         obj = src["object"]
         newest = newest_date(con, obj, src["system"], FRESHNESS_COLUMNS[obj], prefix=p)
         out.append({"system": src["system"], "object": obj, "newest": newest})
@@ -51,11 +56,12 @@ def freshness(
     return out, {"freshest": str(freshest) if freshest else None, "age_days": age}
 
 
-def volumes(con: duckdb.DuckDBPyConnection, p: str, previous: dict[str, Any]) -> list[dict]:
-    """Rows loaded per source against the last run's report (change as a share)."""
+def volumes(sources: list[dict[str, Any]], previous: dict[str, Any]) -> list[dict]:
+    """Rows loaded per source (``sources``: the run's load totals) against the last
+    run's report (change as a share)."""
     before = {(s["system"], s["object"]): s["rows_loaded"] for s in previous.get("systems", [])}
     out = []
-    for src in load_totals(con, prefix=p):
+    for src in sources:
         was = before.get((src["system"], src["object"]))
         change = (src["rows_loaded"] - was) / was if was else None
         out.append(
@@ -104,10 +110,13 @@ def file_schema(con: duckdb.DuckDBPyConnection, path: str) -> dict[str, str] | N
     return {str(r[0]): _type_family(str(r[1])) for r in rows}
 
 
-def schemas(con: duckdb.DuckDBPyConnection, p: str) -> dict[str, dict[str, str]]:
-    """``system/object`` -> the columns of its (first) source file and their types."""
+def schemas(
+    con: duckdb.DuckDBPyConnection, sources: list[dict[str, Any]]
+) -> dict[str, dict[str, str]]:
+    """``system/object`` -> the columns of its (first) source file and their types
+    (``sources``: the run's load totals, with their files)."""
     out = {}
-    for src in load_totals(con, prefix=p):
+    for src in sources:
         found = file_schema(con, src["files"][0]) if src["files"] else None
         if found is not None:
             out[f"{src['system']}/{src['object']}"] = found

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from resolver.report.health_rules import CHECKS, VERDICTS, HealthRules
+from resolver.report.timing import FRESHNESS_COLUMNS
 
 SEVERITIES = ("critical", "high", "medium", "low")
 _RANK = {v: i for i, v in enumerate(VERDICTS)}
@@ -88,12 +89,20 @@ def _finding_measure(c: dict[str, Any], rules: HealthRules) -> dict[str, Any] | 
 def _timing_measures(timing: dict[str, Any], rules: HealthRules) -> list[dict[str, Any]]:
     out = []
     for f in timing.get("freshness", []):
+        what = f"newest {f['object']} record {f['newest']}, "
+        if f["newest"] is None:  # the source's records carry no date to measure it by
+            fields = " or ".join(FRESHNESS_COLUMNS.get(f["object"], ("updated_at",)))
+            what = (
+                f"{f['system']}'s {f['object']} records have no {fields}: freshness not "
+                f"measured (map {fields} in its contract to measure it)"
+            )
+        else:
+            what += f"{f['behind_days']} days behind the freshest system"
         out.append(
             {
                 "scope": f["system"],
                 "object": f["object"],
-                "what": f"newest {f['object']} record {f['newest']}, "
-                f"{f['behind_days']} days behind the freshest system",
+                "what": what,
                 "figure": f["behind_days"],
                 "unit": "days behind",
                 "verdict": grade(f["behind_days"], rules.timing("freshness_days")),
@@ -287,7 +296,22 @@ def grid(checks: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     return out
 
 
-def priorities(checks: list[dict[str, Any]], limit: int = 10) -> list[dict[str, Any]]:
+PRIORITIES_SHOWN = 10  # the priorities a summary lists; the rest are counted
+
+
+def priorities_left_out(checks: list[dict[str, Any]], limit: int = PRIORITIES_SHOWN) -> str:
+    """'' when every non-passing check is among the priorities listed, else a line saying
+    how many more there are and where they are."""
+    more = sum(c["verdict"] != "pass" for c in checks) - limit
+    if more <= 0:
+        return ""
+    return (
+        f"and {more} more non-passing check(s), less severe: each is in the detail "
+        "(resolver report)"
+    )
+
+
+def priorities(checks: list[dict[str, Any]], limit: int = PRIORITIES_SHOWN) -> list[dict[str, Any]]:
     """The non-passing checks, most severe and costly first, each in a plain sentence."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     bad = [c for c in checks if c["verdict"] != "pass"]

@@ -102,6 +102,11 @@ def change_line(report: dict[str, Any]) -> str:
     return f"{since}: {side(ch['worse'], 'worse')}, {side(ch['better'], 'better')}"
 
 
+def report_next_step(report: dict[str, Any], c: dict[str, Any]) -> str:
+    """``next_step`` of a check of ``report``, in the rules folder the report's run read."""
+    return next_step(c, report.get("rules_dir") or "rules")
+
+
 def check_title(check: str) -> str:
     return check.replace("_", " ")
 
@@ -111,17 +116,19 @@ _TIMING_STEPS = {
     "days behind": "{system}'s export is behind the others: check its export job",
     "days old": "every export is old: check the export jobs that feed this run",
     "% volume change": "check {system}'s export is whole: its rows changed since the last run",
-    "columns changed": "update {system}'s contract in rules/sources/ to its columns, "
+    "columns changed": "update {system}'s contract in {rules}/sources/ to its columns, "
     "or fix the export",
-    "new enum values": "map the new values in {system}'s contract (enums: in rules/sources/)",
+    "new enum values": "map the new values in {system}'s contract (enums: in {rules}/sources/)",
     "days p95 lag": "check the sync between {a} and {b}: the slowest pairs are in the detail",
-    "failed runs": "read the failed runs' errors (resolver report notes them)",
+    "failed runs": "read the failed runs' errors: the timing detail of `resolver report` "
+    "lists each (also GET /runs); fix the cause before the next run",
     "hours since last run": "check the scheduler: the job did not run on time",
 }
 
 
-def next_step(c: dict[str, Any]) -> str:
-    """What to do about a non-passing check, naming the command or file to act on."""
+def next_step(c: dict[str, Any], rules: str = "rules") -> str:
+    """What to do about a non-passing check, naming the command or file to act on;
+    ``rules`` is the run's rules folder (the report's ``rules_dir``)."""
     top = c["measures"][0] if c.get("measures") else {}
     check, scope = c["check"], c["scope"]
     system, obj = top.get("system") or scope, top.get("object") or "customer"
@@ -130,13 +137,13 @@ def next_step(c: dict[str, Any]) -> str:
         field = top.get("field", "the field")
         return (
             f"fill {field} in {system}'s export, or leave it out of completeness_fields "
-            f"in rules/health.yaml if {system} does not keep it"
+            f"in {rules}/health.yaml if {system} does not keep it"
         )
     if check == "error_handling":
         kind = top.get("reason_kind", "each reason")
         return (
             f"read the rejected rows ({kind}) in the detail; fix {system}'s export or its "
-            "contract in rules/sources/, then re-run"
+            f"contract in {rules}/sources/, then re-run"
         )
     if check == "field_mapping":
         field = top.get("field", "values")
@@ -160,7 +167,7 @@ def next_step(c: dict[str, Any]) -> str:
         )
     if check == "orphans":
         if not top:
-            return "write rules/orphans.yaml, or `expectations: {}` to turn the checks off"
+            return f"write {rules}/orphans.yaml, or `expectations: {{}}` to turn the checks off"
         if top.get("target"):
             t = top["target"]
             return (
@@ -169,4 +176,4 @@ def next_step(c: dict[str, Any]) -> str:
             )
         return f"work the orphan list (/review/orphans): fix the references in {system}"
     step = _TIMING_STEPS.get(top.get("unit", ""), "see the timing detail")
-    return step.format(system=system, a=a, b=b or a)
+    return step.format(system=system, a=a, b=b or a, rules=rules)

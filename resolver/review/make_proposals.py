@@ -25,9 +25,12 @@ from collections import defaultdict
 import duckdb
 import pandas as pd
 
+from resolver.linkage.comparisons import level_labels
 from resolver.linkage.model import Model
 from resolver.linkage.rules import LinkageRules
 from resolver.review.decisions import effective, pair_rules
+from resolver.store import proposals
+from resolver.store.connection import table_columns
 from resolver.store.journal import members_key
 
 # the layout of <object>_proposals lives with the store's other layouts
@@ -38,23 +41,6 @@ _OPEN_STATUSES = ("open", "overdue")
 MAX_EVIDENCE_PAIRS = 25  # per proposal; the strongest first
 
 
-def level_labels(model: Model) -> dict[str, dict[int, str]]:
-    """comparison name -> {gamma value: level label}, as Splink numbers them."""
-    out = {}
-    for comp in model.splink["comparisons"]:
-        levels = comp["comparison_levels"]
-        n = sum(1 for lv in levels if not lv.get("is_null_level"))
-        labels, counter = {}, n - 1
-        for lv in levels:
-            if lv.get("is_null_level"):
-                labels[-1] = lv["label_for_charts"]
-            else:
-                labels[counter] = lv["label_for_charts"]
-                counter -= 1
-        out[comp["output_column_name"]] = labels
-    return out
-
-
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -62,7 +48,7 @@ def _sql_text(value: str) -> str:
 def _evidence_struct(model: Model, pair_columns: set[str]) -> str:
     """SQL struct of one pair's evidence: keys, score, band, veto and per-field levels."""
     fields = []
-    for name, labels in level_labels(model).items():
+    for name, labels in level_labels(model.splink).items():
         if f"gamma_{name}" not in pair_columns:
             continue
         cases = " ".join(f"WHEN {g} THEN {_sql_text(lab)}" for g, lab in labels.items())
@@ -89,139 +75,20 @@ def stage_proposals(
     run_id: int,
 ) -> int:
     """Build this run's proposals for one object into ``stage_<obj>_proposals``."""
-    records = "stage_customers" if obj == "customer" else "stage_invoices"
-    pairs, members = f"stage_{obj}_pairs", f"stage_{obj}_members"
-    pair_columns = {r[0] for r in con.execute(f"DESCRIBE {pairs}").fetchall()}
+    pair_columns = set(table_columns(con, f"stage_{obj}_pairs"))
     evidence = _evidence_struct(model, pair_columns)
     auto_merge = rules.doc.get("thresholds", {}).get("auto_merge")
     _register_decision_tables(con, obj)
-    _stage_stake(con, obj)
-    prefix = "P-"  # pair proposals: entity proposals are P-CUS- / P-INV-
+    proposals.stage_stake(con, obj, _OPEN_STATUSES)
     merge_rule = f"WHEN e.confidence >= {float(auto_merge)} THEN 'auto_merge'" if auto_merge else ""
-    con.execute(f"DROP TABLE IF EXISTS stage_{obj}_proposals")
-    con.execute(f"""
-    CREATE TABLE stage_{obj}_proposals AS
-    WITH m AS (
-        SELECT m.entity_id, r.record_key, r.system, r.content_hash,
-               coalesce(s.stake_cents, 0) AS stake_cents
-        FROM {members} m JOIN {records} r USING (record_key)
-        LEFT JOIN _stake s USING (record_key)
-    ),
-    multi AS (SELECT entity_id FROM m GROUP BY entity_id HAVING count(*) > 1),
-    groups AS (
-        SELECT m.entity_id,
-               list(m.record_key ORDER BY m.record_key) AS record_keys,
-               list(DISTINCT m.system ORDER BY m.system) AS systems,
-               count(*) AS n, count(DISTINCT m.system) AS n_systems,
-               sum(m.stake_cents)::BIGINT AS stake_cents,
-               md5(string_agg(m.record_key || '=' || m.content_hash, '|' ORDER BY m.record_key))
-                 AS members_key
-        FROM m JOIN multi USING (entity_id) GROUP BY m.entity_id
-    ),
-    inside AS (
-        SELECT ml.entity_id, p.*,
-               row_number() OVER (PARTITION BY ml.entity_id
-                                  ORDER BY p.match_weight DESC, p.record_key_l, p.record_key_r)
-                 AS rank
-        FROM {pairs} p
-        JOIN {members} ml ON ml.record_key = p.record_key_l
-        JOIN {members} mr ON mr.record_key = p.record_key_r
-        WHERE ml.entity_id = mr.entity_id
-    ),
-    ev AS (
-        SELECT entity_id,
-               coalesce(min(match_probability) FILTER (WHERE band = 'auto_link'), 1.0)
-                 AS confidence,
-               -- the JSON list built as text from each pair's JSON (the same bytes as
-               -- to_json of the list): an ordered list of nested structs costs 3x more
-               '[' || string_agg(to_json({evidence})::VARCHAR, ',' ORDER BY rank)
-                        FILTER (WHERE rank <= {MAX_EVIDENCE_PAIRS}) || ']' AS evidence
-        FROM inside p GROUP BY entity_id
-    ),
-    e AS (
-        SELECT g.*, coalesce(ev.confidence, 1.0) AS confidence,
-               coalesce(ev.evidence, '[]') AS evidence
-        FROM groups g LEFT JOIN ev USING (entity_id)
-    ),
-    entity_proposals AS (
-        SELECT '{prefix}' || e.entity_id AS proposal_id, '{obj}' AS object,
-               CASE WHEN e.n > e.n_systems THEN 'duplicate' ELSE 'link' END AS kind,
-               [e.entity_id] AS entity_ids, e.record_keys, e.systems,
-               round(e.confidence, 6) AS confidence,
-               CASE WHEN c.entity_id IS NOT NULL THEN 'none' {merge_rule} ELSE 'review' END
-                 AS suggested_action,
-               e.stake_cents, e.n AS records_affected,
-               left(md5(e.members_key || e.evidence), 12) AS version,
-               e.members_key, e.evidence
-        FROM e LEFT JOIN _confirmed c USING (entity_id)
-        -- a split group that is now exactly an entity, on the data it was split on:
-        -- the reviewer has answered it (the split's own proposal keeps the history)
-        WHERE e.members_key NOT IN (SELECT members_key FROM _settled)
-    ),
-    review AS (
-        SELECT p.*, ml.entity_id AS entity_l, mr.entity_id AS entity_r
-        FROM {pairs} p
-        JOIN {members} ml ON ml.record_key = p.record_key_l
-        JOIN {members} mr ON mr.record_key = p.record_key_r
-        WHERE p.band = 'review' AND ml.entity_id <> mr.entity_id
-          AND NOT EXISTS (SELECT 1 FROM _rejected x WHERE x.record_key_l = p.record_key_l
-                                                   AND x.record_key_r = p.record_key_r)
-    ),
-    pair_proposals AS (
-        SELECT 'R-' || left(sha256(p.record_key_l || '|' || p.record_key_r), 16) AS proposal_id,
-               '{obj}' AS object, 'review_pair' AS kind,
-               list_sort(list_distinct([p.entity_l, p.entity_r])) AS entity_ids,
-               [p.record_key_l, p.record_key_r] AS record_keys,
-               list_sort(list_distinct([ml.system, mr.system])) AS systems,
-               round(p.match_probability, 6) AS confidence, 'review' AS suggested_action,
-               (coalesce(ml.stake_cents, 0) + coalesce(mr.stake_cents, 0))::BIGINT
-                 AS stake_cents,
-               2 AS records_affected,
-               md5(least(p.record_key_l || '=' || ml.content_hash, p.record_key_r || '=' || mr.content_hash)
-                   || '|' ||
-                   greatest(p.record_key_l || '=' || ml.content_hash, p.record_key_r || '=' || mr.content_hash))
-                 AS members_key,
-               to_json([{evidence}])::VARCHAR AS evidence
-        FROM review p
-        JOIN m ml ON ml.record_key = p.record_key_l
-        JOIN m mr ON mr.record_key = p.record_key_r
+    return proposals.stage_proposals_table(
+        con,
+        obj,
+        evidence=evidence,
+        merge_rule=merge_rule,
+        run_id=run_id,
+        max_evidence_pairs=MAX_EVIDENCE_PAIRS,
     )
-    SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence,
-           suggested_action, stake_cents, records_affected, version, members_key, evidence,
-           {int(run_id)} AS run_id
-    FROM entity_proposals
-    UNION ALL
-    SELECT proposal_id, object, kind, entity_ids, record_keys, systems, confidence,
-           suggested_action, stake_cents, records_affected,
-           left(md5(members_key || evidence), 12) AS version, members_key, evidence,
-           {int(run_id)} AS run_id
-    FROM pair_proposals
-    ORDER BY proposal_id
-    """)
-    for name in ("_stake", "_confirmed", "_rejected", "_settled"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    return con.execute(f"SELECT count(*) FROM stage_{obj}_proposals").fetchall()[0][0]
-
-
-def _stage_stake(con: duckdb.DuckDBPyConnection, obj: str) -> None:
-    """_stake(record_key, stake_cents): open invoice amounts per customer record, or the
-    invoice's own amount while it is open."""
-    statuses = list(_OPEN_STATUSES)
-    con.execute("DROP TABLE IF EXISTS _stake")
-    if obj == "invoice":
-        con.execute(
-            "CREATE TEMP TABLE _stake AS SELECT record_key, coalesce(amount_cents, 0) AS "
-            "stake_cents FROM stage_invoices WHERE list_contains(?, status)",
-            [statuses],
-        )
-    else:
-        con.execute(
-            "CREATE TEMP TABLE _stake AS SELECT c.record_key, "
-            "sum(coalesce(i.amount_cents, 0)) AS stake_cents FROM stage_invoices i "
-            "JOIN stage_customers c ON c.system = i.system AND c.source_id = i.customer_ref "
-            "WHERE list_contains(?, i.status) GROUP BY 1",
-            [statuses],
-        )
 
 
 def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
@@ -233,12 +100,7 @@ def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
     wanted = sorted({k for g in groups for k in g})
     confirmed = []
     if wanted:  # the entities holding a reviewed record, and all their records
-        touched = con.execute(
-            f"SELECT entity_id, list(record_key) AS keys FROM stage_{obj}_members "
-            f"WHERE entity_id IN (SELECT entity_id FROM stage_{obj}_members "
-            f"WHERE list_contains(?, record_key)) GROUP BY entity_id",
-            [wanted],
-        ).fetchall()
+        touched = proposals.entities_holding(con, obj, wanted)
         confirmed = [e for e, keys in touched if any(set(keys) <= g for g in groups)]
     rejected = [k for k, (kind, _) in pair_rules(con, obj).items() if kind == "cannot"]
     settled = _split_group_keys(con, obj)
@@ -250,14 +112,7 @@ def _register_decision_tables(con: duckdb.DuckDBPyConnection, obj: str) -> None:
             pd.DataFrame(rejected, columns=["record_key_l", "record_key_r"], dtype=object),
         ),
     ):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-        con.register("_frame", frame)
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _frame")
-        con.unregister("_frame")
-        if frame.empty:  # keep the column types VARCHAR
-            cols = ", ".join(f"{c} VARCHAR" for c in frame.columns)
-            con.execute(f"DROP TABLE {name}")
-            con.execute(f"CREATE TEMP TABLE {name} ({cols})")
+        proposals.temp_key_table(con, name, frame)
 
 
 def _confirmed_groups(con: duckdb.DuckDBPyConnection, obj: str) -> list[frozenset[str]]:
@@ -287,10 +142,7 @@ def _split_group_keys(con: duckdb.DuckDBPyConnection, obj: str) -> list[str]:
 
 
 def proposal_counts(con: duckdb.DuckDBPyConnection, obj: str) -> dict[str, int]:
-    rows = con.execute(
-        f"SELECT kind, suggested_action, count(*) FROM stage_{obj}_proposals GROUP BY 1, 2"
-    ).fetchall()
     out: dict[str, int] = defaultdict(int)
-    for kind, action, n in rows:
+    for kind, action, n in proposals.kind_action_counts(con, obj):
         out[f"{kind}/{action}"] += n
     return dict(out)

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from resolver.ingest.canonical import OBJECTS
 from resolver.review.decision_log import DecisionLog, InForce
 from resolver.review.keyed_rows import Positions, Strings
+from resolver.store import proposals
 from resolver.store.schema import PROPOSAL_COLUMNS
 
 KINDS = ("duplicate", "link", "review_pair")
@@ -202,18 +203,15 @@ def proposal_table(con: duckdb.DuckDBPyConnection, objects: list[str]) -> pa.Tab
     one 0/1 column per system, and every sort order as positions."""
     if not objects:
         return _empty_table()
-    cols = ", ".join(c for c in PROPOSAL_COLUMNS if c != "evidence")  # read apart
-    union = " UNION ALL ".join(f"SELECT {cols} FROM {o}_proposals" for o in objects)
-    t = con.sql(f"SELECT * FROM ({union}) ORDER BY proposal_id").to_arrow_table()
+    cols = [c for c in PROPOSAL_COLUMNS if c != "evidence"]  # read apart
+    t = proposals.proposal_rows(con, objects, cols)
     return _with_derived(t.combine_chunks())
 
 
 def evidence_reader(con: duckdb.DuckDBPyConnection, objects: list[str]) -> pa.RecordBatchReader:
     """Evidence JSON (most of the bytes, about 1.6 KB a customer proposal) in
     proposal-id order, streamed: it is never held whole on the way to a file."""
-    con.execute("SET arrow_large_buffer_size = true")  # no 2 GB limit per column
-    union = " UNION ALL ".join(f"SELECT proposal_id, evidence FROM {o}_proposals" for o in objects)
-    return con.sql(f"SELECT evidence FROM ({union}) ORDER BY proposal_id").to_arrow_reader()
+    return proposals.evidence_reader(con, objects)
 
 
 def _with_derived(t: pa.Table) -> pa.Table:

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from resolver.review.view import view_sources
 from resolver.store import meta_value, set_meta
+from resolver.store.connection import fsync
 
 log = logging.getLogger("resolver.review")
 
@@ -65,12 +66,12 @@ def write_view(con: duckdb.DuckDBPyConnection, db: Path | str) -> Path:
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, reader.schema) as out:
             for batch in reader:
                 out.write_batch(batch)
-        _fsync(path)
-    _fsync(work)
+        fsync(path)
+    fsync(work)
     final = root / key
     shutil.rmtree(final, ignore_errors=True)  # the same file published again
     os.replace(work, final)
-    _fsync(root)
+    fsync(root)
     return final
 
 
@@ -110,11 +111,3 @@ def _remove(p: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
     else:
         p.unlink(missing_ok=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -63,12 +64,12 @@ def connect(
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the base tables if missing and record the schema version."""
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    if not rows:
-        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(schema.SCHEMA_VERSION)])
-    elif int(rows[0][0]) != schema.SCHEMA_VERSION:
+    version = meta_value(con, "schema_version")
+    if version is None:
+        set_meta(con, "schema_version", str(schema.SCHEMA_VERSION))
+    elif int(version) != schema.SCHEMA_VERSION:
         raise StoreError(
-            f"store has schema version {rows[0][0]}, this resolver writes "
+            f"store has schema version {version}, this resolver writes "
             f"{schema.SCHEMA_VERSION}; run with a new --db file"
         )
     for name, columns in _BASE_TABLES.items():
@@ -88,10 +89,10 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
-        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        version = meta_value(con, "schema_version")
     except duckdb.CatalogException as exc:
         raise StoreError(f"{path} is not a resolver store") from exc
-    if not rows or int(rows[0][0]) != schema.SCHEMA_VERSION:
+    if version is None or int(version) != schema.SCHEMA_VERSION:
         raise StoreError(f"{path} has an unknown schema version")
 
 
@@ -148,13 +149,36 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
+def dict_rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of a query on the store as dicts keyed by column name."""
+    cur = con.execute(sql, list(params or []))
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
 def sorted_reader(
-    con: duckdb.DuckDBPyConnection, table: str, key: str, columns: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    table: str | Sequence[str],
+    key: str,
+    columns: Sequence[str] | None = None,
+    *,
+    large_buffers: bool = False,
 ) -> pa.RecordBatchReader:
-    """``columns`` (None: all) of a store table in ``key`` order, streamed as Arrow
-    record batches (the connection is busy until the reader is drained)."""
+    """``columns`` (None: all) of a store table, or of several tables of one layout
+    together, in ``key`` order, streamed as Arrow record batches (the connection is busy
+    until the reader is drained). ``large_buffers``: Arrow's large types, no 2 GB limit
+    per column (for a column of many long values; the setting stays on the connection)."""
+    if large_buffers:
+        con.execute("SET arrow_large_buffer_size = true")
+    tables = [table] if isinstance(table, str) else list(table)
     cols = "*" if columns is None else ", ".join(columns)
-    return con.sql(f"SELECT {cols} FROM {table} ORDER BY {key}").to_arrow_reader()
+    source = tables[0]
+    if len(tables) > 1:
+        inner = "*" if columns is None else ", ".join(dict.fromkeys([key, *columns]))
+        source = "(" + " UNION ALL ".join(f"SELECT {inner} FROM {t}" for t in tables) + ")"
+    return con.sql(f"SELECT {cols} FROM {source} ORDER BY {key}").to_arrow_reader()
 
 
 # -- building a new store file -------------------------------------------------------
@@ -309,13 +333,18 @@ def finish_building(
     con.close()
     building = building_path(path)
     check_publishable(building, required)
-    fd = os.open(building, os.O_RDONLY)
+    fsync(building)
+    os.replace(building, path)
+    _remove_file_and_sidecars(building)
+
+
+def fsync(path: Path | str) -> None:
+    """Put what was written to a file, or to a folder's entries, on the disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(building, path)
-    _remove_file_and_sidecars(building)
 
 
 def abandon_building(

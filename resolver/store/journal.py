@@ -32,6 +32,8 @@ from resolver.store.fair_lock import FairLock
 
 BUILDING_SUFFIX = ".building"  # the next run's file, renamed over the store when done
 TRAINING_SUFFIX = ".training"  # training's scratch file, never published
+# the error a run stopped from outside (a kill, Ctrl-C) is logged with
+INTERRUPTED = "interrupted"
 WORK_SUFFIXES = (BUILDING_SUFFIX, TRAINING_SUFFIX)
 
 DECISION_COLUMNS = (
@@ -314,7 +316,7 @@ class Journal:
             _reconcile(db, published or {})
             db.execute(
                 "UPDATE run_log SET status = 'failed', summary = ? WHERE status = 'running'",
-                [json.dumps({"error": "interrupted"})],
+                [json.dumps({"error": INTERRUPTED})],
             )
             last = db.execute("SELECT coalesce(max(run_id), 0) FROM run_log").fetchone()[0]
             run_id = max(int(last), int(after)) + 1

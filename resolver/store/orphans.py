@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from resolver.ingest.canonical import TABLES
-from resolver.store.connection import table_exists
+from resolver.store.connection import dict_rows, table_exists
 
 
 class Expectation(Protocol):
@@ -82,7 +82,8 @@ def stage_orphans_table(
     """Create ``{prefix}orphans`` from ``{prefix}`` records, members and pairs; return its rows.
 
     ``decided``: the effective link/expected decision per (record_key, expectation),
-    columns record_key, expectation, action, decision_id, reviewer, reason.
+    columns record_key, expectation, action, decision_id, reviewer, reason and the
+    resolution it gives (an orphan without one is open).
     """
     con.execute("DROP TABLE IF EXISTS _orphan_hits")
     con.execute(
@@ -221,8 +222,7 @@ def _orphans_sql(p: str) -> str:
            pb.prob AS candidate_probability,
            CASE WHEN pb.cand IS NOT NULL THEN 'pair'
                 WHEN rb.cand IS NOT NULL THEN 'linked_invoice' END AS candidate_via,
-           CASE d.action WHEN 'expected' THEN 'expected' WHEN 'link' THEN 'linked'
-                ELSE 'open' END AS resolution,
+           coalesce(d.resolution, 'open') AS resolution,
            d.decision_id::BIGINT AS decision_id,
            d.reviewer AS resolved_by,
            d.reason AS resolution_reason
@@ -251,9 +251,7 @@ def pair_sides_sql(p: str, obj: str) -> str:
 
 
 def orphan_row(con: duckdb.DuckDBPyConnection, orphan_id: str) -> dict[str, Any] | None:
-    """One row of the published ``orphans`` table, or None (no such id, or no table)."""
-    if not table_exists(con, "orphans"):
-        return None
+    """One row of the published ``orphans`` table (which must exist), or None."""
     cur = con.execute("SELECT * FROM orphans WHERE orphan_id = ?", [orphan_id])
     rows = cur.fetchall()
     if not rows:
@@ -285,13 +283,12 @@ def orphan_page(
     """Up to ``limit`` rows of ``orphans`` in ``sort`` order (``ORPHAN_ORDER``), with the
     decisions in force now laid over the run's resolution.
 
-    ``decided``: the effective link/expected decision per (record_key, expectation);
+    ``decided``: the effective link/expected decision and its resolution per
+    (record_key, expectation), as for :func:`stage_orphans_table`;
     ``undone``: the ids of decisions an undo reversed (column ``undoes``): an orphan the
     run resolved by an undone decision shows as open. ``after_id`` starts after that
-    orphan id; ``offset`` skips rows.
+    orphan id; ``offset`` skips rows. The table must exist.
     """
-    if not table_exists(con, "orphans"):
-        return []
     con.register("_orphan_decided", decided)
     con.register("_orphan_undone", undone)
     try:
@@ -299,9 +296,9 @@ def orphan_page(
             f"""
             WITH o AS (
                 SELECT o.* REPLACE (
-                    CASE d.action WHEN 'expected' THEN 'expected' WHEN 'link' THEN 'linked'
-                         ELSE CASE WHEN o.decision_id IN (SELECT undoes FROM _orphan_undone)
-                                   THEN 'open' ELSE o.resolution END END AS resolution,
+                    coalesce(d.resolution,
+                             CASE WHEN o.decision_id IN (SELECT undoes FROM _orphan_undone)
+                                  THEN 'open' ELSE o.resolution END) AS resolution,
                     coalesce(d.decision_id, o.decision_id) AS decision_id,
                     coalesce(d.reviewer, o.resolved_by) AS resolved_by,
                     coalesce(d.reason, o.resolution_reason) AS resolution_reason)
@@ -352,3 +349,39 @@ def resolution_counts(
             "GROUP BY ALL ORDER BY ALL"
         ).fetchall()
     ]
+
+
+def expectation_summaries(
+    con: duckdb.DuckDBPyConnection, *, prefix: str = ""
+) -> list[dict[str, Any]]:
+    """Per expectation of ``{prefix}orphans`` (in name order): its object, severity,
+    description, counterpart target system, systems, open and resolved orphans, open
+    amount (cents) and total; empty without the table."""
+    if not table_exists(con, f"{prefix}orphans"):
+        return []
+    return dict_rows(
+        con,
+        f"""SELECT expectation, object, any_value(severity) AS severity,
+                   any_value(description) AS description,
+                   any_value(target_system) FILTER (kind = 'counterpart') AS target,
+                   list(DISTINCT system ORDER BY system) AS systems,
+                   count(*) FILTER (resolution = 'open') AS open,
+                   count(*) FILTER (resolution <> 'open') AS resolved,
+                   coalesce(sum(amount_cents) FILTER (resolution = 'open'), 0) AS amount_cents,
+                   count(*) AS total
+            FROM {prefix}orphans GROUP BY ALL ORDER BY expectation""",
+    )
+
+
+def open_orphans(
+    con: duckdb.DuckDBPyConnection, expectation: str, *, limit: int, prefix: str = ""
+) -> list[dict[str, Any]]:
+    """The first ``limit`` open orphans of one expectation (by id): orphan_id,
+    record_key, amount_cents, age_days, candidate_record_key."""
+    return dict_rows(
+        con,
+        f"SELECT orphan_id, record_key, amount_cents, age_days, candidate_record_key "
+        f"FROM {prefix}orphans WHERE expectation = ? AND resolution = 'open' "
+        f"ORDER BY orphan_id LIMIT {int(limit)}",
+        [expectation],
+    )

@@ -10,8 +10,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from resolver.ingest.canonical import TABLES
-from resolver.store.connection import table_exists
+from resolver.ingest.canonical import FIELDS, TABLES
+from resolver.store import schema
+from resolver.store.connection import dict_rows, table_exists
+from resolver.store.content_hash import content_hash_sql
 
 
 def record_columns(
@@ -138,3 +140,112 @@ def linked_date_gaps(
         return out
     finally:
         con.execute("DROP TABLE IF EXISTS _lag")
+
+
+def condition_counts(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    system: str,
+    conditions: Sequence[str],
+    *,
+    prefix: str = "",
+) -> tuple[int, list[int]]:
+    """``system``'s records of ``obj``, and how many of them meet each SQL condition."""
+    counts = "".join(f", count(*) FILTER ({c})" for c in conditions)
+    row = con.execute(
+        f"SELECT count(*){counts} FROM {prefix}{TABLES[obj]} WHERE system = ?", [system]
+    ).fetchall()[0]
+    return int(row[0]), [int(n) for n in row[1:]]
+
+
+def flagged_records(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    system: str,
+    shown: str,
+    condition: str,
+    *,
+    limit: int,
+    prefix: str = "",
+) -> list[dict[str, Any]]:
+    """``shown`` (SQL select list) of the first ``limit`` of ``system``'s records of
+    ``obj`` (by record key) that meet the SQL ``condition``."""
+    return dict_rows(
+        con,
+        f"SELECT {shown} FROM {prefix}{TABLES[obj]} WHERE system = ? AND {condition} "
+        f"ORDER BY record_key LIMIT {int(limit)}",
+        [system],
+    )
+
+
+def value_counts(
+    con: duckdb.DuckDBPyConnection,
+    obj: str,
+    system: str,
+    value: str,
+    condition: str,
+    *,
+    prefix: str = "",
+) -> dict[Any, int]:
+    """Records of ``system``'s ``obj`` meeting ``condition``, per ``value`` (SQL)."""
+    return {
+        k: int(n)
+        for k, n in con.execute(
+            f"SELECT {value}, count(*) FROM {prefix}{TABLES[obj]} WHERE system = ? "
+            f"AND {condition} GROUP BY ALL ORDER BY ALL",
+            [system],
+        ).fetchall()
+    }
+
+
+def system_counts(con: duckdb.DuckDBPyConnection, obj: str, *, prefix: str = "") -> dict[str, int]:
+    """Loaded records of ``obj`` per system."""
+    return {
+        s: int(n)
+        for s, n in con.execute(
+            f"SELECT system, count(*) FROM {prefix}{TABLES[obj]} GROUP BY ALL"
+        ).fetchall()
+    }
+
+
+def count_in_systems(
+    con: duckdb.DuckDBPyConnection, obj: str, systems: Sequence[str], *, prefix: str = ""
+) -> int:
+    """Loaded records of ``obj`` from any of ``systems``."""
+    marks = ", ".join("?" for _ in systems)
+    return int(
+        con.execute(
+            f"SELECT count(*) FROM {prefix}{TABLES[obj]} WHERE system IN ({marks})",
+            list(systems),
+        ).fetchall()[0][0]
+    )
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    df: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    obj: str | None = None,
+) -> None:
+    """Insert ``df`` as ``columns``; into a record table of ``obj``, DuckDB computes each
+    record's row hash and content hash on the way in."""
+    if df.empty:
+        return
+    frame = df.reindex(columns=list(columns)).reset_index(drop=True)
+    select = "*"
+    if obj is not None:
+        # a record's data fingerprint: its canonical values (parsed, so "$1,234.50" and
+        # "1234.5" agree); decisions compare it to notice that a record changed
+        fields = schema.canonical_columns(FIELDS[obj])
+        parts = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in fields)
+        select = (
+            f"* REPLACE (left(md5(concat_ws(chr(31), {parts})), 16) AS row_hash, "
+            f"{content_hash_sql(obj)} AS content_hash)"
+        )
+    con.register("_ingest_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {select} FROM _ingest_frame")
+    finally:
+        con.unregister("_ingest_frame")

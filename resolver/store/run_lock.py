@@ -66,7 +66,6 @@ def describe(holder: dict[str, Any]) -> str:
     return (
         f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}, "
         f"started {holder.get('started', '?')}"
-        + (f" ({holder['command']})" if holder.get("command") else "")
     )
 
 
@@ -112,9 +111,12 @@ def hold(
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     waited = f" after waiting {wait:g}s" if wait > 0 else ""
+                    holder = read_holder(path)
+                    # the holder's command (a run refusing an ingest), else our own kind
+                    held_by = holder.get("command") or command
                     raise StoreBusy(
-                        f"store {store_path} is in use by another {command}{waited}: "
-                        f"{describe(read_holder(path))}; lock {path}"
+                        f"store {store_path} is in use by another {held_by}{waited}: "
+                        f"{describe(holder)}; lock {path}"
                         + ("" if wait > 0 else " (use --wait SECONDS to wait for it)")
                     ) from None
                 time.sleep(_POLL_SECONDS)

@@ -11,8 +11,9 @@ import pandas as pd
 
 from resolver.clock import utc_now
 from resolver.store import run_lock
-from resolver.store.connection import table_exists
+from resolver.store.connection import meta_value, table_exists
 from resolver.store.decisions import journal_of, store_path
+from resolver.store.journal import INTERRUPTED
 from resolver.store.schema import create_table_sql
 
 RUNS_DDL = """
@@ -113,7 +114,7 @@ def list_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     running = [r for r in logged.values() if r["status"] == "running"]
     if running and _no_run_alive(con):  # killed: the next run will log it failed
         for r in running:
-            logged[r["run_id"]] = r | {"status": "failed", "summary": {"error": "interrupted"}}
+            logged[r["run_id"]] = r | {"status": "failed", "summary": {"error": INTERRUPTED}}
     return [logged[k] for k in sorted(logged, reverse=True)]
 
 
@@ -126,8 +127,8 @@ def _no_run_alive(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def next_entity_number(con: duckdb.DuckDBPyConnection, obj: str) -> int:
-    rows = con.execute("SELECT value FROM meta WHERE key = ?", [f"next_{obj}_number"]).fetchall()
-    return int(rows[0][0]) if rows else 1
+    value = meta_value(con, f"next_{obj}_number")
+    return int(value) if value is not None else 1
 
 
 def next_number_sql(obj: str, number: int) -> tuple[str, list]:

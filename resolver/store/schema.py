@@ -133,7 +133,7 @@ SOURCE_LOAD_COLUMNS: dict[str, str] = {
 }
 
 
-# the layout of <object>_proposals (resolver.review.make_proposals' SELECT makes
+# the layout of <object>_proposals (resolver.store.proposals' SELECT makes
 # the same columns)
 PROPOSAL_COLUMNS: dict[str, str] = {
     "proposal_id": "VARCHAR",

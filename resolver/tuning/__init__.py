@@ -10,6 +10,8 @@ Everything reads the published store; only :func:`simulate_reviewer` and
 :func:`ensure_orphans` write (use them on ``Workspace.writable_copy()``).
 """
 
+from resolver.store.analysis import rejects_by_reason
+from resolver.store.source_loads import load_summary
 from resolver.tuning.blocking import blocking_chart, blocking_report, rule_hits, rule_recall
 from resolver.tuning.data import (
     hard_negative_pairs,
@@ -27,11 +29,9 @@ from resolver.tuning.model_view import (
 )
 from resolver.tuning.profile import (
     completeness_chart,
-    load_summary,
     profile,
     profile_chart,
     refused_values,
-    rejects_by_reason,
     value_profile,
 )
 from resolver.tuning.review import (

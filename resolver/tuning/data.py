@@ -46,15 +46,10 @@ def ordered(pairs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def loaded_keys(con: duckdb.DuckDBPyConnection, obj: str) -> set[str]:
-    """The key of every loaded record of ``obj``."""
-    return store_records.record_keys(con, obj)
-
-
 def truth_pairs(con: duckdb.DuckDBPyConnection, obj: str, truth_dir: Path | str) -> pd.DataFrame:
     """Every pair of loaded records that the truth says are the same entity."""
     entities = truth_entities(truth_dir, obj)
-    entities = entities[entities.index.isin(loaded_keys(con, obj))]
+    entities = entities[entities.index.isin(store_records.record_keys(con, obj))]
     rows = [
         pair
         for _, group in entities.groupby(entities)
@@ -105,7 +100,7 @@ def hard_negative_pairs(
     if kind is not None:
         hard = hard[hard["kind"] == kind]
     entities = truth_entities(truth_dir, obj)
-    entities = entities[entities.index.isin(loaded_keys(con, obj))]
+    entities = entities[entities.index.isin(store_records.record_keys(con, obj))]
     by_entity = entities.groupby(entities).groups
     rows = []
     for (k, group_id), group in hard.groupby(["kind", "group_id"], sort=True):

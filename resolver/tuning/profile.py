@@ -14,7 +14,6 @@ from splink.exploratory import profile_columns
 from resolver.ingest.canonical import OBJECTS, TABLES
 from resolver.store import analysis as store_analysis
 from resolver.store import records as store_records
-from resolver.store import source_loads as store_source_loads
 from resolver.store.connection import table_columns
 
 # canonical field -> the normalized column ingest derives from it
@@ -116,17 +115,6 @@ def refused_values(
     return store_analysis.refused_values(con, obj, field, norm, limit=limit)
 
 
-def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rejected rows per system, object and reason kind (a row with two problems
-    counts under both). Columns: system, object, reason, rows, example."""
-    return store_analysis.rejects_by_reason(con)
-
-
-def load_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rows read, loaded and rejected per source file of the last run."""
-    return store_source_loads.load_summary(con)
-
-
 def profile_chart(
     con: duckdb.DuckDBPyConnection,
     obj: str,
@@ -135,15 +123,23 @@ def profile_chart(
     top_n: int = 10,
     bottom_n: int = 5,
 ) -> Any:
-    """Splink's ``profile_columns`` chart over the store's ``columns`` of ``obj``."""
+    """Splink's ``profile_columns`` chart over the store's ``columns`` of ``obj``; the
+    columns that hold no value are left out and named (Splink refuses a chart of none:
+    then the note alone is returned, a string)."""
 
     present = set(table_columns(con, TABLES[obj]))
     missing = [c for c in columns if c not in present]
     if missing:
         raise ValueError(f"{TABLES[obj]} has no column(s) {missing}")
     frame = store_records.record_columns(con, obj, columns)
-    sdf = DuckDBAPI(duckdb.connect()).register(frame, table_name=f"profile_{obj}")
-    return profile_columns(sdf, columns, top_n=top_n, bottom_n=bottom_n)
+    filled = [c for c in columns if frame[c].notna().any()]
+    if not filled:
+        return f"{TABLES[obj]}: no value in {', '.join(columns)} to profile"
+    if len(filled) < len(columns):
+        empty = ", ".join(c for c in columns if c not in filled)
+        print(f"{TABLES[obj]}: no value in {empty}; profiling {', '.join(filled)}")
+    sdf = DuckDBAPI(duckdb.connect()).register(frame[filled], table_name=f"profile_{obj}")
+    return profile_columns(sdf, filled, top_n=top_n, bottom_n=bottom_n)
 
 
 def completeness_chart(con: duckdb.DuckDBPyConnection, obj: str, columns: list[str]) -> Any:

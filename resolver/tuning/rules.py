@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from resolver.demo.fixtures import MODELS, RULES
-from resolver.errors import Problems, RulesError
+from resolver.errors import Problem, Problems, RulesError
+from resolver.ingest.contracts import contract_paths, parse_contract
 from resolver.linkage.model import load_model_and_rules
 from resolver.linkage.rules import RULE_FILES, LinkageRules
 
@@ -47,7 +48,19 @@ def load_rules(
     found = Problems()
     out = {
         obj: found.read(lambda obj=obj: load_model_and_rules(models_dir, rules_dir, obj)[1], None)
-        for obj in RULE_FILES
+        for obj in _delivered_objects(rules_dir)
     }
     found.raise_any(RulesError)
     return out
+
+
+def _delivered_objects(rules_dir: Path) -> list[str]:
+    """The objects some contract of ``rules_dir`` delivers (a customers-only deployment
+    has no invoice model to read); every object when the folder holds no contract."""
+    problems: list[Problem] = []
+    objects = {
+        c.object
+        for path in contract_paths(rules_dir)[1]
+        if (c := parse_contract(path, data_dir=None, problems=problems)) is not None
+    }
+    return [obj for obj in RULE_FILES if obj in objects] or list(RULE_FILES)

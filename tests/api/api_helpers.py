@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api import Settings, create_app
-from api.keys import KeyRing, Principal, hash_key
+from api.key_ring import KeyRing, Principal, hash_key
 from api.protocol import HTTP_PROTOCOL
 from resolver.demo.fixtures import DemoStore
 from resolver.review.view_file import view_root

@@ -11,7 +11,7 @@ import pytest
 from api_helpers import KEYS, headers
 
 from api import Settings, SettingsError
-from api.keys import KeyRing, KeysError, hash_key
+from api.key_ring import KeyRing, KeysError, hash_key
 
 
 def _error(r, status: int, code: str) -> dict:
@@ -114,6 +114,22 @@ def test_key_helper_prints_a_working_entry() -> None:
     key = out.split(": ", 1)[1].splitlines()[0].strip()
     digest = out.split("sha256: ")[1].strip()
     assert hash_key(key) == digest and key not in out.split("keys file entry:")[1]
+
+
+def test_key_helper_output_pasted_into_a_new_file_is_a_keys_file(tmp_path: Path) -> None:
+    """The lines the helper prints for a new keys file, saved as they are, are a keys file
+    that knows the new key (not a bare list item the loader refuses)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "api.keys", "new", "ana", "viewer"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    key = out.split(": ", 1)[1].splitlines()[0].strip()
+    f = tmp_path / "keys.yaml"
+    f.write_text(out[out.index("\nkeys:") + 1 :])  # the lines printed from `keys:` on
+    ring = KeyRing.from_file(f)
+    assert len(ring) == 1 and ring.lookup(key) is not None
 
 
 def test_keys_never_logged(client, caplog) -> None:

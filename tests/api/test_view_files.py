@@ -89,10 +89,11 @@ def test_a_republish_swaps_the_served_view_whole(demo_store, tmp_path) -> None:
 
 
 def test_two_workers_share_one_copy_of_the_view(demo_store, tmp_path) -> None:
-    """Both worker processes map the same view files; after both served pages, the
-    pages are shared (in both page tables: Shared_Clean or Shared_Dirty, the latter while
-    the copied files are not yet written back), and none is a private copy (no
-    anonymous, copied-on-write page in a view mapping)."""
+    """Both worker processes map the same view files, and the same ``POST /match``
+    index files (built by the first worker beside the view); after both served pages
+    and matches, the pages are shared (in both page tables: Shared_Clean or
+    Shared_Dirty, the latter while the copied files are not yet written back), and none
+    is a private copy (no anonymous, copied-on-write page in a view mapping)."""
     db = copy_store(demo_store, tmp_path / "served")
     folder = view_root(db) / _key(db)
     with served_by_workers(db, tmp_path) as (server, url, log):
@@ -111,9 +112,13 @@ def test_two_workers_share_one_copy_of_the_view(demo_store, tmp_path) -> None:
                 page = c.get("/proposals", params={**PAGE, "sort": sort}).json()
                 for item in page["items"][:5]:
                     c.get(f"/proposals/{item['proposal_id']}").raise_for_status()
+                record = {"first_name": "Maria", "last_name": "Garcia", "city": "Springfield"}
+                c.post("/match", json={"object": "customer", "record": record}).raise_for_status()
                 return len(page["items"])
 
-        files = {str(p) for p in folder.iterdir()}
+        files = {str(p) for p in folder.rglob("*.arrow")}  # the view's and the index's
+        index = {f for f in files if "/match-" in f}
+        assert {Path(f).parent.name.split("-")[1] for f in index} == {"customer", "invoice"}
 
         def counts(w: int) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
             maps = _view_mappings(w, folder)
@@ -127,11 +132,23 @@ def test_two_workers_share_one_copy_of_the_view(demo_store, tmp_path) -> None:
         for _ in range(30):
             with ThreadPoolExecutor(max_workers=8) as pool:
                 assert all(list(pool.map(read, ["stake", "confidence", "records", "id"] * 4)))
-            if all(counts(w)[1]["Shared"] > 0 for w in workers()):
+            if all(counts(w)[1]["Shared"] > 0 for w in workers()) and all(
+                sum(
+                    m.get("Shared_Clean", 0) + m.get("Shared_Dirty", 0)
+                    for f, m in counts(w)[0].items()
+                    if f in index
+                )
+                > 0
+                for w in workers()
+            ):
                 break
         for w in workers():
             maps, total = counts(w)
-            assert set(maps) == files, w  # every file of the view, in each worker
+            assert set(maps) == files, w  # every file of the view and index, in each worker
+            shared = {
+                f: m.get("Shared_Clean", 0) + m.get("Shared_Dirty", 0) for f, m in maps.items()
+            }
+            assert sum(shared[f] for f in index) > 0, (w, maps)  # the index: one copy
             assert total["Shared"] > 0, (w, maps)  # pages both hold: one copy, not two
             assert total["Pss"] < total["Rss"], (w, total)
             assert total["Anonymous"] == 0, (w, maps)  # never copied into the process

@@ -64,6 +64,18 @@ def test_extra_attributes_are_read(folder: Path) -> None:
     assert "Email" in contract.source_columns()
 
 
+# (line, written instead) -> what the message offers: a column written as the admin
+# remembers it gets the header's spelling, a misspelt canonical field the closest field
+NEAR_MISSES = {
+    ("  email: Email", "  email: E-mail"): "'Email'",
+    ("  last_name: Last", "  last_name: last"): "'Last'",
+    ("id: ID", "id: Id "): "'ID'",
+    ("  updated_at: Changed", "  updated_at: Chnaged"): "'Changed'",
+    ("  email: Email", "  emial: Email"): "email",
+    ("  first_name: First", "  firstname: First"): "first_name",
+}
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -103,6 +115,11 @@ def test_extra_attributes_are_read(folder: Path) -> None:
             ('  date_format: "%m/%d/%Y"', "  phone_area_code: [310]"),
             "parse.phone_area_code: [310] must be 2 to 5 digits",
         ),
+        (
+            ("  email: Email", "  emial: Email"),
+            "fields.emial: unknown canonical field for customer",
+        ),
+        *((change, f"did you mean {meant}?") for change, meant in NEAR_MISSES.items()),
     ],
 )
 def test_each_mistake_has_its_message(folder: Path, change: tuple[str, str], expected: str) -> None:
@@ -164,39 +181,42 @@ def test_a_tab_separated_file_read_as_csv_names_the_tab_once_escaped(folder: Pat
 
 
 @pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        # a column written as the admin remembers it: the header's spelling is offered
-        (("  email: Email", "  email: E-mail"), "did you mean 'Email'?"),
-        (("  last_name: Last", "  last_name: last"), "did you mean 'Last'?"),
-        (("id: ID", "id: Id "), "did you mean 'ID'?"),
-        (("  updated_at: Changed", "  updated_at: Chnaged"), "did you mean 'Changed'?"),
-        # a canonical field misspelt: the closest field of the object
-        (
-            ("  email: Email", "  emial: Email"),
-            "fields.emial: unknown canonical field for customer",
-        ),
-        (("  email: Email", "  emial: Email"), "did you mean email?"),
-        (("  first_name: First", "  firstname: First"), "did you mean first_name?"),
-    ],
-)
-def test_a_near_miss_names_what_was_meant(
-    folder: Path, change: tuple[str, str], expected: str
-) -> None:
-    _write(folder, GOOD.replace(*change))
-    assert any(expected in p for p in _problems(folder)), _problems(folder)
-
-
-@pytest.mark.parametrize(
-    ("change", "unexpected"),
+    "change",
     [
         # nothing in the header is close: no guess
-        (("  email: Email", "  email: Telefax"), "did you mean"),
-        (("  email: Email", "  shoe_size: Email"), "did you mean"),
+        ("  email: Email", "  email: Telefax"),
+        ("  email: Email", "  shoe_size: Email"),
     ],
 )
-def test_no_guess_when_nothing_is_close(
-    folder: Path, change: tuple[str, str], unexpected: str
-) -> None:
+def test_no_guess_when_nothing_is_close(folder: Path, change: tuple[str, str]) -> None:
     _write(folder, GOOD.replace(*change))
-    assert not any(unexpected in p for p in _problems(folder)), _problems(folder)
+    assert not any("did you mean" in p for p in _problems(folder)), _problems(folder)
+
+
+def test_a_header_the_declared_encoding_cannot_decode_says_to_set_csv_encoding(
+    folder: Path,
+) -> None:
+    """A Windows export (cp1252) read as UTF-8, its header already undecodable: the
+    problem names the file, the header line, the byte and the contract key to set,
+    instead of Python's bare "'utf-8' codec can't decode byte 0xdf"."""
+    (folder / "people.csv").write_bytes(
+        "ID,First,Last,Email,Status,Changed,Straße\n1,a,b,c,A,01/02/2024,x\n".encode("cp1252")
+    )
+    _write(folder, GOOD)
+    problems = _problems(folder)
+    assert len(problems) == 1, problems
+    assert "people.csv: line 1 (the header)" in problems[0]
+    assert "cannot be decoded as utf-8 (byte 0xdf)" in problems[0]
+    assert "csv: {encoding: ...}" in problems[0] and "cp1252" in problems[0]
+    assert problems[0].split(": ")[1] == "csv.encoding"
+
+
+def test_an_undecodable_byte_in_a_row_leaves_the_contract_valid(folder: Path) -> None:
+    """A byte the encoding cannot decode in a row (not the header) is that row's
+    `bad_encoding` reject at ingest: checking the header must not refuse the whole source
+    because the row was read in the same buffer."""
+    (folder / "people.csv").write_bytes(
+        b"ID,First,Last,Email,Status,Changed\n1,J\xfcrgen,M\xfcller,c,A,01/02/2024\n"
+    )
+    _write(folder, GOOD)
+    assert [c.system for c in load_contracts(folder, data_dir=folder)] == ["crm"]

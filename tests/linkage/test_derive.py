@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from resolver.errors import RulesError
 from resolver.linkage.comparisons import comparison_dict
 from resolver.linkage.derive import FAMILIES, reads_columns
 from resolver.linkage.model import _deduct_matches_from_u, _floor_m
@@ -188,3 +189,30 @@ def test_overrides_merge_by_name_and_twice_is_once() -> None:
     assert once["blocking"] == [["x"]]
     assert merge_overrides(once, over) == once
     assert base["comparisons"]["city"] == {"kind": "x"}  # the base is not changed
+
+
+def test_too_few_rows_to_derive_a_model_says_so_in_one_problem(tmp_path: Path) -> None:
+    """A first try on a small sample: no field has enough rows to compare, so nothing can
+    be derived. One problem says why and what to do, instead of four complaints about a
+    rules file the user never wrote."""
+    df = _people(150, seed=1).head(4)
+    data = tmp_path / "data"
+    data.mkdir()
+    df.to_csv(data / "people.csv", index=False)
+    contract = {
+        "system": "crm",
+        "object": "customer",
+        "file": "people.csv",
+        "id": "id",
+        "fields": {"first_name": "first", "last_name": "last", "email": "email"},
+    }
+    rules = tmp_path / "rules"
+    (rules / "sources").mkdir(parents=True)
+    (rules / "sources" / "people.yaml").write_text(yaml.safe_dump(contract))
+    with pytest.raises(RulesError) as err:
+        train(rules_dir=rules, db_path=tmp_path / "s.duckdb", data_dir=data, models_dir=tmp_path)
+    assert len(err.value.problems) == 1, str(err.value)
+    message = str(err.value)
+    assert "4 customer records" in message
+    assert "load more rows" in message
+    assert "must be a non-empty list" not in message

@@ -102,7 +102,7 @@ def test_block_index_holds_duckdbs_hashes(matcher: Matcher, demo_store: DemoStor
 
 
 def test_block_keys_keep_every_bit() -> None:
-    from resolver.matching.index import block_keys
+    from resolver.matching.index_file import block_keys
 
     def chunk(values: list[int], nulls: list[bool]) -> pa.Array:
         return pa.array(np.array(values, dtype=np.uint64), mask=np.array(nulls))
@@ -200,3 +200,99 @@ def test_cents_beyond_64_bits_are_a_problem_in_the_record(matcher: Matcher) -> N
 
     with pytest.raises(ValidationProblems, match="amount_cents"):
         matcher.match("invoice", {"invoice_number": "INV-1", "amount_cents": 2**70})
+
+
+def test_candidates_come_from_the_rarest_keys_within_the_budget() -> None:
+    """Blocking keys are taken the fewest records first; a key whose records would
+    take the call past the budget is left out whole (and the call says so), while
+    a later, overlapping key that still fits is taken; within the budget every
+    key's records are candidates, exactly as without one."""
+    from resolver.matching.matcher import take_within
+
+    rare, overlapping, common, huge = (
+        np.array([3, 9]),
+        np.array([1, 3, 5, 9]),
+        np.arange(100, 110),
+        np.arange(1000, 1100),
+    )
+    spans = [huge, common, overlapping, rare]
+    rows, left_out = take_within(spans, 10**6)
+    assert rows.tolist() == sorted({*rare, *overlapping, *common, *huge}) and not left_out
+    rows, left_out = take_within(spans, 12)
+    assert rows.tolist() == [1, 3, 5, 9] and left_out  # common (10 more) would pass 12
+    rows, left_out = take_within(spans, 14)
+    assert rows.tolist() == [1, 3, 5, 9, *range(100, 110)] and left_out  # huge left out
+    assert take_within([], 5)[0].tolist() == []
+
+
+def test_a_budget_keeps_the_records_of_the_rarest_keys(demo_store) -> None:
+    """On the demo store, a budget below a stored record's candidate count leaves
+    out some of them (the call says so): those scored are a subset of the unbudgeted
+    ones, and the record's own copy, sharing its rarest keys, still comes first."""
+    con = store.connect(demo_store.db, read_only=True)
+    try:
+        m = Matcher.from_store(con, rules_dir="rules", models_dir="models", prior="model")
+        rows = con.execute(
+            "SELECT record_key, first_name, last_name, email, phone, city FROM customers "
+            "WHERE email IS NOT NULL AND city IS NOT NULL ORDER BY record_key LIMIT 40"
+        ).fetchall()
+    finally:
+        con.close()
+    index = m._indexes["customer"]
+    checked = 0
+    for key, first, last, email, phone, city in rows:
+        record = {"first_name": first, "last_name": last, "email": email, "phone": phone}
+        record["city"] = city
+        values = m._normalize(index, record, None, None)
+        m.budget = 10**6
+        everything, left_out = m._candidates(index, values)
+        assert not left_out
+        full = m.match("customer", record, top=1)
+        if len(everything) < 4 or full.candidates[0].record_key != key:
+            continue
+        m.budget = len(everything) - 1
+        some, left_out = m._candidates(index, values)
+        assert left_out and set(some) < set(everything)
+        if not len(some):  # every key the record shares holds more than the budget
+            continue
+        part = m.match("customer", record, top=1)
+        assert part.truncated and part.candidates_considered == len(some)
+        assert part.candidates[0].record_key == key
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.fixture(scope="module")
+def people_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    """A matcher over a contracts-only run of Splink's fake_1000 people, whose derived
+    model compares dates of birth (the demo's does not)."""
+    import shutil
+    from pathlib import Path
+
+    from resolver.pipeline import run_batch
+
+    root = Path(__file__).resolve().parents[2]
+    tmp = tmp_path_factory.mktemp("people")
+    rules, models, db = tmp / "rules", tmp / "models", tmp / "s.duckdb"
+    shutil.copytree(root / "benchmarks" / "real" / "fake_1000" / "sources", rules / "sources")
+    data = root / "tests" / "data" / "real" / "fake_1000"
+    run_batch(rules_dir=rules, db_path=db, data_dir=data, models_dir=models, retrain=True)
+    con = store.connect(db, read_only=True)
+    try:
+        return Matcher.from_store(con, rules_dir=rules, models_dir=models)
+    finally:
+        con.close()
+
+
+def test_a_birth_date_alone_is_read_as_ingest_reads_it(people_matcher: Matcher) -> None:
+    """POST /match with only a date of birth (canonical form): a full date finds the
+    people born that day, a partial one ('1971') is a year, never a server error; a
+    date that cannot be read is a problem naming the field (a 422)."""
+    from resolver.errors import ValidationProblems
+
+    assert "birth_date" in people_matcher._indexes["customer"].columns
+    found = people_matcher.match("customer", {"birth_date": "1971-06-24"}, top=50).candidates
+    assert any(c.record_key == "fake:0" for c in found)  # fake_1000's first row
+    people_matcher.match("customer", {"birth_date": "1971", "last_name": "Allen"})
+    with pytest.raises(ValidationProblems, match="birth_date: cannot read date"):
+        people_matcher.match("customer", {"birth_date": "24/06/1971"})

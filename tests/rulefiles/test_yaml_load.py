@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.keys import KeyRing, KeysError
+from api.key_ring import KeyRing, KeysError
 from resolver.errors import ContractError, RulesError
 from resolver.ingest.contracts import load_contracts
 from resolver.linkage.rules import read_overrides

@@ -17,7 +17,7 @@ import pytest
 from resolver import cli
 from resolver.demo.fixtures import DemoStore
 from resolver.errors import DiskFull
-from resolver.ingest import load as ingest_load
+from resolver.store import records as store_records
 from resolver.store import stages as store_stages
 from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.journal import Journal, journal_path
@@ -35,7 +35,7 @@ def _duckdb_full(*args, **kwargs):
 
 @pytest.mark.parametrize(
     ("module", "name", "fail"),
-    [(store_stages, "publish", _enospc), (ingest_load, "_insert", _duckdb_full)],
+    [(store_stages, "publish", _enospc), (store_records, "insert_rows", _duckdb_full)],
     ids=["publish-ENOSPC", "load-duckdb-IOError"],
 )
 def test_a_run_that_fills_the_disk_ends_in_one_line_and_keeps_the_store(

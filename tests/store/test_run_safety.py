@@ -162,6 +162,27 @@ def test_a_run_killed_midway_then_a_new_run_succeeds(demo_store: DemoStore, tmp_
     assert statuses[:2] == ["complete", "failed"]
 
 
+def test_a_run_interrupted_with_ctrl_c_is_logged_as_interrupted(
+    demo_store: DemoStore, tmp_path: Path
+) -> None:
+    """Ctrl-C (SIGINT) mid-stage: the command says so and exits 130, the live store keeps
+    the last complete run, the run log says `interrupted` (as for a killed run, not a
+    Python exception name), and the next run succeeds."""
+    db = _copy_store(demo_store, tmp_path)
+    proc = _start_and_wait_for(demo_store.run_command(db), "crm/customer started")
+    proc.send_signal(signal.SIGINT)
+    assert proc.stderr is not None
+    rest = proc.stderr.read()
+    assert proc.wait() == 130, rest[-2000:]
+    assert "resolver run: interrupted" in rest
+    latest = Journal(journal_path(db)).runs()[0]
+    assert latest["status"] == "failed"
+    assert latest["summary"]["error"] == "interrupted"
+    _assert_valid_store(db)
+    summary = demo_store.run(db)
+    assert _assert_valid_store(db)["run_id"] == summary.run_id
+
+
 def test_a_run_killed_after_the_rename_is_complete_everywhere(
     demo_store: DemoStore, tmp_path: Path
 ) -> None:
@@ -221,3 +242,20 @@ def test_a_file_without_the_store_tables_is_never_published(tmp_path: Path) -> N
     duckdb.connect(str(empty)).close()
     with pytest.raises(StoreError, match="refusing to publish"):
         store.connection.check_publishable(empty)
+
+
+def test_a_busy_store_names_the_command_that_holds_it(tmp_path: Path) -> None:
+    """`resolver ingest` refused by a running `resolver run` says the store is in use by
+    another run (the holder), not by "another ingest" (the command that was refused)."""
+    db = tmp_path / "s.duckdb"
+
+    def ingest_takes_the_lock() -> None:
+        with run_lock.hold(db, command="ingest"):
+            pass
+
+    with (
+        run_lock.hold(db, command="run"),
+        pytest.raises(StoreBusy, match=r"in use by another run: pid \d+") as err,
+    ):
+        ingest_takes_the_lock()
+    assert "another ingest" not in str(err.value)

@@ -5,8 +5,8 @@ Every call to ``.execute(`` / ``.executemany(`` / ``.sql(`` / ``.query(`` outsid
 resolver/store/ is counted per module. A module may keep such calls only when it is
 listed below with a reason, and never more than the number written there: SQL on
 a connection that is not the store (Splink's, a source database, a scratch
-in-memory database) is its own business; the rest is debt to move behind store/,
-and its number may only go down."""
+in-memory database) is its own business; SQL against the store's own tables has no
+place outside store/."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SQL_CALLS = {"execute", "executemany", "sql", "query"}
 
 NOT_THE_STORE = "SQL on a connection that is not the store's"
-DEBT = "SQL against store tables: to move behind resolver/store/ (issue 13)"
 
 ALLOWED: dict[str, tuple[int, str]] = {
     # not the store: Splink's DuckDB, a source database, files, scratch connections
@@ -41,14 +40,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
         2,
         f"{NOT_THE_STORE}: a sandboxed connection parsing a rule",
     ),
-    # debt: SQL against the store's tables outside store/
-    "resolver/ingest/load.py": (2, DEBT),
-    "resolver/matching/index.py": (3, DEBT),
-    "resolver/exports/_common.py": (1, DEBT),
-    "resolver/report/checks.py": (25, DEBT),
-    "resolver/review/entity_lookup.py": (5, DEBT),
-    "resolver/review/proposal_index.py": (3, DEBT),
-    "resolver/review/make_proposals.py": (14, DEBT),
     "resolver/tuning/model_view.py": (
         1,
         f"{NOT_THE_STORE}: Splink's own DuckDB (term-frequency lookups)",

@@ -71,3 +71,14 @@ def test_splink_charts_build(con: duckdb.DuckDBPyConnection) -> None:
     assert crm["completeness"] == pytest.approx(filled / total)
     with pytest.raises(ValueError, match="no column"):
         tuning.profile_chart(con, "customer", ["nope"])
+
+
+def test_a_profile_of_columns_without_values_says_so(con: duckdb.DuckDBPyConnection) -> None:
+    """Notebook 01 on a store whose sources leave a column empty, or deliver no invoices
+    at all, says which columns hold no value instead of stopping on Splink's "No non-null
+    column expressions found to profile"; the columns that hold values are still charted."""
+    assert con.execute("SELECT count(tax_id_norm) FROM customers").fetchall()[0][0] == 0
+    empty = tuning.profile_chart(con, "customer", ["tax_id_norm"])
+    assert isinstance(empty, str) and "tax_id_norm" in empty and "no value" in empty
+    chart = tuning.profile_chart(con, "customer", ["email_key", "tax_id_norm"])
+    assert len(chart.chart_dict["vconcat"]) == 1  # the empty column is left out

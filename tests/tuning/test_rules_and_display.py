@@ -84,3 +84,23 @@ def test_without_env_charts_go_beside_the_workspace(
     ws = workspace(tmp_path / "work", env={"RESOLVER_DB": str(demo_store.db)})
     chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
     assert tuning.save_chart(chart, "x").parent == ws.workdir / "charts"
+
+
+def test_load_rules_of_a_customers_only_folder_has_no_invoice_object(tmp_path: Path) -> None:
+    """A deployment with customer contracts alone trains no invoice model: the notebooks'
+    rules are the customer's, not a ModelError about invoices.json; a folder with an
+    invoice contract but no invoice model still says that model is missing."""
+    from resolver.demo.fixtures import MODELS
+    from resolver.errors import ModelError
+
+    own, models = tmp_path / "rules", tmp_path / "models"
+    (own / "sources").mkdir(parents=True)
+    models.mkdir()
+    shutil.copy(RULES / "customers.yaml", own)
+    shutil.copy(RULES / "sources" / "crm_customers.yaml", own / "sources")
+    shutil.copy(MODELS / "customers.json", models)
+    rules = tuning.load_rules(own, models)
+    assert list(rules) == ["customer"]
+    shutil.copy(RULES / "sources" / "billing_invoices.yaml", own / "sources")
+    with pytest.raises(ModelError, match=r"invoices\.json"):
+        tuning.load_rules(own, models)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from resolver.ingest.canonical import OBJECTS
 from resolver.review.decisions import effective
-from resolver.review.orphans.rules import OrphanRules
+from resolver.review.orphans.rules import RESOLUTION_OF, OrphanRules
 from resolver.store.orphans import DATE_COLUMN, ORPHAN_COLUMNS, stage_orphans_table
 
 __all__ = ["DATE_COLUMN", "ORPHAN_COLUMNS", "orphan_decisions", "stage_orphans"]
@@ -41,7 +41,8 @@ def stage_orphans(
 
 
 def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The effective link/expected decision per (record_key, expectation), latest winning."""
+    """The effective link/expected decision per (record_key, expectation), latest winning,
+    with the ``resolution`` it gives the orphan."""
 
     cols = ["record_key", "expectation", "action", "decision_id", "reviewer", "reason"]
     try:
@@ -57,6 +58,7 @@ def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 "decision_id": pd.Series(dtype="int64"),
                 "reviewer": pd.Series(dtype="str"),
                 "reason": pd.Series(dtype="str"),
+                "resolution": pd.Series(dtype="str"),
             }
         )
     d = pd.concat(frames, ignore_index=True)
@@ -65,6 +67,7 @@ def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     d = d.sort_values("decision_id").drop_duplicates(["record_key", "expectation"], keep="last")
     out = d[cols].reset_index(drop=True)
     out["decision_id"] = out["decision_id"].astype("int64")
-    for c in ("record_key", "expectation", "action", "reviewer", "reason"):
+    out["resolution"] = out["action"].map(RESOLUTION_OF)
+    for c in ("record_key", "expectation", "action", "reviewer", "reason", "resolution"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out

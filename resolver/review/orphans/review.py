@@ -98,10 +98,9 @@ def orphan_state(con: duckdb.DuckDBPyConnection, orphan: Mapping[str, Any]) -> d
     last = store_decisions.last_decision_on(con, orphan["expectation"], orphan["record_key"])
     if hit.empty:
         return {"orphan_id": orphan["orphan_id"], "resolution": "open", "decision_id": last}
-    action = hit["action"].iloc[0]
     return {
         "orphan_id": orphan["orphan_id"],
-        "resolution": "linked" if action == "link" else str(action),
+        "resolution": str(hit["resolution"].iloc[0]),
         "decision_id": last,
     }
 

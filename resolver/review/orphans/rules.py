@@ -19,6 +19,8 @@ RULES_FILE = "orphans.yaml"
 KINDS = ("counterpart", "reference")
 SEVERITIES = ("critical", "high", "medium", "low")
 RESOLUTIONS = ("open", "expected", "linked")
+# the resolution a reviewer's decision gives an orphan (without one it is open)
+RESOLUTION_OF = {"expected": "expected", "link": "linked"}
 
 
 @dataclass(frozen=True)
