@@ -1,4 +1,5 @@
-"""The `resolver` command line: demo data, ingest, train, run, export, evaluate, report, serve."""
+"""The `resolver` command line: demo data, ingest, train, run, export, evaluate, report, backup,
+serve."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from resolver.report.health_rules import load_health_rules
 from resolver.review.view_file import write_view
 from resolver.store import reports as store_reports
 from resolver.store import run_lock
+from resolver.store.backup import back_up
 from resolver.store.disk_full import disk_full, is_disk_full
 from resolver.store.runs import latest_run, list_runs
 
@@ -201,6 +203,12 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+
+    print(back_up(args.db, args.out).format())
     return 0
 
 
@@ -375,6 +383,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample", type=int, default=2000, help="rows sampled per source (default 2000; 0: all)"
     )
     p.set_defaults(func=_check)
+
+    p = sub.add_parser(
+        "backup",
+        help="copy the store and its journal (decisions, run log) into a folder, "
+        "consistently, while servers and runs go on",
+    )
+    p.add_argument("--db", required=True, help="the store's DuckDB file")
+    p.add_argument("--out", required=True, help="the folder to write the copies into")
+    p.set_defaults(func=_backup)
 
     p = sub.add_parser("export", help="export resolved data")
     exp = p.add_subparsers(dest="what", required=True, metavar="WHAT")
