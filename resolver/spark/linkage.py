@@ -123,3 +123,11 @@ def _materialised(spark: SparkSession, frame: Any) -> Any:
     path = os.path.join(spark.sparkContext._jsc.sc().getCheckpointDir().get(), uuid.uuid4().hex)
     frame.write.parquet(path)
     return spark.read.parquet(path)
+
+
+def prepare_session(spark: SparkSession) -> None:
+    """Register on ``spark`` the functions the translated model SQL calls."""
+    from splink.internals.spark.jar_location import get_scala_udfs
+
+    for udf in get_scala_udfs():
+        spark.udf.registerJavaFunction(*udf)
