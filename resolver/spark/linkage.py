@@ -31,6 +31,7 @@ from splink.internals.vertically_concatenate import enqueue_df_concat
 
 from resolver.linkage.model import LinkWork
 from resolver.linkage.model_file import for_engine
+from resolver.spark.functions import register_duckdb_functions
 from resolver.spark.session import lineage_method, release
 
 _SPLINK_LOG = logging.ERROR
@@ -43,6 +44,7 @@ def spark_work(
     :func:`resolver.linkage.model.train_model` on ``spark``."""
 
     def open_work(table: pa.Table | pd.DataFrame, settings: dict[str, Any]) -> LinkWork:
+        prepare_session(spark)
         db_api = SparkAPI(
             spark_session=spark,
             break_lineage_method=lineage_method(spark),
@@ -126,8 +128,6 @@ def _materialised(spark: SparkSession, frame: Any) -> Any:
 
 
 def prepare_session(spark: SparkSession) -> None:
-    """Register on ``spark`` the functions the translated model SQL calls."""
-    from splink.internals.spark.jar_location import get_scala_udfs
-
-    for udf in get_scala_udfs():
-        spark.udf.registerJavaFunction(*udf)
+    """Register on ``spark`` the functions the model's SQL calls once translated for Spark
+    (:func:`resolver.linkage.model_file.for_engine`): DuckDB's string distances."""
+    register_duckdb_functions(spark)
