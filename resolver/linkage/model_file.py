@@ -93,8 +93,8 @@ def translate_sql(sql: str, engine: str) -> str:
     return tree.sql(dialect="spark")
 
 
-# DuckDB functions Spark has no equal of (Splink's jar and Spark's own count otherwise:
-# see resolver.spark.functions), computed on Spark by DuckDB: name -> return type
+# DuckDB's string distances, computed on Spark by DuckDB itself (Splink's jaro_winkler
+# gives other values: see resolver.spark.functions): name -> return type
 ON_DUCKDB = {
     "jaro_winkler_similarity": "double",
     "jaro_similarity": "double",

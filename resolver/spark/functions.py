@@ -1,15 +1,18 @@
 """DuckDB's string distance functions on Spark, computed by DuckDB itself.
 
 The model's SQL calls ``jaro_winkler_similarity``, ``jaro_similarity``, ``levenshtein``
-and ``damerau_levenshtein`` as DuckDB defines them. Spark's nearest functions differ:
-Splink's ``jaro_winkler`` (Apache Commons Text) counts a transposition as a half where
-DuckDB rounds the count down ('hansen' and 'hasen': 0.876 against 0.902, either side of
-a 0.9 threshold), returns 0 rather than NULL for a missing value, and counts UTF-16 units
-where DuckDB counts UTF-8 bytes; Spark's ``levenshtein`` counts characters. A pair
-then falls into another comparison level on Spark and its weight moves by many bits.
-So Spark calls these functions here (:data:`resolver.linkage.model_file.ON_DUCKDB`
-names them), as Arrow UDFs that hand each batch of value pairs to an in-memory DuckDB:
-the same function, hence the same answer, on both engines.
+and ``damerau_levenshtein`` as DuckDB defines them. Spark has no equal of the first two:
+Splink's ``jaro_winkler`` and ``jaro_sim`` (Apache Commons Text) count a transposition
+as a half where DuckDB rounds the count of transposed characters down ('hansen' and
+'hasen': 0.876 against DuckDB's 0.902, either side of a 0.9 level), match characters
+differently ('sharon' and 'gonzalez': 0.458 against 0.514), return 0 rather than NULL
+for a missing value and count UTF-16 units where DuckDB counts characters (an emoji is
+two). A pair then falls into another comparison level on Spark and its weight moves by
+many bits. So Spark calls these functions here (:data:`resolver.linkage.model_file.ON_DUCKDB`
+names them: the edit distances too, so that every string distance is DuckDB's by
+construction, not by two implementations agreeing), as Arrow UDFs that hand each batch
+of value pairs to an in-memory DuckDB: the same function, hence the same answer, on
+both engines.
 """
 
 from __future__ import annotations
