@@ -6,12 +6,14 @@ identifiers. A saved model keeps it so, with no ``sql_dialect`` tag anywhere and
 identifier quoting (Splink's own JSON keeps both, and a model saved from DuckDB then
 fails on Spark). :func:`for_engine` gives the Splink settings an engine runs:
 unchanged for DuckDB; for Spark translated through sqlglot, with the functions
-sqlglot does not map (Splink's ``jaro_winkler``, list functions, ``len`` of a list)
-rewritten here and every cast made a ``TRY_CAST`` (Spark 4's ANSI mode raises on a
-value a plain cast cannot read, where DuckDB's own SQL would have failed loudly too).
+sqlglot does not map (list functions, ``len`` of a list) rewritten here, every cast
+made a ``TRY_CAST`` (Spark 4's ANSI mode raises on a value a plain cast cannot read,
+where DuckDB's own SQL would have failed loudly too), and the string distances Spark
+computes otherwise (:data:`ON_DUCKDB`) called as DuckDB's own, which resolver registers
+on the Spark session (:mod:`resolver.spark.functions`).
 
 >>> translate_sql("jaro_winkler_similarity(a_l, a_r) >= 0.9", "spark")
-'JARO_WINKLER(a_l, a_r) >= 0.9'
+'DUCKDB_JARO_WINKLER_SIMILARITY(a_l, a_r) >= 0.9'
 """
 
 from __future__ import annotations
@@ -91,11 +93,25 @@ def translate_sql(sql: str, engine: str) -> str:
     return tree.sql(dialect="spark")
 
 
-# DuckDB list function -> Spark array function of the same arguments
+# DuckDB's string distances, computed on Spark by DuckDB itself (Splink's jaro_winkler
+# gives other values: see resolver.spark.functions): name -> return type
+ON_DUCKDB = {
+    "jaro_winkler_similarity": "double",
+    "jaro_similarity": "double",
+    "levenshtein": "bigint",
+    "damerau_levenshtein": "bigint",
+}
+
+
+def spark_name(function: str) -> str:
+    """The name Spark calls DuckDB's ``function`` by (one of :data:`ON_DUCKDB`)."""
+    return f"duckdb_{function}"
+
+
+# DuckDB function -> the Spark function of the same arguments
 _RENAMED = {
-    "JAROWINKLER_SIMILARITY": "JARO_WINKLER",  # Splink's similarity jar
-    "JARO_WINKLER_SIMILARITY": "JARO_WINKLER",
-    "JARO_SIMILARITY": "JARO_SIM",
+    **{f.upper(): spark_name(f).upper() for f in ON_DUCKDB},
+    "JAROWINKLER_SIMILARITY": spark_name("jaro_winkler_similarity").upper(),  # sqlglot's name
     "LIST_INTERSECT": "ARRAY_INTERSECT",
     "LIST_DISTINCT": "ARRAY_DISTINCT",
     "LIST_HAS_ANY": "ARRAYS_OVERLAP",

@@ -31,6 +31,7 @@ from splink.internals.vertically_concatenate import enqueue_df_concat
 
 from resolver.linkage.model import LinkWork
 from resolver.linkage.model_file import for_engine
+from resolver.spark.functions import register_duckdb_functions
 from resolver.spark.session import lineage_method, release
 
 _SPLINK_LOG = logging.ERROR
@@ -43,6 +44,7 @@ def spark_work(
     :func:`resolver.linkage.model.train_model` on ``spark``."""
 
     def open_work(table: pa.Table | pd.DataFrame, settings: dict[str, Any]) -> LinkWork:
+        prepare_session(spark)
         db_api = SparkAPI(
             spark_session=spark,
             break_lineage_method=lineage_method(spark),
@@ -123,3 +125,9 @@ def _materialised(spark: SparkSession, frame: Any) -> Any:
     path = os.path.join(spark.sparkContext._jsc.sc().getCheckpointDir().get(), uuid.uuid4().hex)
     frame.write.parquet(path)
     return spark.read.parquet(path)
+
+
+def prepare_session(spark: SparkSession) -> None:
+    """Register on ``spark`` the functions the model's SQL calls once translated for Spark
+    (:func:`resolver.linkage.model_file.for_engine`): DuckDB's string distances."""
+    register_duckdb_functions(spark)

@@ -54,7 +54,14 @@ def test_duckdb_runs_the_neutral_sql_unchanged() -> None:
 @pytest.mark.parametrize(
     ("sql", "spark"),
     [
-        ("jaro_winkler_similarity(a_l, a_r) >= 0.9", "JARO_WINKLER(a_l, a_r) >= 0.9"),
+        # DuckDB's own string distances, registered on Spark (resolver.spark.functions)
+        (
+            "jaro_winkler_similarity(a_l, a_r) >= 0.9",
+            "DUCKDB_JARO_WINKLER_SIMILARITY(a_l, a_r) >= 0.9",
+        ),
+        ("jaro_similarity(a_l, a_r) >= 0.9", "DUCKDB_JARO_SIMILARITY(a_l, a_r) >= 0.9"),
+        ("levenshtein(a_l, a_r) <= 1", "DUCKDB_LEVENSHTEIN(a_l, a_r) <= 1"),
+        ("damerau_levenshtein(a_l, a_r) <= 1", "DUCKDB_DAMERAU_LEVENSHTEIN(a_l, a_r) <= 1"),
         ("list_has_any(v_l, v_r)", "ARRAYS_OVERLAP(v_l, v_r)"),
         ("list_has_all(v_l, v_r)", "SIZE(ARRAY_EXCEPT(v_r, v_l)) = 0"),
         ("x_l::DOUBLE > 1", "TRY_CAST(x_l AS DOUBLE) > 1"),

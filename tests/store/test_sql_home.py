@@ -25,6 +25,10 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "resolver/linkage/model_file.py": (1, "sqlglot rendering SQL text, not a connection"),
     "resolver/spark/linkage.py": (1, f"{NOT_THE_STORE}: the Spark session Splink runs on"),
     "resolver/spark/session.py": (1, f"{NOT_THE_STORE}: the Spark session's own tables"),
+    "resolver/spark/functions.py": (
+        1,
+        f"{NOT_THE_STORE}: a private in-memory DuckDB computing a batch's string distances",
+    ),
     "resolver/linkage/profile.py": (6, f"{NOT_THE_STORE}: profiles the table it is handed"),
     "resolver/linkage/derive.py": (5, f"{NOT_THE_STORE}: the view of the input it is handed"),
     "resolver/linkage/term_frequency.py": (1, f"{NOT_THE_STORE}: counts the table it is handed"),
