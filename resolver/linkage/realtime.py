@@ -162,9 +162,9 @@ class RecordScorer:
                 )
             finally:
                 self._con.unregister(_INPUT)
-            out = self._con.execute(
-                f"EXECUTE {_STATEMENT}({ROWS} := getvariable('{ROWS}'))"
-            ).fetchnumpy()
+            # the parameter is not named here: DuckDB reads it from the variable of its
+            # name, with no copy (passing getvariable() copies the rows twice more)
+            out = self._con.execute(f"EXECUTE {_STATEMENT}").fetchnumpy()
             request = np.asarray(out.pop(REQUEST))
             bounds = np.searchsorted(request, np.arange(len(batch) + 1))
             for i, call in enumerate(batch):
