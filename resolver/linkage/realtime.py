@@ -70,6 +70,9 @@ class RecordScorer:
         self.schema = schema
         settings = dict(splink_settings)
         settings["probability_two_random_records_match"] = prior
+        # pairs are given (joined on the request), not blocked: without the model's
+        # blocking rules Splink's SQL reads only the columns it scores with
+        settings["blocking_rules_to_generate_predictions"] = []
         retain = list(settings.get("additional_columns_to_retain") or [])
         settings["additional_columns_to_retain"] = [*retain, REQUEST, POSITION]
         # one thread: a query over a few hundred rows gains nothing from more, and pays
