@@ -44,7 +44,8 @@ def _febrl_available() -> bool:
 
 
 @pytest.mark.parametrize(
-    "script", ["accuracy.py", "scale.py", "spark_vs_duckdb.py", "output_hashes.py"]
+    "script",
+    ["accuracy.py", "scale.py", "spark_vs_duckdb.py", "output_hashes.py", "match_scoring.py"],
 )
 def test_help(script: str) -> None:
     assert "usage" in _run(script, "--help").stdout

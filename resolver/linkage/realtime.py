@@ -4,14 +4,20 @@ Splink builds its scoring SQL (comparison levels, match weights, term-frequency
 adjustments, probability) from the model's settings; building it costs hundreds of
 milliseconds a call (``linker.inference.score_pairs``). A :class:`RecordScorer`
 asks Splink for that SQL once (``compare_records``, Splink's real-time scoring, on
-two tables of the scorer's own names, pairs joined on the request they belong to)
-and runs it per call on the small Arrow tables it is handed, registered on a cursor
-of a private in-memory DuckDB, with the rules' vetoes beside it.
+two tables of the scorer's own names, pairs joined on the request they belong to),
+with the rules' vetoes beside it, and has DuckDB plan it once, on a private in-memory
+DuckDB: binding and optimizing this SQL costs DuckDB 50-65 ms of CPU, running it a
+few milliseconds for a few hundred pairs.
 
-DuckDB spends most of such a query planning it (~20 ms of CPU for a customer model,
-however few the pairs), so calls that arrive while a query runs wait and are scored
-together by the next one: one query per batch of concurrent calls, each call getting
-its own pairs back.
+Planned once means the statement reads no table. DuckDB re-plans a prepared statement
+that scans any table (or registered Arrow view) on every ``EXECUTE``, as its plan may
+hold the tables' statistics; so the two tables are common table expressions over one
+parameter, a list of rows (both tables' rows, each marked with its side), typed when
+the statement is prepared. A call puts its rows in that list (one small query over
+the Arrow tables it is handed) and executes the prepared statement.
+
+Calls that arrive while a query runs wait and are scored together by the next one:
+one query per batch of concurrent calls, each call getting its own pairs back.
 
 Term frequencies are read from ``tf_<column>`` columns on both tables (Splink's
 "hardcoded" term frequencies): the caller supplies the values of its lookups.
@@ -39,6 +45,10 @@ from resolver.rulefiles import SANDBOX_CONFIG
 
 LEFT, RIGHT = "new_records", "candidates"
 REQUEST, POSITION = "rt_request", "rt_position"  # which call a row is of, and its row there
+SIDE = "rt_side"  # 0: a row of LEFT, 1: of RIGHT
+ROWS = "rt_rows"  # the parameter (and the connection's variable) holding a batch's rows
+_INPUT = "rt_input"  # the Arrow table of a batch's rows, registered while they are listed
+_STATEMENT = "rt_score"
 
 
 class RecordScorer:
@@ -60,6 +70,9 @@ class RecordScorer:
         self.schema = schema
         settings = dict(splink_settings)
         settings["probability_two_random_records_match"] = prior
+        # pairs are given (joined on the request), not blocked: without the model's
+        # blocking rules Splink's SQL reads only the columns it scores with
+        settings["blocking_rules_to_generate_predictions"] = []
         retain = list(settings.get("additional_columns_to_retain") or [])
         settings["additional_columns_to_retain"] = [*retain, REQUEST, POSITION]
         # one thread: a query over a few hundred rows gains nothing from more, and pays
@@ -90,6 +103,24 @@ class RecordScorer:
             JOIN {RIGHT} r ON r.{REQUEST} = p.{REQUEST}_r AND r.{POSITION} = p.{POSITION}_r
             ORDER BY p.{REQUEST}_r, p.{POSITION}_r
         """
+        # the statement: that SQL with its two tables read from the rows parameter
+        self._con.register(_INPUT, _sided(empty, 0))
+        try:
+            self._rows_type = self._con.execute(
+                f"SELECT typeof(list(t)) FROM {_INPUT} t"
+            ).fetchall()[0][0]
+        finally:
+            self._con.unregister(_INPUT)
+        columns = ", ".join('"' + name.replace('"', '""') + '"' for name in empty.schema.names)
+        # the parameter appears once: DuckDB leaves a statement naming one parameter
+        # twice without a plan (its type unresolved) and plans it on every execute
+        self._con.execute(
+            f"""PREPARE {_STATEMENT} AS
+            WITH {ROWS} AS (SELECT unnest(t) FROM (SELECT unnest(${ROWS}::{self._rows_type}) AS t)),
+                 {LEFT} AS (SELECT {columns} FROM {ROWS} WHERE {SIDE} = 0),
+                 {RIGHT} AS (SELECT {columns} FROM {ROWS} WHERE {SIDE} = 1)
+            {self.sql}"""
+        )
         self._cond = threading.Condition()
         self._pending: list[_Call] = []
         self._busy = False
@@ -126,13 +157,17 @@ class RecordScorer:
             right = pa.concat_tables(
                 [_numbered(c.right, [i] * c.right.num_rows) for i, c in enumerate(batch)]
             )
-            cur = self._con.cursor()
+            rows = pa.concat_tables([_sided(left, 0), _sided(right, 1)])
+            self._con.register(_INPUT, rows)
             try:
-                cur.register(LEFT, left)
-                cur.register(RIGHT, right)
-                out = cur.execute(self.sql).fetchnumpy()
+                self._con.execute(
+                    f"SET VARIABLE {ROWS} = (SELECT list(t)::{self._rows_type} FROM {_INPUT} t)"
+                )
             finally:
-                cur.close()
+                self._con.unregister(_INPUT)
+            # the parameter is not named here: DuckDB reads it from the variable of its
+            # name, with no copy (passing getvariable() copies the rows twice more)
+            out = self._con.execute(f"EXECUTE {_STATEMENT}").fetchnumpy()
             request = np.asarray(out.pop(REQUEST))
             bounds = np.searchsorted(request, np.arange(len(batch) + 1))
             for i, call in enumerate(batch):
@@ -158,6 +193,11 @@ class _Call:
             raise self.error
         assert self.out is not None
         return self.out
+
+
+def _sided(table: pa.Table, side: int) -> pa.Table:
+    """``table`` with the side its rows are of (see :data:`SIDE`)."""
+    return table.append_column(SIDE, pa.array(np.full(table.num_rows, side, dtype=np.int8)))
 
 
 def _numbered(table: pa.Table, request: list[int]) -> pa.Table:

@@ -64,16 +64,19 @@ def build_index(
     prior_source: str,
 ) -> ObjectIndex:
     blocking = [list(cols) for cols in rules.doc["blocking"]]
-    used: set[str] = set()
+    # the columns Splink's scoring SQL and the vetoes read (the scorer is handed only
+    # these: each column of each candidate costs it time), then those blocking reads
+    scored: set[str] = set(model.splink.get("additional_columns_to_retain") or [])
     for comp in model.splink["comparisons"]:
         for level in comp["comparison_levels"]:
-            used |= set(_COLUMN_RE.findall(level["sql_condition"]))
+            scored |= set(_COLUMN_RE.findall(level["sql_condition"]))
             if level.get("tf_adjustment_column"):
-                used.add(level["tf_adjustment_column"])
+                scored.add(level["tf_adjustment_column"])
+    for sql in rules.vetoes.values():
+        scored |= set(_VETO_COLUMN_RE.findall(sql))
+    used = set(scored)
     for cols in blocking:
         used |= set(cols)
-    for sql in rules.vetoes.values():
-        used |= set(_VETO_COLUMN_RE.findall(sql))
     used.add("system")
     described = store_index.column_types(con, obj)
     types = {c: described.get(c, "VARCHAR") for c in used}
@@ -104,8 +107,8 @@ def build_index(
     blocks = [
         (cols, keys, rows) for cols, (keys, rows) in zip(blocking, sorted_blocks, strict=True)
     ]
-    scored = data.select(["record_key", *columns, *(f"tf_{c}" for c in tf)])
-    splink = RecordScorer(model.splink, scored.schema, prior=prior, veto_sql=rules.veto_sql())
+    scorer_input = data.select(["record_key", *sorted(scored), *(f"tf_{c}" for c in tf)])
+    splink = RecordScorer(model.splink, scorer_input.schema, prior=prior, veto_sql=rules.veto_sql())
     return ObjectIndex(
         object=obj,
         model=model,

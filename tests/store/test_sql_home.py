@@ -36,7 +36,10 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "resolver/ingest/source_files.py": (2, f"{NOT_THE_STORE}: reads a source file"),
     "resolver/report/timing.py": (1, f"{NOT_THE_STORE}: describes a source file's columns"),
     "resolver/matching/matcher.py": (1, f"{NOT_THE_STORE}: the matcher's in-memory index"),
-    "resolver/linkage/realtime.py": (1, f"{NOT_THE_STORE}: Splink's SQL on a private DuckDB"),
+    "resolver/linkage/realtime.py": (
+        4,
+        f"{NOT_THE_STORE}: Splink's SQL on a private DuckDB (typed, prepared, rows set, run)",
+    ),
     "resolver/tuning/blocking.py": (1, f"{NOT_THE_STORE}: a scratch in-memory database"),
     "resolver/review/orphans/rules.py": (2, f"{NOT_THE_STORE}: checks a rule on an empty table"),
     "resolver/exports/log.py": (2, f"{NOT_THE_STORE}: the journal's SQLite export log"),
