@@ -9,8 +9,8 @@ in one process, one call at a time:
 
 - ``prepared``: the scorer as ``/match`` runs it (``RecordScorer.score``: Splink's SQL
   prepared once, the rows passed as a parameter);
-- ``fresh``: the same SQL (``RecordScorer.sql``) run as a query of its own on the two
-  tables, registered as Arrow, planned for the call (what ``/match`` did before).
+- ``fresh``: the same SQL run as a query of its own on the two tables, registered as
+  Arrow, planned for the call (``RecordScorer.score_fresh``: what ``/match`` did before).
 
 Prints CPU milliseconds a call (``time.process_time``, mean and p95 over the calls) and
 checks the two give the same scores. CPU time, not wall time, so a loaded machine
@@ -24,33 +24,12 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
-import pyarrow as pa
 
 from resolver import store
-from resolver.linkage.realtime import LEFT, POSITION, REQUEST, RIGHT, RecordScorer
 from resolver.matching import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def fresh(scorer: RecordScorer, left: pa.Table, right: pa.Table) -> dict:
-    """``scorer.sql`` as a query of its own on the two tables."""
-
-    def numbered(t: pa.Table) -> pa.Table:
-        t = t.append_column(REQUEST, pa.array(np.zeros(t.num_rows, dtype=np.int64)))
-        return t.append_column(POSITION, pa.array(np.arange(t.num_rows, dtype=np.int64)))
-
-    con = duckdb.connect(config={"threads": 1})
-    try:
-        con.register(LEFT, numbered(left))
-        con.register(RIGHT, numbered(right))
-        out = con.execute(scorer.sql).fetchnumpy()
-    finally:
-        con.close()
-    out.pop(REQUEST)
-    return out
 
 
 def main() -> int:
@@ -82,7 +61,7 @@ def main() -> int:
         ]
         for way, run in (
             ("prepared", scorer.score),
-            ("fresh", lambda lt, rt: fresh(scorer, lt, rt)),
+            ("fresh", scorer.score_fresh),
         ):
             run(*jobs[0])  # warm
             cpu = []
@@ -95,7 +74,7 @@ def main() -> int:
                 flush=True,
             )
         for left, right in jobs[:10]:
-            a, b = scorer.score(left, right), fresh(scorer, left, right)
+            a, b = scorer.score(left, right), scorer.score_fresh(left, right)
             assert np.array_equal(a["match_weight"], b["match_weight"], equal_nan=True)
     print(f"load average {os.getloadavg()[0]:.1f}")
     return 0

@@ -149,6 +149,25 @@ class RecordScorer:
                 self._cond.notify_all()
         return call.result()
 
+    def score_fresh(
+        self, left: pa.Table, right: pa.Table, *, setting: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """What :meth:`score` returns, from the same SQL run as a query of its own on the
+        two tables, planned for this call alone on a new connection (after ``setting``,
+        a SET statement, when given). The reference the kept plan is checked against
+        (tests, ``benchmarks/match_scoring.py``), and what each call cost before."""
+        con = duckdb.connect(config={"threads": 1})
+        try:
+            if setting:
+                con.execute(setting)
+            con.register(LEFT, _numbered(left, [0] * left.num_rows))
+            con.register(RIGHT, _numbered(right, [0] * right.num_rows))
+            out = con.execute(self.sql).fetchnumpy()
+        finally:
+            con.close()
+        out.pop(REQUEST)
+        return out
+
     def _run(self, batch: list[_Call]) -> None:
         try:
             left = pa.concat_tables(

@@ -298,32 +298,6 @@ def test_a_birth_date_alone_is_read_as_ingest_reads_it(people_matcher: Matcher) 
         people_matcher.match("customer", {"birth_date": "24/06/1971"})
 
 
-def _fresh_query(
-    scorer, left: pa.Table, right: pa.Table, *, setting: str | None = None
-) -> dict[str, np.ndarray]:
-    """The scorer's SQL (Splink's, for the model) run as a query of its own on the two
-    tables, planned for this call alone (after ``setting``, a SET statement)."""
-    import duckdb
-
-    from resolver.linkage.realtime import LEFT, POSITION, REQUEST, RIGHT
-
-    def numbered(t: pa.Table) -> pa.Table:
-        t = t.append_column(REQUEST, pa.array(np.zeros(t.num_rows, dtype=np.int64)))
-        return t.append_column(POSITION, pa.array(np.arange(t.num_rows, dtype=np.int64)))
-
-    con = duckdb.connect()
-    try:
-        if setting:
-            con.execute(setting)
-        con.register(LEFT, numbered(left))
-        con.register(RIGHT, numbered(right))
-        out = con.execute(scorer.sql).fetchnumpy()
-    finally:
-        con.close()
-    out.pop(REQUEST)
-    return out
-
-
 def _same(a: dict, b: dict) -> None:
     assert sorted(a) == sorted(b)
     for k in a:
@@ -354,7 +328,7 @@ def test_splinks_sql_is_planned_once_and_scores_as_a_fresh_query(matcher: Matche
     for i in rng.choice(n, 60, replace=False):
         left = data.take([int(i)])
         right = data.take(np.sort(rng.choice(n, int(rng.integers(1, 300)), replace=False)))
-        _same(scorer.score(left, right), _fresh_query(scorer, left, right))
+        _same(scorer.score(left, right), scorer.score_fresh(left, right))
 
     row = data.take([0]).to_pylist()[0]
     empty = {k: None for k in row}
@@ -369,7 +343,7 @@ def test_splinks_sql_is_planned_once_and_scores_as_a_fresh_query(matcher: Matche
     nocase = "SET default_collation = 'nocase'"
     before = scorer.score(left, right)
     # the probe can tell: planned under the setting, Splink's SQL scores the pair otherwise
-    replanned = _fresh_query(scorer, left, right, setting=nocase)
+    replanned = scorer.score_fresh(left, right, setting=nocase)
     assert replanned["gamma_first_name"][0] != before["gamma_first_name"][0]
     scorer._con.execute(nocase)
     try:
