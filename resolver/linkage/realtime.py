@@ -12,9 +12,19 @@ few milliseconds for a few hundred pairs.
 Planned once means the statement reads no table. DuckDB re-plans a prepared statement
 that scans any table (or registered Arrow view) on every ``EXECUTE``, as its plan may
 hold the tables' statistics; so the two tables are common table expressions over one
-parameter, a list of rows (both tables' rows, each marked with its side), typed when
-the statement is prepared. A call puts its rows in that list (one small query over
-the Arrow tables it is handed) and executes the prepared statement.
+parameter, a list of rows (both tables' rows, each marked with its side).
+
+Each row goes in as one string, its fields joined by a separator (``_FIELD``), a null
+written as a mark (``_NULL``), a list as its elements joined by another (``_ITEM``)
+behind a mark of its own (``_LIST``), and every other value as its text, which the
+statement casts back to the column's type (Arrow writes a float as the shortest text
+that reads back to the same float). A row of strings costs DuckDB one value; a row of
+structs cost it one per field, twice (~25 µs a row of 27 fields against ~10). A batch
+whose values hold one of those characters (``\x1c`` to ``\x1f``, which no normalizer
+writes), or whose lists hold a null or an empty string, could not be read back the
+same: it is scored by the same SQL as a query of its own (:meth:`RecordScorer.score_fresh`).
+The rows are read once (a materialized common table expression), not once per table
+that names them.
 
 Calls that arrive while a query runs wait and are scored together by the next one:
 one query per batch of concurrent calls, each call getting its own pairs back.
@@ -38,6 +48,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import DuckDBAPI
 from splink.internals.realtime import compare_records
 
@@ -47,8 +58,11 @@ LEFT, RIGHT = "new_records", "candidates"
 REQUEST, POSITION = "rt_request", "rt_position"  # which call a row is of, and its row there
 SIDE = "rt_side"  # 0: a row of LEFT, 1: of RIGHT
 ROWS = "rt_rows"  # the parameter (and the connection's variable) holding a batch's rows
-_INPUT = "rt_input"  # the Arrow table of a batch's rows, registered while they are listed
+_INPUT = "rt_input"  # the Arrow table of an empty batch, registered to read its types
 _STATEMENT = "rt_score"
+# how a row is written as one string (see the module's docstring)
+_LIST, _ITEM, _NULL, _FIELD = "\x1c", "\x1d", "\x1e", "\x1f"
+_MARKS = "[\x1c-\x1f]"
 
 
 class RecordScorer:
@@ -106,17 +120,26 @@ class RecordScorer:
         # the statement: that SQL with its two tables read from the rows parameter
         self._con.register(_INPUT, _sided(empty, 0))
         try:
-            self._rows_type = self._con.execute(
-                f"SELECT typeof(list(t)) FROM {_INPUT} t"
-            ).fetchall()[0][0]
+            types = dict(
+                self._con.execute(
+                    f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {_INPUT})"
+                ).fetchall()
+            )
         finally:
             self._con.unregister(_INPUT)
-        columns = ", ".join('"' + name.replace('"', '""') + '"' for name in empty.schema.names)
+        fields = ", ".join(
+            f"{_read_field(f, i + 1, types[f.name])} AS {_quoted(f.name)}"
+            for i, f in enumerate(_sided(empty, 0).schema)
+        )
+        columns = ", ".join(_quoted(name) for name in empty.schema.names)
         # the parameter appears once: DuckDB leaves a statement naming one parameter
         # twice without a plan (its type unresolved) and plans it on every execute
         self._con.execute(
             f"""PREPARE {_STATEMENT} AS
-            WITH {ROWS} AS (SELECT unnest(t) FROM (SELECT unnest(${ROWS}::{self._rows_type}) AS t)),
+            WITH {ROWS} AS MATERIALIZED (
+                SELECT {fields}
+                FROM (SELECT string_split(unnest(${ROWS}::VARCHAR[]), chr(31)) AS f)
+            ),
                  {LEFT} AS (SELECT {columns} FROM {ROWS} WHERE {SIDE} = 0),
                  {RIGHT} AS (SELECT {columns} FROM {ROWS} WHERE {SIDE} = 1)
             {self.sql}"""
@@ -156,17 +179,25 @@ class RecordScorer:
         two tables, planned for this call alone on a new connection (after ``setting``,
         a SET statement, when given). The reference the kept plan is checked against
         (tests, ``benchmarks/match_scoring.py``), and what each call cost before."""
+        left = _numbered(left, [0] * left.num_rows)
+        right = _numbered(right, [0] * right.num_rows)
+        out = self._query_fresh(left, right, setting=setting)
+        out.pop(REQUEST)
+        return out
+
+    def _query_fresh(
+        self, left: pa.Table, right: pa.Table, *, setting: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """The SQL on the two (numbered) tables, planned for them on a new connection."""
         con = duckdb.connect(config={"threads": 1})
         try:
             if setting:
                 con.execute(setting)
-            con.register(LEFT, _numbered(left, [0] * left.num_rows))
-            con.register(RIGHT, _numbered(right, [0] * right.num_rows))
-            out = con.execute(self.sql).fetchnumpy()
+            con.register(LEFT, left)
+            con.register(RIGHT, right)
+            return con.execute(self.sql).fetchnumpy()
         finally:
             con.close()
-        out.pop(REQUEST)
-        return out
 
     def _run(self, batch: list[_Call]) -> None:
         try:
@@ -176,17 +207,14 @@ class RecordScorer:
             right = pa.concat_tables(
                 [_numbered(c.right, [i] * c.right.num_rows) for i, c in enumerate(batch)]
             )
-            rows = pa.concat_tables([_sided(left, 0), _sided(right, 1)])
-            self._con.register(_INPUT, rows)
-            try:
-                self._con.execute(
-                    f"SET VARIABLE {ROWS} = (SELECT list(t)::{self._rows_type} FROM {_INPUT} t)"
-                )
-            finally:
-                self._con.unregister(_INPUT)
-            # the parameter is not named here: DuckDB reads it from the variable of its
-            # name, with no copy (passing getvariable() copies the rows twice more)
-            out = self._con.execute(f"EXECUTE {_STATEMENT}").fetchnumpy()
+            rows = _packed(pa.concat_tables([_sided(left, 0), _sided(right, 1)]))
+            if rows is None:  # values the packing cannot carry: the SQL planned for them
+                out = self._query_fresh(left, right)
+            else:
+                self._con.execute(f"SET VARIABLE {ROWS} = ?", [rows])
+                # the parameter is not named here: DuckDB reads it from the variable of
+                # its name, with no copy (passing getvariable() copies the rows twice more)
+                out = self._con.execute(f"EXECUTE {_STATEMENT}").fetchnumpy()
             request = np.asarray(out.pop(REQUEST))
             bounds = np.searchsorted(request, np.arange(len(batch) + 1))
             for i, call in enumerate(batch):
@@ -223,3 +251,61 @@ def _numbered(table: pa.Table, request: list[int]) -> pa.Table:
     """``table`` with the call it belongs to and each row's position in it."""
     table = table.append_column(REQUEST, pa.array(request, pa.int64()))
     return table.append_column(POSITION, pa.array(np.arange(table.num_rows), pa.int64()))
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_field(field: pa.Field, position: int, sql_type: str) -> str:
+    """SQL reading field ``position`` of a packed row (``f``) back as ``sql_type``."""
+    text = f"f[{position}]"
+    if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+        _check_packable(field.type.value_type, field.name)
+        return (
+            f"CASE WHEN {text} = chr(30) THEN NULL WHEN {text} = chr(28) THEN []::{sql_type}"
+            f" ELSE string_split({text}[2:], chr(29))::{sql_type} END"
+        )
+    _check_packable(field.type, field.name)
+    if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+        return f"nullif({text}, chr(30))"
+    return f"nullif({text}, chr(30))::{sql_type}"
+
+
+def _check_packable(kind: pa.DataType, name: str) -> None:
+    ok = (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_date(kind)
+        or pa.types.is_timestamp(kind)
+    )
+    if not ok:
+        raise TypeError(f"column {name!r}: /match cannot score a column of type {kind}")
+
+
+def _packed(rows: pa.Table) -> list[str] | None:
+    """Each row as one string (see the module's docstring), or None when a value would
+    not read back the same."""
+    parts, texts = [], []
+    for field, column in zip(rows.schema, rows.columns, strict=True):
+        kind = field.type
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            items = pc.cast(pc.list_flatten(column), pa.string())
+            if items.null_count or pc.any(pc.equal(pc.utf8_length(items), 0)).as_py():
+                return None
+            texts.append(items)
+            joined = pc.binary_join(pc.cast(column, pa.list_(pa.string())), _ITEM)
+            text = pc.binary_join_element_wise(_LIST, joined, "")
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            text = column
+            texts.append(column)
+        else:
+            text = pc.cast(column, pa.string())
+        parts.append(pc.fill_null(text, _NULL))
+    for text in texts:
+        if pc.any(pc.match_substring_regex(text, _MARKS)).as_py():
+            return None
+    return pc.binary_join_element_wise(*parts, _FIELD).to_pylist()
