@@ -296,16 +296,18 @@ def _packed(rows: pa.Table) -> list[str] | None:
             items = pc.cast(pc.list_flatten(column), pa.string())
             if items.null_count or pc.any(pc.equal(pc.utf8_length(items), 0)).as_py():
                 return None
-            texts.append(items)
+            texts.append(pc.binary_join(pc.cast(column, pa.list_(pa.string())), ""))
             joined = pc.binary_join(pc.cast(column, pa.list_(pa.string())), _ITEM)
-            text = pc.binary_join_element_wise(_LIST, joined, "")
+            parts.append(pc.binary_join_element_wise(_LIST, joined, ""))
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            text = column
+            parts.append(column)
             texts.append(column)
         else:
-            text = pc.cast(column, pa.string())
-        parts.append(pc.fill_null(text, _NULL))
-    for text in texts:
-        if pc.any(pc.match_substring_regex(text, _MARKS)).as_py():
-            return None
-    return pc.binary_join_element_wise(*parts, _FIELD).to_pylist()
+            parts.append(pc.cast(column, pa.string()))
+    every = pc.binary_join_element_wise(*texts, "", null_handling="replace")
+    if pc.any(pc.match_substring_regex(every, _MARKS)).as_py():
+        return None
+    packed = pc.binary_join_element_wise(
+        *parts, _FIELD, null_handling="replace", null_replacement=_NULL
+    )
+    return packed.to_pylist()

@@ -373,7 +373,7 @@ class Matcher:
         """Splink's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`) on the
         record and the candidate rows, term frequencies supplied on both sides."""
         schema = index.splink.schema
-        right = take_rows(index.data, rows).select(schema.names)
+        right = take_rows(index.data.select(schema.names), rows)
         if tf is not index.tf:
             for c in index.tf:
                 i = right.schema.get_field_index(f"tf_{c}")

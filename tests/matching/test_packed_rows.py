@@ -67,7 +67,7 @@ SETTINGS = {
 
 LEFT = {
     "record_key": "a",
-    "name": "Zoë O'Brien, \"jr\"",
+    "name": 'Zoë O\'Brien, "jr"',
     "n": 2**62 + 1,
     "x": 1 / 3,
     "flag": True,
@@ -80,8 +80,17 @@ LEFT = {
 # each candidate equals the new record in some fields and not in others
 CANDIDATES = [
     {**LEFT, "record_key": "same"},
-    {**LEFT, "record_key": "nulls", "name": None, "n": None, "x": None, "flag": None,
-     "born": None, "seen": None, "tags": None},
+    {
+        **LEFT,
+        "record_key": "nulls",
+        "name": None,
+        "n": None,
+        "x": None,
+        "flag": None,
+        "born": None,
+        "seen": None,
+        "tags": None,
+    },
     {**LEFT, "record_key": "empty", "name": "", "tags": []},
     {**LEFT, "record_key": "near", "x": 0.3333333333333333, "n": 2**62, "flag": False},
     {**LEFT, "record_key": "tiny", "x": 5e-324, "seen": dt.datetime(1900, 1, 1)},
