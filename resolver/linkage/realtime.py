@@ -18,13 +18,13 @@ Each row goes in as one string, its fields joined by a separator (``_FIELD``), a
 written as a mark (``_NULL``), a list as its elements joined by another (``_ITEM``)
 behind a mark of its own (``_LIST``), and every other value as its text, which the
 statement casts back to the column's type (Arrow writes a float as the shortest text
-that reads back to the same float). A row of strings costs DuckDB one value; a row of
-structs cost it one per field, twice (at 1,000 candidates a call cost 35 ms of CPU against 24). A batch
-whose values hold one of those characters (``\x1c`` to ``\x1f``, which no normalizer
-writes), or whose lists hold a null or an empty string, could not be read back the
-same: it is scored by the same SQL as a query of its own (:meth:`RecordScorer.score_fresh`).
-The rows are read once (a materialized common table expression), not once per table
-that names them.
+that reads back to the same float). A row of strings costs DuckDB one value; a row
+of structs cost it one per field, twice (at 1,000 candidates a call cost 35 ms of CPU
+against 24). A batch whose values hold one of those characters (``\x1c`` to
+``\x1f``, which no normalizer writes), or whose lists hold a null or an empty string,
+could not be read back the same: it is scored by the same SQL as a query of its own
+(:meth:`RecordScorer.score_fresh`). The rows are read once (a materialized common
+table expression), not once per table that names them.
 
 Calls that arrive while a query runs wait and are scored together by the next one:
 one query per batch of concurrent calls, each call getting its own pairs back.
