@@ -28,7 +28,7 @@ from resolver.pipeline import run_batch, train
 from resolver.preflight import check_sources
 from resolver.progress import cli_progress
 from resolver.report import build_report, gate, load_report, render, summary_lines
-from resolver.report.accuracy import evaluate
+from resolver.report.accuracy import TRUTH_FILES, evaluate, looks_like_truth, truth_file
 from resolver.report.health_rules import load_health_rules
 from resolver.review.view_file import write_view
 from resolver.store import reports as store_reports
@@ -235,15 +235,20 @@ def _export_fixes(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-
+    truth = Path(args.truth)
+    if not truth.exists():
+        print(f"{truth}: no such truth file or folder", file=sys.stderr)
+        return 2
+    if truth.is_dir() and not any(truth_file(truth, obj).is_file() for obj in TRUTH_FILES):
+        found = [p for p in sorted(truth.glob("*.csv")) if looks_like_truth(p)]
+        hint = f"; to score one of its files, pass it: --truth {found[0]}" if found else ""
+        print(f"no truth files (customers.csv, invoices.csv) in {truth}{hint}", file=sys.stderr)
+        return 2
     con = store.connect(args.db, read_only=True)
     try:
-        scores = evaluate(con, args.truth)
+        scores = evaluate(con, truth, obj=args.object)
     finally:
         con.close()
-    if not scores:
-        print(f"no truth files (customers.csv, invoices.csv) in {args.truth}", file=sys.stderr)
-        return 2
     for s in scores:
         print(s.format())
     return 0
@@ -428,7 +433,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_report)
 
     p = sub.add_parser("evaluate", help="precision, recall, F1 and B-cubed against a truth folder")
-    p.add_argument("--truth", required=True, help="folder with customers.csv / invoices.csv")
+    p.add_argument(
+        "--truth",
+        required=True,
+        help="folder with customers.csv / invoices.csv, or one truth CSV file",
+    )
+    p.add_argument(
+        "--object",
+        choices=["customer", "invoice"],
+        default="customer",
+        help="what a truth file given as --truth holds (default: customer)",
+    )
     p.add_argument("--db", required=True, help="the store's DuckDB file")
     p.set_defaults(func=_evaluate)
     _add_plugin_commands(sub)

@@ -68,11 +68,24 @@ TRUTH_FILES = {"customer": "customers.csv", "invoice": "invoices.csv"}
 
 
 def truth_file(truth_dir: Path | str, obj: str) -> Path:
-    """Where the truth of ``obj`` lives: ``<dir>/truth/<object>s.csv`` or ``<dir>/<object>s.csv``."""
+    """Where the truth of ``obj`` lives: ``<dir>/truth/<object>s.csv`` or
+    ``<dir>/<object>s.csv``; or ``truth_dir`` itself when it is a file."""
     truth_dir = Path(truth_dir)
+    if truth_dir.is_file():
+        return truth_dir
     if (truth_dir / "truth").is_dir():
         truth_dir = truth_dir / "truth"
     return truth_dir / TRUTH_FILES[obj]
+
+
+def looks_like_truth(path: Path) -> bool:
+    """Whether a CSV file's header names the truth columns."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            header = {c.strip() for c in f.readline().strip().split(",")}
+    except OSError:
+        return False
+    return set(TRUTH_COLUMNS) <= header
 
 
 def truth_entities(truth_dir: Path | str, obj: str) -> pd.Series:
@@ -91,28 +104,37 @@ def truth_entities(truth_dir: Path | str, obj: str) -> pd.Series:
     return pd.Series(truth["entity_id"].to_numpy(), index=keys.to_numpy(), name="entity_id")
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> list[Scores]:
-    """Score the last published run against truth/customers.csv and truth/invoices.csv."""
-    out = []
-    for obj in TRUTH_FILES:
-        path = truth_file(truth_dir, obj)
-        if not path.is_file():
-            continue
-        truth = truth_entities(truth_dir, obj)
-        pred = store_runs.members(con, obj)
-        pred = pred.set_index("record_key")["entity_id"]
-        found = truth.index.isin(pred.index)
-        if len(truth) and not found.any():
-            systems = sorted({k.split(":", 1)[0] for k in truth.index})
-            loaded = sorted({k.split(":", 1)[0] for k in pred.index})
-            raise ResolverError(
-                f"{path}: none of its {len(truth):,} records is in the store (truth systems: "
-                f"{', '.join(systems)}; loaded {obj} systems: {', '.join(loaded) or 'none'}); "
-                "system and source_id must name loaded records"
-            )
-        # a truth record the run did not load (rejected, say) is a predicted singleton
-        predicted = pred.reindex(truth.index).astype(object)
-        absent = predicted.isna()
-        predicted[absent] = "missing:" + predicted.index[absent]
-        out.append(score_clusters(predicted, truth, obj=obj))
-    return out
+def evaluate(
+    con: duckdb.DuckDBPyConnection, truth_dir: Path | str, *, obj: str = "customer"
+) -> list[Scores]:
+    """Score the last published run against truth/customers.csv and truth/invoices.csv;
+    or, when ``truth_dir`` is a file, against it as the truth of ``obj``."""
+    if obj not in TRUTH_FILES:
+        raise ResolverError(f"no object {obj!r}: one of {', '.join(TRUTH_FILES)}")
+    kinds = [obj] if Path(truth_dir).is_file() else list(TRUTH_FILES)
+    return [
+        _score_object(con, truth_dir, kind)
+        for kind in kinds
+        if truth_file(truth_dir, kind).is_file()
+    ]
+
+
+def _score_object(con: duckdb.DuckDBPyConnection, truth_dir: Path | str, obj: str) -> Scores:
+    path = truth_file(truth_dir, obj)
+    truth = truth_entities(truth_dir, obj)
+    pred = store_runs.members(con, obj)
+    pred = pred.set_index("record_key")["entity_id"]
+    found = truth.index.isin(pred.index)
+    if len(truth) and not found.any():
+        systems = sorted({k.split(":", 1)[0] for k in truth.index})
+        loaded = sorted({k.split(":", 1)[0] for k in pred.index})
+        raise ResolverError(
+            f"{path}: none of its {len(truth):,} records is in the store (truth systems: "
+            f"{', '.join(systems)}; loaded {obj} systems: {', '.join(loaded) or 'none'}); "
+            "system and source_id must name loaded records"
+        )
+    # a truth record the run did not load (rejected, say) is a predicted singleton
+    predicted = pred.reindex(truth.index).astype(object)
+    absent = predicted.isna()
+    predicted[absent] = "missing:" + predicted.index[absent]
+    return score_clusters(predicted, truth, obj=obj)

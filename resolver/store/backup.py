@@ -45,7 +45,7 @@ class Backup:
         else:
             lines.append(
                 f"journal  {self.journal} ({_size(self.journal_bytes)}; "
-                f"{self.decisions:,} decisions, {self.runs:,} runs logged)"
+                f"{_count(self.decisions, 'decision')}, {_count(self.runs, 'run')} logged)"
             )
         return "\n".join(lines)
 
@@ -128,3 +128,7 @@ def _size(n: int) -> str:
 
 
 __all__ = ["Backup", "back_up"]
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")

@@ -44,3 +44,36 @@ def test_a_truth_file_naming_no_loaded_record_is_an_error(con, tmp_path: Path) -
     truth = _truth(tmp_path, "system,source_id,entity_id\nresto,1,a\nresto,2,a\n")
     with pytest.raises(ResolverError, match=r"truth systems: resto; loaded customer systems: rest"):
         evaluate(con, truth)
+
+
+def test_a_truth_file_is_scored_as_the_object_it_is_named_for(con, tmp_path: Path) -> None:
+    """Public data sets ship one truth file under their own name (``truth.csv``): it is
+    scored as customers, or as invoices when asked, the folder form left as it is."""
+    path = tmp_path / "truth.csv"
+    path.write_text("system,source_id,entity_id\nrest,1,a\nrest,3,a\n", encoding="utf-8")
+    (scores,) = evaluate(con, path)
+    assert (scores.object, scores.records, scores.true_pairs) == ("customer", 2, 1)
+    assert scores.pair_recall == 0.0  # the run put rest:1 and rest:3 apart
+    con.execute("INSERT INTO invoice_members VALUES ('rest:1', 'I1'), ('rest:3', 'I1')")
+    (scores,) = evaluate(con, path, obj="invoice")
+    assert (scores.object, scores.pair_recall) == ("invoice", 1.0)
+    with pytest.raises(ResolverError, match="no object 'vendor'"):
+        evaluate(con, path, obj="vendor")
+    # a folder without the named files still finds nothing to score
+    assert evaluate(con, tmp_path) == []
+
+
+def test_the_command_says_which_file_to_pass(con, tmp_path: Path, capsys) -> None:
+    """A public set's folder holds its data and ``truth.csv``: the command names the
+    truth file to pass, not the data file, and a path that is not there is said so."""
+    from resolver import cli
+
+    db = tmp_path / "s.duckdb"  # never opened: the truth is checked first
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "a_people.csv").write_text("id,name,cluster\n1,Ann,1\n", encoding="utf-8")
+    (folder / "truth.csv").write_text("system,source_id,entity_id\nx,1,a\n", encoding="utf-8")
+    assert cli.main(["evaluate", "--truth", str(folder), "--db", str(db)]) == 2
+    assert f"pass it: --truth {folder / 'truth.csv'}" in capsys.readouterr().err
+    assert cli.main(["evaluate", "--truth", str(tmp_path / "nope"), "--db", str(db)]) == 2
+    assert "nope: no such truth file or folder" in capsys.readouterr().err

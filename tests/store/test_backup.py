@@ -10,6 +10,7 @@ import duckdb
 
 from resolver import cli, store
 from resolver.review import decide, get_proposal, list_proposals
+from resolver.store.backup import Backup
 from resolver.store.journal import Journal, journal_path
 
 
@@ -63,7 +64,15 @@ def test_a_backup_keeps_decisions_still_in_the_wal(workdir, tmp_path: Path, caps
     assert not Path(str(copy) + "-wal").exists()  # one self-contained file
     assert _decisions(copy) == before + 5
     assert f"{before + 5:,} decisions" in printed
+    assert "0 runs logged" in printed
     assert _tables(out / db.name) == _tables(db)
+
+
+def test_a_backup_counts_in_words_that_agree() -> None:
+    one = Backup(Path("s.duckdb"), 1, Path("s.journal.sqlite"), 1, decisions=1, runs=1)
+    assert "(1 B; 1 decision, 1 run logged)" in one.format()
+    many = Backup(Path("s.duckdb"), 1, Path("s.journal.sqlite"), 1, decisions=1200, runs=0)
+    assert "1,200 decisions, 0 runs logged" in many.format()
 
 
 def test_a_backup_never_overwrites(workdir, tmp_path: Path, capsys) -> None:
