@@ -325,6 +325,12 @@ class MatchResponse(BaseModel):
     prior_source: str
     model_version: str
     run_id: int | None
+    no_candidates: str | None = Field(
+        default=None,
+        description="set when no stored record was compared: the blocking keys the record "
+        "fills (no stored record shares them), those it comes closest to filling and "
+        "the normalized values they still need",
+    )
 
 
 # -- runs, health ------------------------------------------------------------------

@@ -252,6 +252,7 @@ class Matcher:
         started = time.perf_counter()
         rows, truncated = self._candidates(index, values)
         found = time.perf_counter()
+        no_candidates = None if len(rows) else _why_none(index, values)
         result = MatchResult(
             object=index.object,
             normalized=values,
@@ -262,6 +263,7 @@ class Matcher:
             prior_source=index.prior_source,
             model_version=index.model.version,
             run_id=index.run_id,
+            no_candidates=no_candidates,
             timing={"candidates": 1000 * (found - started), "scoring": 0.0},
         )
         if not len(rows):
@@ -290,8 +292,7 @@ class Matcher:
     def _candidates(self, index: ObjectIndex, values: dict[str, Any]) -> tuple[np.ndarray, bool]:
         """The rows sharing a blocking key with the record, rarest keys first, within
         the budget; and whether a key was left out."""
-        # a null key blocks nothing (l.x = r.x is never true on null)
-        usable = [b for b in index.blocks if all(values.get(c) is not None for c in b[0])]
+        usable = [b for b in index.blocks if _fills(b[0], values)]
         if not usable:
             return np.empty(0, dtype=np.int64), False
         selects, params = [], []
@@ -407,6 +408,38 @@ class Matcher:
     def values_of(self, obj: str, row: int) -> dict[str, Any]:
         index = self._index(obj)
         return {c: index.data.column(c)[row].as_py() for c in index.columns}
+
+
+def _fills(columns: Sequence[str], values: Mapping[str, Any]) -> bool:
+    # a null key blocks nothing (l.x = r.x is never true on null)
+    return all(values.get(c) is not None for c in columns)
+
+
+def _why_none(index: ObjectIndex, values: Mapping[str, Any], shown: int = 4) -> str:
+    """Why a record found no candidate: the blocking keys it fills (no stored record
+    shares them), and the keys it comes closest to filling with what they still need."""
+    have = sorted(c for c in index.columns if values.get(c) is not None)
+    keys = {tuple(cols): [c for c in cols if values.get(c) is None] for cols, _, _ in index.blocks}
+    filled = [" + ".join(cols) for cols, missing in keys.items() if not missing]
+    if filled:
+        said = (
+            f"no stored {index.object} shares any of the blocking keys the record fills "
+            f"({'; '.join(filled)})"
+        )
+    else:
+        said = f"the record fills none of the {len(keys)} blocking keys the rules give"
+    closest = sorted(
+        ((cols, missing) for cols, missing in keys.items() if missing),
+        # fewest values still needed, then the most the record already gives
+        key=lambda kv: (len(kv[1]), len(kv[1]) - len(kv[0])),
+    )[:shown]
+    more = "; ".join(
+        " + ".join(c) + (f" (needs {', '.join(m)})" if len(m) < len(c) else "") for c, m in closest
+    )
+    return (
+        f"{said}, so no stored record was compared (the record's normalized values: "
+        f"{', '.join(have) or 'none'}); keys it does not fill: {more}"
+    )
 
 
 # -- building --------------------------------------------------------------------

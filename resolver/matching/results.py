@@ -42,5 +42,7 @@ class MatchResult:
     prior_source: str  # "run" (the last run's estimate) or "model" (the trained prior)
     model_version: str
     run_id: int | None
+    # why no stored record was compared: the keys the record fills, those it nearly does
+    no_candidates: str | None = None
     # milliseconds spent finding the candidates and scoring them (the API's Server-Timing)
     timing: dict[str, float] = field(default_factory=dict, compare=False)

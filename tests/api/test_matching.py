@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -127,8 +128,12 @@ def test_bad_match_requests_are_422(client, body, code) -> None:
 
 
 def test_nothing_to_block_on_gives_no_candidates(client) -> None:
+    """And says why: the keys the record fills, and those a value more would fill."""
     r = client.post("/match", headers=V, json={"object": "customer", "record": {"city": "Nowhere"}})
     assert r.status_code == 200 and r.json()["candidates"] == []
+    why = r.json()["no_candidates"]
+    assert "so no stored record was compared" in why
+    assert re.search(r"\+ city_norm \(needs \w+\)", why), why
 
 
 # -- finding a stored customer by any one identifying field ------------------------

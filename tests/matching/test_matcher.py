@@ -353,3 +353,28 @@ def test_splinks_sql_is_planned_once_and_scores_as_a_fresh_query(matcher: Matche
         scorer._con.execute("RESET default_collation")
     assert live == [(True,)]  # the setting holds on the scorer's connection
     _same(after, before)  # and its plan, made before, does not see it
+
+
+def test_a_record_that_finds_nothing_is_told_why(matcher: Matcher) -> None:
+    """A last name no stored customer has fills a key (or none): either way the answer
+    names the keys the record fills and those it would fill with one value more; a
+    record that finds candidates carries no such note."""
+    index = matcher._indexes["customer"]
+    lone = matcher.match("customer", {"last_name": "Qwxzyvk"})
+    assert lone.candidates == [] and lone.candidates_considered == 0
+    why = lone.no_candidates
+    filled = [cols for cols, _, _ in index.blocks if all(lone.normalized.get(c) for c in cols)]
+    if filled:
+        assert why.startswith("no stored customer shares any of the blocking keys")
+        assert all(" + ".join(cols) in why for cols in filled)
+    else:
+        assert why.startswith(f"the record fills none of the {len(index.blocks)}")
+    one_more = [
+        cols
+        for cols, _, _ in index.blocks
+        if sum(lone.normalized.get(c) is None for c in cols) == 1 and len(cols) > 1
+    ]
+    assert one_more and any(" + ".join(cols) + " (needs" in why for cols in one_more)
+    row = 0
+    found = matcher.match("customer", {"email": matcher.values_of("customer", row)["email_norm"]})
+    assert found.candidates and found.no_candidates is None
