@@ -20,11 +20,14 @@ behind a mark of its own (``_LIST``), and every other value as its text, which t
 statement casts back to the column's type (Arrow writes a float as the shortest text
 that reads back to the same float). A row of strings costs DuckDB one value; a row
 of structs cost it one per field, twice (at 1,000 candidates a call cost 35 ms of CPU
-against 24). A batch whose values hold one of those characters (``\x1c`` to
-``\x1f``, which no normalizer writes), or whose lists hold a null or an empty string,
-could not be read back the same: it is scored by the same SQL as a query of its own
-(:meth:`RecordScorer.score_fresh`). The rows are read once (a materialized common
-table expression), not once per table that names them.
+against 24). A row is packed by :func:`pack_rows`, which a caller may do once and
+keep (``/match`` packs every resolved record when it writes its index, and hands the
+candidates' strings to :meth:`RecordScorer.score_packed`); the call, position and side
+of each row are appended per call. A call whose values hold one of those characters
+(``\x1c`` to ``\x1f``, which no normalizer writes), or whose lists hold a null or an
+empty string, could not be read back the same: it is scored by the same SQL as a
+query of its own (:meth:`RecordScorer.score_fresh`). The rows are read once (a
+materialized common table expression), not once per table that names them.
 
 Calls that arrive while a query runs wait and are scored together by the next one:
 one query per batch of concurrent calls, each call getting its own pairs back.
@@ -42,7 +45,7 @@ Example::
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -153,6 +156,16 @@ class RecordScorer:
         probability, ``gamma_<comparison>``, ``mw_<comparison>``,
         ``mw_tf_adj_<comparison>`` (term-frequency adjustment, where the model has
         one) and ``veto`` (the first veto met, or None), in ``right``'s order."""
+        packed_left, packed_right = pack_rows(left), pack_rows(right)
+        if packed_left.null_count or packed_right.null_count:
+            # values the packing cannot carry: the SQL planned for them
+            return self.score_fresh(left, right)
+        return self.score_packed(packed_left.to_pylist(), packed_right.to_pylist())
+
+    def score_packed(self, left: Sequence[str], right: Sequence[str]) -> dict[str, np.ndarray]:
+        """:meth:`score` of rows already packed (:func:`pack_rows` of tables of
+        :attr:`schema`, none of them null): what a caller that keeps its rows packed
+        (``/match``'s candidate index) hands over without building tables."""
         call = _Call(left, right)
         with self._cond:
             self._pending.append(call)
@@ -201,20 +214,15 @@ class RecordScorer:
 
     def _run(self, batch: list[_Call]) -> None:
         try:
-            left = pa.concat_tables(
-                [_numbered(c.left, [i] * c.left.num_rows) for i, c in enumerate(batch)]
-            )
-            right = pa.concat_tables(
-                [_numbered(c.right, [i] * c.right.num_rows) for i, c in enumerate(batch)]
-            )
-            rows = _packed(pa.concat_tables([_sided(left, 0), _sided(right, 1)]))
-            if rows is None:  # values the packing cannot carry: the SQL planned for them
-                out = self._query_fresh(left, right)
-            else:
-                self._con.execute(f"SET VARIABLE {ROWS} = ?", [rows])
-                # the parameter is not named here: DuckDB reads it from the variable of
-                # its name, with no copy (passing getvariable() copies the rows twice more)
-                out = self._con.execute(f"EXECUTE {_STATEMENT}").fetchnumpy()
+            # each row's call, its position there and its side follow its packed fields
+            rows = []
+            for i, call in enumerate(batch):
+                rows += [f"{s}{_FIELD}{i}{_FIELD}{p}{_FIELD}0" for p, s in enumerate(call.left)]
+                rows += [f"{s}{_FIELD}{i}{_FIELD}{p}{_FIELD}1" for p, s in enumerate(call.right)]
+            self._con.execute(f"SET VARIABLE {ROWS} = ?", [rows])
+            # the parameter is not named here: DuckDB reads it from the variable of its
+            # name, with no copy (passing getvariable() copies the rows twice more)
+            out = self._con.execute(f"EXECUTE {_STATEMENT}").fetchnumpy()
             request = np.asarray(out.pop(REQUEST))
             bounds = np.searchsorted(request, np.arange(len(batch) + 1))
             for i, call in enumerate(batch):
@@ -229,7 +237,7 @@ class RecordScorer:
 
 
 class _Call:
-    def __init__(self, left: pa.Table, right: pa.Table) -> None:
+    def __init__(self, left: Sequence[str], right: Sequence[str]) -> None:
         self.left, self.right = left, right
         self.done = False
         self.out: dict[str, np.ndarray] | None = None
@@ -286,28 +294,34 @@ def _check_packable(kind: pa.DataType, name: str) -> None:
         raise TypeError(f"column {name!r}: /match cannot score a column of type {kind}")
 
 
-def _packed(rows: pa.Table) -> list[str] | None:
-    """Each row as one string (see the module's docstring), or None when a value would
-    not read back the same."""
-    parts, texts = [], []
-    for field, column in zip(rows.schema, rows.columns, strict=True):
+def pack_rows(table: pa.Table) -> pa.StringArray:
+    """Each row of ``table`` as one string (see the module's docstring), or null for a
+    row holding a value that would not read back the same."""
+    n = table.num_rows
+    parts, bad = [], pa.array(np.zeros(n, dtype=bool))
+    for field, column in zip(table.schema, table.columns, strict=True):
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         kind = field.type
         if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-            items = pc.cast(pc.list_flatten(column), pa.string())
-            if items.null_count or pc.any(pc.equal(pc.utf8_length(items), 0)).as_py():
-                return None
-            texts.append(pc.binary_join(pc.cast(column, pa.list_(pa.string())), ""))
-            joined = pc.binary_join(pc.cast(column, pa.list_(pa.string())), _ITEM)
+            column = pc.cast(column, pa.list_(pa.string()))
+            items = pc.list_flatten(column)
+            odd = pc.or_(
+                pc.is_null(items),
+                pc.or_(pc.equal(pc.utf8_length(items), 0), pc.match_substring_regex(items, _MARKS)),
+            ).fill_null(True)
+            if pc.any(odd).as_py():
+                rows = pc.filter(pc.list_parent_indices(column), odd)
+                bad = pc.or_(
+                    bad, pc.is_in(pa.array(np.arange(n)), value_set=pc.cast(rows, pa.int64()))
+                )
+            joined = pc.binary_join(column, _ITEM)
             parts.append(pc.binary_join_element_wise(_LIST, joined, ""))
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            bad = pc.or_(bad, pc.match_substring_regex(column, _MARKS).fill_null(False))
             parts.append(column)
-            texts.append(column)
         else:
             parts.append(pc.cast(column, pa.string()))
-    every = pc.binary_join_element_wise(*texts, "", null_handling="replace")
-    if pc.any(pc.match_substring_regex(every, _MARKS)).as_py():
-        return None
     packed = pc.binary_join_element_wise(
         *parts, _FIELD, null_handling="replace", null_replacement=_NULL
     )
-    return packed.to_pylist()
+    return pc.if_else(bad, pa.scalar(None, pa.string()), packed)

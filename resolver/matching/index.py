@@ -45,6 +45,7 @@ class ObjectIndex:
     columns: list[str]  # model input columns, in table order
     types: dict[str, str]  # column -> DuckDB type
     data: pa.Table  # one row per resolved record: keys, entity, columns, tf_<col> (mapped)
+    packed: pa.Table  # per record, its scorer columns as one string (``packed``; mapped)
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]]  # (columns, sorted hashes, rows), mapped
     tf: dict[str, TermFrequencies]  # tf column -> value -> term frequency (mapped)
     splink: RecordScorer  # Splink's scoring SQL for this model
@@ -85,6 +86,7 @@ def build_index(
     columns = sorted(used)
     tf_cols = tf_columns(model)
     tf_at = tf_levels(model.splink)
+    scorer_columns = ["record_key", *sorted(scored), *(f"tf_{c}" for c in tf_cols)]
 
     def build(folder: Path) -> None:
         lookups = {}
@@ -96,18 +98,18 @@ def build_index(
                 )
             else:
                 lookups[col] = store_index.value_shares(con, obj, col)
-        write_index(con, obj, columns, blocking, lookups, folder)
+        write_index(con, obj, columns, blocking, lookups, folder, packed_columns=scorer_columns)
 
     name = fingerprint(obj, [columns, types, blocking, model.splink])
     folder, mapped = index_files(con, name, build)
     try:
-        data, sorted_blocks, tf = open_index(folder, tf_cols)
+        data, packed, sorted_blocks, tf = open_index(folder, tf_cols)
     finally:
         mapped()
     blocks = [
         (cols, keys, rows) for cols, (keys, rows) in zip(blocking, sorted_blocks, strict=True)
     ]
-    scorer_input = data.select(["record_key", *sorted(scored), *(f"tf_{c}" for c in tf)])
+    scorer_input = data.select(scorer_columns)
     splink = RecordScorer(model.splink, scorer_input.schema, prior=prior, veto_sql=rules.veto_sql())
     return ObjectIndex(
         object=obj,
@@ -117,6 +119,7 @@ def build_index(
         columns=columns,
         types=types,
         data=data,
+        packed=packed,
         blocks=blocks,
         tf=tf,
         splink=splink,

@@ -5,8 +5,12 @@ Per object, a folder of uncompressed Arrow IPC files:
 
 - ``records.arrow``: one row per resolved record, in record-key order: keys, entity,
   the model's columns and ``tf_<column>`` (the term frequency of the record's value);
-- ``blocks.arrow``: one batch per blocking rule, rule order: ``hash`` (DuckDB's
-  ``hash()`` of the rule's columns, sorted) and ``row`` (the record holding it);
+- ``blocks.arrow``: one batch per blocking rule, rule order: ``hash`` (the key of the
+  rule's columns, :func:`resolver.store.match_index.block_key_sql`, sorted) and ``row``
+  (the record holding it);
+- ``packed.arrow``: the columns the scorer reads of each record (in ``records.arrow``'s
+  order) packed as one string per record (:func:`~resolver.linkage.realtime.pack_rows`,
+  null where a value cannot be packed), handed to the scorer as they are;
 - ``tf_<i>.arrow``: the ``i``-th term-frequency column's lookup, sorted by value.
 
 The folder lives in the store file's review view folder
@@ -40,15 +44,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from resolver.linkage.realtime import pack_rows
 from resolver.review.view_file import view_key, view_root
 from resolver.store import match_index as store_index
 from resolver.store.decisions import store_path
 
 log = logging.getLogger("resolver.matching")
 
-FORMAT = 1  # bump when the files' layout changes: older folders are then not read
-RECORDS, BLOCKS = "records.arrow", "blocks.arrow"
+FORMAT = 2  # bump when the files' layout changes: older folders are then not read
+RECORDS, BLOCKS, PACKED = "records.arrow", "blocks.arrow", "packed.arrow"
 _BLOCK_SCHEMA = pa.schema([("hash", pa.uint64()), ("row", pa.int64())])
+_PACKED_SCHEMA = pa.schema([("packed", pa.string())])
 
 
 class TermFrequencies(Mapping):
@@ -111,9 +117,12 @@ def write_index(
     blocking: Sequence[Sequence[str]],
     lookups: Mapping[str, pa.Table],
     folder: Path,
+    *,
+    packed_columns: Sequence[str],
 ) -> None:
     """Write the index files of ``obj`` into ``folder`` (which exists). ``lookups``:
-    per term-frequency column, a table of ``value`` and ``tf``."""
+    per term-frequency column, a table of ``value`` and ``tf``; ``packed_columns``:
+    the columns (of the records file) the scorer reads, packed per record."""
     block_cols = [f"_block_{i}" for i in range(len(blocking))]
     chunks: list[list[pa.Array]] = [[] for _ in blocking]
     cur = con.cursor()
@@ -129,6 +138,14 @@ def write_index(
                 out.write_batch(batch.select(schema.names))
     finally:
         cur.close()
+    records = pa.ipc.open_file(pa.memory_map(str(folder / RECORDS)))
+    with (
+        pa.OSFile(str(folder / PACKED), "wb") as sink,
+        pa.ipc.new_file(sink, _PACKED_SCHEMA) as out,
+    ):
+        for i in range(records.num_record_batches):
+            batch = pa.Table.from_batches([records.get_batch(i).select(packed_columns)])
+            out.write_batch(pa.record_batch([pack_rows(batch)], schema=_PACKED_SCHEMA))
     with (
         pa.OSFile(str(folder / BLOCKS), "wb") as sink,
         pa.ipc.new_file(sink, _BLOCK_SCHEMA) as out,
@@ -150,10 +167,12 @@ def write_index(
 
 def open_index(
     folder: Path, tf_columns: Sequence[str]
-) -> tuple[pa.Table, list[tuple[np.ndarray, np.ndarray]], dict[str, TermFrequencies]]:
-    """The index files of ``folder``, memory-mapped: the records, each blocking rule's
-    (sorted hashes, rows) and the term-frequency lookups by column."""
+) -> tuple[pa.Table, pa.Table, list[tuple[np.ndarray, np.ndarray]], dict[str, TermFrequencies]]:
+    """The index files of ``folder``, memory-mapped: the records, their packed rows,
+    each blocking rule's (sorted hashes, rows) and the term-frequency lookups by
+    column."""
     data = _mapped(folder / RECORDS)
+    packed = _mapped(folder / PACKED)
     reader = pa.ipc.open_file(pa.memory_map(str(folder / BLOCKS)))
     blocks = []
     for i in range(reader.num_record_batches):
@@ -167,7 +186,7 @@ def open_index(
             values.chunk(0) if values.num_chunks == 1 else values.combine_chunks(),
             freq.chunk(0).to_numpy() if freq.num_chunks == 1 else np.empty(0),
         )
-    return data, blocks, tf
+    return data, packed, blocks, tf
 
 
 def _mapped(path: Path) -> pa.Table:

@@ -7,7 +7,8 @@ hundreds of milliseconds; a :class:`Matcher` builds what it needs once per proce
    (:mod:`resolver.matching.index_file`, written by the first process that needs
    them and shared by every other): the model's columns of every resolved record
    (with its entity id and term frequencies) and, per blocking rule of the rules
-   file, a sorted array of DuckDB ``hash()`` of the rule's columns; it asks Splink
+   file, a sorted array of the keys of the rule's columns (a 64-bit hash of their
+   text, :func:`~resolver.store.match_index.block_key`); it asks Splink
    for the model's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`);
 2. per call, it normalizes the record with the scalar normalizers (the same
    logic as ingest's frame form, without pandas), finds the candidates whose
@@ -48,6 +49,7 @@ from resolver.ingest.canonical import FIELDS, OBJECTS
 from resolver.ingest.contracts import Contract
 from resolver.ingest.load import map_to_canonical
 from resolver.linkage.model import load_model_and_rules
+from resolver.linkage.realtime import pack_rows
 from resolver.matching.index import ObjectIndex, build_index, source_contracts
 from resolver.matching.index_file import take_rows
 from resolver.matching.record import (
@@ -67,6 +69,7 @@ from resolver.normalize.tax_id import normalize_tax_id
 from resolver.review.keyed_rows import Positions, Strings
 from resolver.rulefiles import SANDBOX_CONFIG
 from resolver.store import table_exists
+from resolver.store.match_index import block_key, block_key_sql
 from resolver.store.runs import latest_run
 
 DEFAULT_TOP = 5
@@ -295,17 +298,31 @@ class Matcher:
         usable = [b for b in index.blocks if _fills(b[0], values)]
         if not usable:
             return np.empty(0, dtype=np.int64), False
-        selects, params = [], []
+        keys: list[int | None] = []
+        typed, params = [], []  # keys of values other than text: by DuckDB, as its casts go
         for cols, _, _ in usable:
-            selects.append(f"hash({', '.join(f'?::{index.types[c]}' for c in cols)})")
-            params += [values[c] for c in cols]
-        cur = self._cursor()
-        try:
-            key_hashes = cur.execute(f"SELECT {', '.join(selects)}", params).fetchone()
-        finally:
-            cur.close()
+            if all(index.types[c] == "VARCHAR" and isinstance(values[c], str) for c in cols):
+                keys.append(block_key([values[c] for c in cols]))
+                continue
+            keys.append(None)
+            names = []
+            for c in cols:
+                names.append(f"v{len(params)}")
+                params.append((values[c], index.types[c]))
+            typed.append(block_key_sql(names))
+        if typed:
+            given = ", ".join(f"?::{t} AS v{i}" for i, (_, t) in enumerate(params))
+            cur = self._cursor()
+            try:
+                row = cur.execute(
+                    f"SELECT {', '.join(typed)} FROM (SELECT {given})", [v for v, _ in params]
+                ).fetchone()
+            finally:
+                cur.close()
+            found = iter(row)
+            keys = [next(found) if k is None else k for k in keys]
         spans = []
-        for (_, hashes, rows), h in zip(usable, key_hashes, strict=True):
+        for (_, hashes, rows), h in zip(usable, keys, strict=True):
             h = np.uint64(h)  # a Python int would make numpy compare the array as objects
             lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
             if hi > lo:
@@ -374,16 +391,23 @@ class Matcher:
         """Splink's scoring SQL (:class:`~resolver.linkage.realtime.RecordScorer`) on the
         record and the candidate rows, term frequencies supplied on both sides."""
         schema = index.splink.schema
-        right = take_rows(index.data.select(schema.names), rows)
-        if tf is not index.tf:
-            for c in index.tf:
-                i = right.schema.get_field_index(f"tf_{c}")
-                vals = [tf[c].get(v) for v in right.column(c).to_pylist()]
-                right = right.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
         left_row = {"record_key": NEW_RECORD_KEY, **{c: values.get(c) for c in index.columns}}
         left_row.update({f"tf_{c}": tf[c].get(values.get(c)) for c in index.tf})
         left = pa.Table.from_pylist([left_row], schema=schema)
-        res = index.splink.score(left, right)
+        res = None
+        if tf is index.tf:  # the candidates as the index packed them
+            packed_left = pack_rows(left)
+            packed_right = take_rows(index.packed, rows).column(0)
+            if not packed_left.null_count and not packed_right.null_count:
+                res = index.splink.score_packed(packed_left.to_pylist(), packed_right.to_pylist())
+        if res is None:
+            right = take_rows(index.data.select(schema.names), rows)
+            if tf is not index.tf:
+                for c in index.tf:
+                    i = right.schema.get_field_index(f"tf_{c}")
+                    vals = [tf[c].get(v) for v in right.column(c).to_pylist()]
+                    right = right.set_column(i, f"tf_{c}", pa.array(vals, type=pa.float64()))
+            res = index.splink.score(left, right)
         parts = []
         for name, labels in index.comparisons.items():
             g = np.asarray(res[f"gamma_{name}"], dtype=np.int64)

@@ -1,10 +1,17 @@
 """Reads behind ``POST /match``'s candidate index: the model's columns of every
 resolved record, one row per record in record-key order, with each blocking rule's
-DuckDB ``hash()`` beside them, and the share of records holding each value of a
-column (:mod:`resolver.matching.index_file` writes them to files)."""
+key beside them (:func:`block_key_sql`), and the share of records holding each value
+of a column (:mod:`resolver.matching.index_file` writes them to files).
+
+A blocking key is the low 64 bits of the MD5 of the key's values as text, joined by
+``\x1f``: DuckDB computes it over a million records at index time
+(:func:`block_key_sql`) and Python for one record per call (:func:`block_key`), with
+no query (DuckDB's own ``hash()`` has no Python form; a query for it cost a call
+about 2 ms)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import duckdb
@@ -13,6 +20,23 @@ import pyarrow as pa
 from resolver.ingest.canonical import TABLES
 
 ROWS_PER_BATCH = 131_072  # what a reader holds at once
+KEY_SEPARATOR = "\x1f"
+
+
+def block_key_sql(exprs: Sequence[str]) -> str:
+    """SQL for the blocking key of the values of ``exprs`` (null where one is null)."""
+    texts = ", ".join(f"({e})::VARCHAR" for e in exprs)
+    return (
+        f"CASE WHEN {' AND '.join(f'({e}) IS NOT NULL' for e in exprs)} "
+        f"THEN md5_number_lower(concat_ws(chr(31), {texts})) END"
+    )
+
+
+def block_key(texts: Sequence[str]) -> int:
+    """The blocking key of values given as their text (as DuckDB casts them to
+    VARCHAR): what :func:`block_key_sql` computes, in Python."""
+    digest = hashlib.md5(KEY_SEPARATOR.join(texts).encode("utf-8")).digest()
+    return int.from_bytes(digest[8:], "little")
 
 
 def column_types(con: duckdb.DuckDBPyConnection, obj: str) -> dict[str, str]:
@@ -40,8 +64,8 @@ def resolved_records(
     """Every resolved record of ``obj`` (in ``<obj>_members``), in record-key order:
     ``record_key``, ``source_id``, ``entity_id``, ``columns``, ``tf_<col>`` for each
     lookup (a table of ``value``, ``tf``: its value's term frequency, or null) and
-    ``_block_<i>``: DuckDB's ``hash()`` of blocking rule ``i``'s columns, null where
-    one of them is. An invoice's ``customer_entity_id`` is its customer's entity.
+    ``_block_<i>``: the key (:func:`block_key_sql`) of blocking rule ``i``'s columns,
+    null where one of them is. An invoice's ``customer_entity_id`` is its customer's entity.
     Registers the lookups on ``con``: pass a cursor of its own, open while reading."""
     table = TABLES[obj]
     join = ""
@@ -55,8 +79,7 @@ def resolved_records(
         for c in columns
     )
     hashes = "".join(
-        f", CASE WHEN {' AND '.join(f'x.{c} IS NOT NULL' for c in cols)} "
-        f"THEN hash({', '.join(f'x.{c}' for c in cols)}) END AS _block_{i}"
+        f", {block_key_sql([f'x.{c}' for c in cols])} AS _block_{i}"
         for i, cols in enumerate(blocking)
     )
     tf_cols = "".join(f", t{i}.tf AS tf_{c}" for i, c in enumerate(lookups))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from api_helpers import headers
 
+from api.schemas import MatchResponse
 from resolver import store
 
 V = headers("viewer")
@@ -203,3 +204,24 @@ def test_one_identifying_field_finds_the_stored_customer(live, demo_store) -> No
                     missed.append((what, row["record_key"], record, body["candidates_considered"]))
     assert all(tried[what] >= 10 for what in lookups), tried
     assert not missed, f"{len(missed)} of {sum(tried.values())} lookups missed: {missed[:5]}"
+
+
+def test_the_body_is_the_documented_response_field_for_field(client, api_db: Path) -> None:
+    """The route writes the matcher's result as JSON itself (no MatchResponse built per
+    call): the body must still be exactly MatchResponse, the model the docs publish,
+    for a customer and an invoice, with evidence, and for a record that finds nothing."""
+    row = _customers(api_db, 1)[0]
+    bodies = [
+        {"object": "customer", "record": {f: row[f] for f in FIELDS if row[f] is not None}},
+        {"object": "customer", "record": {"last_name": "Qqxzzy"}, "top": 1},
+        {"object": "invoice", "record": {"invoice_number": "INV-1", "amount": 10.5}},
+    ]
+    for req in bodies:
+        r = client.post("/match", headers=V, json=req)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        body = r.json()
+        assert set(body) == set(MatchResponse.model_fields)
+        assert MatchResponse.model_validate(body).model_dump(mode="json") == body
+        assert "timing" not in body and "candidates;dur=" in r.headers["Server-Timing"]
+    assert body["candidates"] == [] or body["candidates"][0]["evidence"]

@@ -1,6 +1,6 @@
 """The matcher behind POST /match (resolver.matching): its scores (Splink's scoring SQL
 on the candidates, with resolver's term frequencies and vetoes) agree with Splink's
-predict, and its blocking index holds DuckDB's hashes."""
+predict, and its blocking index holds the keys Python computes per call."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from resolver.demo.fixtures import DemoStore
 from resolver.linkage.predict import score_table
 from resolver.linkage.term_frequency import effective_frequencies, tf_levels, value_counts
 from resolver.matching import Matcher
+from resolver.store.match_index import block_key
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +76,13 @@ def test_agrees_with_splink(matcher: Matcher, obj: str) -> None:
         assert tf_used > 0
 
 
-def test_block_index_holds_duckdbs_hashes(matcher: Matcher, demo_store: DemoStore) -> None:
-    """Each blocking index holds exactly DuckDB's hash of the rule's columns for every
-    record that has them all, bit for bit: a rule on a sometimes-empty column (email,
-    phone) included, whose hashes must never pass through float64."""
+def test_block_index_holds_the_keys_a_call_computes(
+    matcher: Matcher, demo_store: DemoStore
+) -> None:
+    """Each blocking index holds exactly the key a call computes in Python
+    (``block_key`` of the values' text) for every record that has the rule's columns
+    all, bit for bit: a rule on a sometimes-empty column (email, phone) included, whose
+    keys must never pass through float64."""
     index = matcher._indexes["customer"]
     keys = index.data.column("record_key").to_pylist()
     con = store.connect(demo_store.db, read_only=True)
@@ -87,12 +91,14 @@ def test_block_index_holds_duckdbs_hashes(matcher: Matcher, demo_store: DemoStor
         for cols, hashes, rows in index.blocks:
             assert hashes.dtype == np.uint64 and rows.dtype == np.int64
             filled = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-            expected = dict(
-                con.execute(
-                    f"SELECT record_key, hash({', '.join(cols)}) FROM customers "
+            texts = ", ".join(f"{c}::VARCHAR" for c in cols)
+            expected = {
+                key: block_key(values)
+                for key, *values in con.execute(
+                    f"SELECT record_key, {texts} FROM customers "
                     f"JOIN customer_members USING (record_key) WHERE {filled}"
                 ).fetchall()
-            )
+            }
             got = {keys[int(r)]: int(h) for h, r in zip(hashes, rows, strict=True)}
             assert got == expected, cols
             with_nulls += len(expected) < len(keys)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from resolver.linkage.realtime import RecordScorer, _packed
+from resolver.linkage.realtime import RecordScorer, pack_rows
 
 SCHEMA = pa.schema(
     [
@@ -126,7 +127,7 @@ def _same(a: dict, b: dict) -> None:
 
 def test_every_type_reads_back_as_the_same_value(scorer: RecordScorer) -> None:
     left, right = _table([LEFT]), _table(CANDIDATES)
-    assert _packed(right) is not None  # these go through the packed rows
+    assert pack_rows(right).null_count == 0  # these go through the packed rows
     got = scorer.score(left, right)
     _same(got, scorer.score_fresh(left, right))
     # and they were compared as values, not as text: the same record is the same in
@@ -161,7 +162,7 @@ def test_values_the_packing_cannot_carry_are_scored_by_a_query_of_their_own(
     scorer: RecordScorer, odd: dict
 ) -> None:
     right = _table([*CANDIDATES, {**LEFT, "record_key": "odd", **odd}])
-    assert _packed(right) is None
+    assert pack_rows(right).is_null().to_pylist() == [False] * len(CANDIDATES) + [True]
     left = _table([LEFT])
     got = scorer.score(left, right)
     _same(got, scorer.score_fresh(left, right))
@@ -176,3 +177,20 @@ def test_a_column_of_another_type_is_refused_by_name() -> None:
     schema = SCHEMA.append(pa.field("where", pa.struct([("lat", pa.float64())])))
     with pytest.raises(TypeError, match="'where'"):
         RecordScorer(SETTINGS, schema, prior=0.01)
+
+
+def test_rows_packed_once_and_kept_score_as_their_tables_do(scorer: RecordScorer) -> None:
+    """``/match`` packs every record once, when it writes its index, and hands the
+    candidates' kept strings to the scorer: in any order and any subset, concurrent
+    calls each get exactly the scores of their own tables."""
+    left, right = _table([LEFT]), _table(CANDIDATES)
+    kept = pack_rows(right)
+    packed_left = pack_rows(left).to_pylist()
+    rng = np.random.default_rng(5)
+    picks = [rng.choice(len(CANDIDATES), int(rng.integers(1, 8)), replace=False) for _ in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(
+            pool.map(lambda p: scorer.score_packed(packed_left, kept.take(p).to_pylist()), picks)
+        )
+    for pick, out in zip(picks, got, strict=True):
+        _same(out, scorer.score_fresh(left, right.take(pick)))
