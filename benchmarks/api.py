@@ -504,6 +504,7 @@ def main() -> int:
         proc.terminate()
         proc.wait(timeout=30)
     results["memory_mb"] = memory  # type: ignore[assignment]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     misses = [
         f"{name} @8 p95 {results[f'{name} @8']['p95_ms']} ms > {ms} ms"
