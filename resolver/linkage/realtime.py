@@ -66,6 +66,8 @@ _STATEMENT = "rt_score"
 # how a row is written as one string (see the module's docstring)
 _LIST, _ITEM, _NULL, _FIELD = "\x1c", "\x1d", "\x1e", "\x1f"
 _MARKS = "[\x1c-\x1f]"
+_MARK_CHARS = frozenset(_LIST + _ITEM + _NULL + _FIELD)
+_INT64 = (-(2**63), 2**63)
 
 
 class RecordScorer:
@@ -294,6 +296,35 @@ def _check_packable(kind: pa.DataType, name: str) -> None:
         raise TypeError(f"column {name!r}: /match cannot score a column of type {kind}")
 
 
+def pack_row(row: Mapping[str, Any], schema: pa.Schema) -> str | None:
+    """One row given as Python values (``schema``'s fields, a missing key a null),
+    packed as :func:`pack_rows` packs it, without building a table: what a call's
+    single new record costs in Python rather than an Arrow kernel per column. Only
+    text, integers, floats and nulls are packed here; None for any other value (a
+    date, a list, a bool) or a text holding a mark: the caller then packs a table."""
+    parts = []
+    for field in schema:
+        value = row.get(field.name)
+        kind = field.type
+        if value is None:
+            parts.append(_NULL)
+        elif isinstance(value, str) and (
+            pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        ):
+            if _MARK_CHARS.intersection(value):
+                return None
+            parts.append(value)
+        elif isinstance(value, bool):
+            return None
+        elif isinstance(value, int) and pa.types.is_int64(kind) and _INT64[0] <= value < _INT64[1]:
+            parts.append(str(value))
+        elif isinstance(value, float | int) and pa.types.is_float64(kind):
+            parts.append(repr(float(value)))  # the shortest text reading back the same
+        else:
+            return None
+    return _FIELD.join(parts)
+
+
 def pack_rows(table: pa.Table) -> pa.StringArray:
     """Each row of ``table`` as one string (see the module's docstring), or null for a
     row holding a value that would not read back the same."""
@@ -318,7 +349,7 @@ def pack_rows(table: pa.Table) -> pa.StringArray:
             parts.append(pc.binary_join_element_wise(_LIST, joined, ""))
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             bad = pc.or_(bad, pc.match_substring_regex(column, _MARKS).fill_null(False))
-            parts.append(column)
+            parts.append(column.cast(pa.string()))  # one kernel joins one kind of text
         else:
             parts.append(pc.cast(column, pa.string()))
     packed = pc.binary_join_element_wise(

@@ -49,7 +49,7 @@ from resolver.ingest.canonical import FIELDS, OBJECTS
 from resolver.ingest.contracts import Contract
 from resolver.ingest.load import map_to_canonical
 from resolver.linkage.model import load_model_and_rules
-from resolver.linkage.realtime import pack_rows
+from resolver.linkage.realtime import pack_row, pack_rows
 from resolver.matching.index import ObjectIndex, build_index, source_contracts
 from resolver.matching.index_file import take_rows
 from resolver.matching.record import (
@@ -393,14 +393,16 @@ class Matcher:
         schema = index.splink.schema
         left_row = {"record_key": NEW_RECORD_KEY, **{c: values.get(c) for c in index.columns}}
         left_row.update({f"tf_{c}": tf[c].get(values.get(c)) for c in index.tf})
-        left = pa.Table.from_pylist([left_row], schema=schema)
         res = None
         if tf is index.tf:  # the candidates as the index packed them
-            packed_left = pack_rows(left)
+            packed_left = pack_row(left_row, schema)
+            if packed_left is None:
+                packed_left = pack_rows(pa.Table.from_pylist([left_row], schema=schema))[0].as_py()
             packed_right = take_rows(index.packed, rows).column(0)
-            if not packed_left.null_count and not packed_right.null_count:
-                res = index.splink.score_packed(packed_left.to_pylist(), packed_right.to_pylist())
+            if packed_left is not None and not packed_right.null_count:
+                res = index.splink.score_packed([packed_left], packed_right.to_pylist())
         if res is None:
+            left = pa.Table.from_pylist([left_row], schema=schema)
             right = take_rows(index.data.select(schema.names), rows)
             if tf is not index.tf:
                 for c in index.tf:

@@ -12,8 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from resolver.linkage.realtime import RecordScorer, pack_rows
+from resolver.linkage.realtime import RecordScorer, pack_row, pack_rows
 
 SCHEMA = pa.schema(
     [
@@ -194,3 +196,86 @@ def test_rows_packed_once_and_kept_score_as_their_tables_do(scorer: RecordScorer
         )
     for pick, out in zip(picks, got, strict=True):
         _same(out, scorer.score_fresh(left, right.take(pick)))
+
+
+# a new record as /match holds it: text, integers, floats and nulls only
+PLAIN = {**LEFT, "flag": None, "born": None, "seen": None, "tags": None}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"x": 5e-324},
+        {"x": 1.7976931348623157e308},
+        {"x": -0.0},
+        {"x": -math.inf},
+        {"x": math.nan},
+        {"x": 100.0},
+        {"x": 1e20},
+        {"x": 3},  # an int in a float column
+        {"n": -(2**63)},
+        {"n": 0},
+        {"name": ""},
+        {"name": "semi;colon|pipe,comma\ttab\nline\\"},
+        {"name": None, "n": None, "x": None},
+    ],
+)
+def test_a_row_packed_from_its_values_scores_as_its_table(
+    scorer: RecordScorer, change: dict
+) -> None:
+    """``/match`` packs its new record from Python values (``pack_row``), not through a
+    table: the scores are exactly those of the record's table."""
+    row = {**PLAIN, **change}
+    right = _table(CANDIDATES)
+    packed = pack_row(row, SCHEMA)
+    assert packed is not None
+    _same(
+        scorer.score_packed([packed], pack_rows(right).to_pylist()),
+        scorer.score_fresh(_table([row]), right),
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"born": dt.date(2000, 1, 1)},  # a date, a bool, a list: packed as a table
+        {"flag": False},
+        {"tags": ["a"]},
+        {"name": "a\x1fb"},  # a mark: not packable at all
+        {"n": 2**63},  # beyond the column's type
+        {"n": 1.5},  # a float in an integer column
+        {"n": True},
+        {"name": 7},  # a number in a text column
+    ],
+)
+def test_a_value_pack_row_does_not_write_is_left_to_the_table(change: dict) -> None:
+    assert pack_row({**PLAIN, **change}, SCHEMA) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.none() | st.text(st.characters(exclude_characters="\x1c\x1d\x1e\x1f")),
+    n=st.none() | st.integers(-(2**63), 2**63 - 1),
+    x=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_any_plain_row_packed_from_its_values_scores_as_its_table(
+    scorer: RecordScorer, name: str | None, n: int | None, x: float | None
+) -> None:
+    row = {**PLAIN, "name": name, "n": n, "x": x}
+    right = _table(CANDIDATES)
+    packed = pack_row(row, SCHEMA)
+    assert packed is not None
+    _same(
+        scorer.score_packed([packed], pack_rows(right).to_pylist()),
+        scorer.score_fresh(_table([row]), right),
+    )
+
+
+def test_large_and_plain_text_columns_pack_together(scorer: RecordScorer) -> None:
+    """A store read into memory gives some text columns as Arrow's large strings and
+    others as plain ones: the rows pack (and score) as the all-plain table's do."""
+    mixed = pa.schema([f.with_type(pa.large_string()) if f.name == "name" else f for f in SCHEMA])
+    right = _table(CANDIDATES)
+    packed = pack_rows(right.cast(mixed))
+    assert packed.to_pylist() == pack_rows(right).to_pylist()
