@@ -271,6 +271,8 @@ _BUSINESS_WORDS = frozenset(
         "company",
     ]
 )
+# letters, digits, spaces and commas (ASCII): the words are the lower-cased text split
+_PLAIN = re.compile(r"[A-Za-z0-9 ,]*")
 _DOTS_APOS = re.compile(r"[.'’`´]")
 _AMP = re.compile(r"\s*[&+]\s*")
 _PUNCT = re.compile(r"[^\w\s]|_")
@@ -291,6 +293,10 @@ _MISSING = CompanyResult(None, None, None)
 
 
 def _tokens(text: str) -> list[str]:
+    if _PLAIN.fullmatch(text):
+        # 'Smith, John', 'ACME PLUMBING': no accent, dot, apostrophe, '&' or '+', and
+        # the comma is the only punctuation: what the substitutions below would give
+        return text.lower().replace(",", " ").split()
     text = fold_accents(text).lower()
     text = _DOTS_APOS.sub("", text)  # 'L.L.C.' -> 'llc', "Joe's" -> 'joes'
     text = _AMP.sub(" and ", text)  # 'Smith & Sons' -> 'smith and sons'
@@ -369,13 +375,13 @@ def looks_like_company(text: object) -> bool:
     if _LEGAL_HINT.search(value):
         return True
     tokens = _tokens(value)
-    if any(t in _BUSINESS_WORDS for t in tokens):
+    if not _BUSINESS_WORDS.isdisjoint(tokens):
         return True
     # 'Smith & Co', 'Jones Co.' : a trailing 'co'/'company' after another word
     if len(tokens) > 1 and tokens[-1] in ("co", "company", "corp", "lp", "pc"):
         return True
     # digits in a name field: 'A1 Movers 24', '7-Eleven'
-    return any(t.isdigit() for t in tokens) and len(tokens) > 1
+    return len(tokens) > 1 and any(t.isdigit() for t in tokens)
 
 
 def normalize_company_column(series: pd.Series) -> pd.DataFrame:

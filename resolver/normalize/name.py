@@ -28,6 +28,7 @@ Conventions:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import jellyfish
@@ -167,6 +168,7 @@ _MISSING = NameResult(None, None, None, None, None, None, None, None, None, Fals
 _COMPANY = NameResult(None, None, None, None, None, None, None, None, None, True)
 
 
+@lru_cache(maxsize=65536)  # first and last names repeat across many full names
 def _phonetic(value: str | None) -> str | None:
     if not value:
         return None
@@ -181,6 +183,11 @@ _SETTLED = re.compile(r"[a-z0-9]+(?:(?:,? |,|-)[a-z0-9]+)*", re.ASCII)
 
 
 def _clean(text: str) -> str:
+    lower = text.lower()
+    if text.isascii() and _SETTLED.fullmatch(lower):
+        # 'John Smith', 'SMITH, JOHN': _clean_once only lowers such a text (it leaves a
+        # _SETTLED text as it is), so this is its answer without the substitutions
+        return lower
     once = _clean_once(text)
     if once == text or _SETTLED.fullmatch(once):
         return once  # fixpoint would only confirm it with a second pass
@@ -306,6 +313,31 @@ def _parse(text: str) -> NameResult:
     return _result(first, middle, last, title or t2, suffix or s2)
 
 
+# a name as _parse writes full_name_norm: ASCII words of a-z/0-9 (inner hyphens) split
+# by single spaces. Such a name reads back as itself unless a token is one _parse moves
+# or joins (see _reads_as_itself).
+_PLAIN_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*", re.ASCII)
+
+
+def _reads_as_itself(full: str) -> bool:
+    """True when ``_parse(full).full_name_norm == full`` is sure without parsing.
+
+    ``full`` is clean already (``_clean`` returns it as it is) and has no comma, so
+    ``_parse`` reads it as one part of tokens; it keeps every token in its place unless
+    a token is 'mc'/'mac' (joined to the next), the first is a title or the last a
+    suffix or post-nominal (stripped). A single token always reads as itself.
+    'john a smith' -> True; 'dr john smith', 'john smith jr', 'ronald mc donald' -> False.
+    """
+    if not _PLAIN_NAME.fullmatch(full):
+        return False
+    tokens = full.split(" ")
+    if len(tokens) == 1:
+        return True
+    if tokens[0] in _TITLES or tokens[-1] in _SUFFIXES or tokens[-1] in _POSTNOMINALS:
+        return False
+    return _JOIN_NEXT.isdisjoint(tokens)
+
+
 def normalize_name(raw: object) -> NameResult:
     """Parse and normalize a single-line person name; never raises.
 
@@ -322,8 +354,8 @@ def normalize_name(raw: object) -> NameResult:
         # the normalized name is a fixed point: re-reading it gives itself, even for
         # degenerate inputs such as 'Dr Jr, A Sr' where affixes stand in for names
         for _ in range(3):
-            if result.full_name_norm is None:
-                break
+            if result.full_name_norm is None or _reads_as_itself(result.full_name_norm):
+                break  # the re-read would give the name back (most names take this exit)
             again = _parse(result.full_name_norm)
             if again.full_name_norm == result.full_name_norm:
                 break

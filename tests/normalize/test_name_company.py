@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from resolver.normalize import company as company_module
 from resolver.normalize import (
     first_name_key,
     looks_like_company,
@@ -17,6 +20,8 @@ from resolver.normalize import (
     normalize_name_parts,
     normalize_name_parts_columns,
 )
+from resolver.normalize import name as name_module
+from resolver.normalize._distinct import fixpoint
 
 # raw -> (first, middle, last, title, suffix)
 NAMES = [
@@ -235,6 +240,115 @@ def test_name_properties(raw):
         again = normalize_name(first.full_name_norm)
         assert again.full_name_norm == first.full_name_norm
         assert again.first_name_key == first.first_name_key
+
+
+# names as _parse writes them: plain words, and the words it moves, joins or drops
+PLAIN_NAMES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "smith",
+                "john",
+                "a",
+                "o",
+                "jr",
+                "iii",
+                "2nd",
+                "dr",
+                "mr",
+                "md",
+                "do",
+                "pa",
+                "mc",
+                "mac",
+                "van",
+                "de",
+                "st",
+                "al",
+                "smith-jones",
+                "3",
+                "x1",
+                "ii",
+                "miss",
+            ]
+        ),
+        st.from_regex(r"[a-z0-9]{1,5}(-[a-z0-9]{1,3})?", fullmatch=True),
+    ),
+    min_size=1,
+    max_size=5,
+).map(" ".join)
+ANY_NAME = st.one_of(PLAIN_NAMES, NAME_TEXT, st.text())
+
+
+@pytest.mark.parametrize(
+    ("full", "settles"),
+    [
+        ("john a smith", True),
+        ("smith", True),
+        ("jr", True),  # a lone suffix is the name
+        ("mary-kate van der berg", True),
+        ("dr john smith", False),
+        ("john smith jr", False),
+        ("john smith md", False),
+        ("ronald mc donald", False),
+        ("john  smith", False),
+        ("José smith", False),
+        ("smith, john", False),
+    ],
+)
+def test_names_that_read_as_themselves(full, settles):
+    assert name_module._reads_as_itself(full) is settles
+
+
+@settings(max_examples=1000, deadline=None)
+@given(ANY_NAME)
+def test_name_shortcut_is_what_a_reread_gives(text):
+    # normalize_name skips re-reading a name the shortcut says reads as itself
+    if name_module._reads_as_itself(text):
+        assert name_module._parse(text).full_name_norm == text
+
+
+@settings(max_examples=500, deadline=None)
+@given(ANY_NAME)
+def test_name_shortcut_changes_no_result(raw):
+    fast = normalize_name(raw)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(name_module, "_reads_as_itself", lambda full: False)  # always re-read
+        assert normalize_name(raw) == fast
+
+
+# raw names as exports write them: cases, commas, punctuation, accents, odd spaces
+RAW_NAMES = st.one_of(
+    ANY_NAME,
+    st.lists(
+        st.sampled_from(
+            [
+                *("SMITH", "John", "smith", ",", ", ", " ", "  ", "-", "O'Brien", "José"),
+                *("\u212a", "\u0130", "ACME", "Plumbing", "LLC", "&", "+", "_", ".", "2nd"),
+                *("\t", "Smith-Jones"),
+            ]
+        ),
+        max_size=8,
+    ).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(RAW_NAMES)
+def test_name_clean_shortcut_is_the_fixpoint(text):
+    # _clean lowers a plain text without the substitutions: the same as cleaning to
+    # a fixed point
+    assert name_module._clean(text) == fixpoint(name_module._clean_once, text, limit=5)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(RAW_NAMES)
+def test_company_words_shortcut_changes_nothing(text):
+    fast = (company_module._tokens(text), looks_like_company(text), normalize_company(text))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(company_module, "_PLAIN", re.compile(r"(?!)"))  # never plain
+        assert (company_module._tokens(text), looks_like_company(text)) == fast[:2]
+        assert normalize_company(text) == fast[2]
 
 
 @settings(max_examples=300, deadline=None)
