@@ -270,22 +270,12 @@ def _disagreements(
     out = []
     left, right = _comparable(field), _comparable(f"b_{field}")
     differs = f"{field} IS NOT NULL AND b_{field} IS NOT NULL AND {left} <> {right}"
+    found = linked_pairs.pairs_meeting(con, differs, _sides(field), limit=MAX_EXAMPLES)
+    # which value of one system meets which of the other
+    values = linked_pairs.value_pairs(con, field, differs) if field == "status" else {}
     for (a, b), total in sorted(totals.items()):
-        n = linked_pairs.count_pairs(con, a, b, differs)
-        ex = linked_pairs.pair_examples(
-            con,
-            a,
-            b,
-            f"key_a, {field} AS value_a, key_b, b_{field} AS value_b",
-            differs,
-            limit=MAX_EXAMPLES,
-        )
-        pairs = {}
-        if field == "status":  # which value of one system meets which of the other
-            pairs = {
-                f"{va} / {vb}": int(k)
-                for va, vb, k in linked_pairs.value_pairs(con, a, b, field, differs)
-            }
+        n, ex = found[(a, b)]
+        pairs = {f"{va} / {vb}": int(k) for va, vb, k in values.get((a, b), [])}
         out.append(
             check(
                 category="agreement",
@@ -302,6 +292,11 @@ def _disagreements(
             )
         )
     return out
+
+
+def _sides(field: str) -> dict[str, str]:
+    """A linked pair's example: each record's key and its value of ``field``."""
+    return {"key_a": "key_a", "value_a": field, "key_b": "key_b", "value_b": f"b_{field}"}
 
 
 # a unit designator and its number, however written: "APT 21", "# 21", "UNIT 21",
@@ -337,19 +332,16 @@ def _amounts(
     con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int]
 ) -> list[dict[str, Any]]:
     out = []
+    by_pair = linked_pairs.amount_kinds(con, _AMOUNT_KIND)
+    shown = _sides("amount_cents") | {"kind": _AMOUNT_KIND}
+    differs = linked_pairs.pairs_meeting(
+        con, "amount_cents <> b_amount_cents", shown, limit=MAX_EXAMPLES
+    )
     for (a, b), total in sorted(totals.items()):
-        found = linked_pairs.amount_kinds(con, a, b, _AMOUNT_KIND)
+        found = by_pair.get((a, b), {})
         kinds = {"tax_added": 0, "rounding": 0, "other": 0} | {k: n for k, (n, _) in found.items()}
         money = found.get("other", (0, 0))[1]
-        ex = linked_pairs.pair_examples(
-            con,
-            a,
-            b,
-            f"key_a, amount_cents AS value_a, key_b, b_amount_cents AS value_b, "
-            f"{_AMOUNT_KIND} AS kind",
-            "amount_cents <> b_amount_cents",
-            limit=MAX_EXAMPLES,
-        )
+        ex = differs[(a, b)][1]
         out.append(
             check(
                 category="agreement",
@@ -374,16 +366,9 @@ def _branch_dropped(
 ) -> list[dict[str, Any]]:
     out = []
     dropped = "(branch IS NULL) <> (b_branch IS NULL)"
+    found = linked_pairs.pairs_meeting(con, dropped, _sides("branch"), limit=MAX_EXAMPLES)
     for (a, b), total in sorted(totals.items()):
-        n = linked_pairs.count_pairs(con, a, b, dropped)
-        ex = linked_pairs.pair_examples(
-            con,
-            a,
-            b,
-            "key_a, branch AS value_a, key_b, b_branch AS value_b",
-            dropped,
-            limit=MAX_EXAMPLES,
-        )
+        n, ex = found[(a, b)]
         out.append(
             check(
                 category="agreement",
@@ -413,25 +398,26 @@ def _stale(
         f"({f} IS NOT NULL AND b_{f} IS NOT NULL AND {f} <> b_{f})" for f in STALE_FIELDS
     )
     out = []
-    with linked_pairs.stale_pairs(con, "customer", differs, prefix=prefix):
-        for (a, b), total in sorted(totals.items()):
-            for older, newer in ((a, b), (b, a)):
-                n = linked_pairs.stale_count(con, older, newer)
-                ex = linked_pairs.stale_examples(con, older, newer, limit=MAX_EXAMPLES)
-                out.append(
-                    check(
-                        category="updates",
-                        key=f"older_than_{newer}",
-                        title=f"{older} holds an older value than {newer}",
-                        obj="customer",
-                        system=older,
-                        count=n,
-                        total=total,
-                        severity="high",
-                        examples=_examples(ex),
-                        newer_system=newer,
-                    )
+    found = linked_pairs.stale_by_direction(
+        con, "customer", differs, prefix=prefix, limit=MAX_EXAMPLES
+    )
+    for (a, b), total in sorted(totals.items()):
+        for older, newer in ((a, b), (b, a)):
+            n, ex = found.get((older, newer), (0, []))
+            out.append(
+                check(
+                    category="updates",
+                    key=f"older_than_{newer}",
+                    title=f"{older} holds an older value than {newer}",
+                    obj="customer",
+                    system=older,
+                    count=n,
+                    total=total,
+                    severity="high",
+                    examples=_examples(ex),
+                    newer_system=newer,
                 )
+            )
     return out
 
 
