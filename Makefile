@@ -39,8 +39,11 @@ format: install
 	$(BIN)/ruff check --fix resolver api tests benchmarks
 	$(BIN)/ruff format resolver api tests benchmarks
 
+# the suite on TEST_WORKERS processes (pytest-xdist), a test file never split between
+# them and every Spark test on one (one JVM); TEST_WORKERS=0 runs it in this process
+TEST_WORKERS ?= 2
 test: install lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # a longer schemathesis run than the suite's: stateless cases per operation and mode,
 # and stateful call sequences against a real server (FUZZ_EXAMPLES of each)

@@ -11,6 +11,16 @@ from resolver.demo.fixtures import DemoStore, build_demo_store, generate_world
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (``make test``) a test file runs on one
+    worker, so its module fixtures are built once; and every Spark test runs on the same
+    one, so the suite starts one JVM (Spark is heavy on a small machine)."""
+    for item in items:
+        rel = item.path.relative_to(ROOT / "tests").as_posix()
+        group = "spark" if rel.startswith("spark/") else rel
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _run_from_repo_root() -> None:
     import os
