@@ -202,6 +202,16 @@ def test_rows_packed_once_and_kept_score_as_their_tables_do(scorer: RecordScorer
 PLAIN = {**LEFT, "flag": None, "born": None, "seen": None, "tags": None}
 
 
+def _packed_from_values_scores_as_table(scorer: RecordScorer, row: dict) -> None:
+    right = _table(CANDIDATES)
+    packed = pack_row(row, SCHEMA)
+    assert packed is not None
+    _same(
+        scorer.score_packed([packed], pack_rows(right).to_pylist()),
+        scorer.score_fresh(_table([row]), right),
+    )
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -226,14 +236,7 @@ def test_a_row_packed_from_its_values_scores_as_its_table(
 ) -> None:
     """``/match`` packs its new record from Python values (``pack_row``), not through a
     table: the scores are exactly those of the record's table."""
-    row = {**PLAIN, **change}
-    right = _table(CANDIDATES)
-    packed = pack_row(row, SCHEMA)
-    assert packed is not None
-    _same(
-        scorer.score_packed([packed], pack_rows(right).to_pylist()),
-        scorer.score_fresh(_table([row]), right),
-    )
+    _packed_from_values_scores_as_table(scorer, {**PLAIN, **change})
 
 
 @pytest.mark.parametrize(
@@ -262,14 +265,7 @@ def test_a_value_pack_row_does_not_write_is_left_to_the_table(change: dict) -> N
 def test_any_plain_row_packed_from_its_values_scores_as_its_table(
     scorer: RecordScorer, name: str | None, n: int | None, x: float | None
 ) -> None:
-    row = {**PLAIN, "name": name, "n": n, "x": x}
-    right = _table(CANDIDATES)
-    packed = pack_row(row, SCHEMA)
-    assert packed is not None
-    _same(
-        scorer.score_packed([packed], pack_rows(right).to_pylist()),
-        scorer.score_fresh(_table([row]), right),
-    )
+    _packed_from_values_scores_as_table(scorer, {**PLAIN, "name": name, "n": n, "x": x})
 
 
 def test_large_and_plain_text_columns_pack_together(scorer: RecordScorer) -> None:
