@@ -301,7 +301,9 @@ def pack_row(row: Mapping[str, Any], schema: pa.Schema) -> str | None:
     packed as :func:`pack_rows` packs it, without building a table: what a call's
     single new record costs in Python rather than an Arrow kernel per column. Only
     text, integers, floats and nulls are packed here; None for any other value (a
-    date, a list, a bool) or a text holding a mark: the caller then packs a table."""
+    date, a bool) or a text holding a mark: the caller then packs a table. A list of
+    texts in a column of lists of text is packed too, unless an item is empty, null or
+    not a text (those read back differently, see the module's docstring)."""
     parts = []
     for field in schema:
         value = row.get(field.name)
@@ -314,6 +316,12 @@ def pack_row(row: Mapping[str, Any], schema: pa.Schema) -> str | None:
             if _MARK_CHARS.intersection(value):
                 return None
             parts.append(value)
+        elif isinstance(value, list | tuple) and _is_text_list(kind):
+            if not all(isinstance(item, str) and item for item in value):
+                return None
+            if any(_MARK_CHARS.intersection(item) for item in value):
+                return None
+            parts.append(_LIST + _ITEM.join(value))
         elif isinstance(value, bool):
             return None
         elif isinstance(value, int) and pa.types.is_int64(kind) and _INT64[0] <= value < _INT64[1]:
@@ -323,6 +331,12 @@ def pack_row(row: Mapping[str, Any], schema: pa.Schema) -> str | None:
         else:
             return None
     return _FIELD.join(parts)
+
+
+def _is_text_list(kind: pa.DataType) -> bool:
+    return (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and (
+        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+    )
 
 
 def pack_rows(table: pa.Table) -> pa.StringArray:
