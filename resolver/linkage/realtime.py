@@ -44,6 +44,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -327,10 +328,17 @@ def pack_row(row: Mapping[str, Any], schema: pa.Schema) -> str | None:
         elif isinstance(value, int) and pa.types.is_int64(kind) and _INT64[0] <= value < _INT64[1]:
             parts.append(str(value))
         elif isinstance(value, float | int) and pa.types.is_float64(kind):
-            parts.append(repr(float(value)))  # the shortest text reading back the same
+            parts.append(_float_text(float(value)))
         else:
             return None
     return _FIELD.join(parts)
+
+
+def _float_text(value: float) -> str:
+    """The shortest text DuckDB reads back as the same float, a NaN's sign included."""
+    if math.isnan(value) and math.copysign(1.0, value) < 0:
+        return "-nan"
+    return repr(value)
 
 
 def _is_text_list(kind: pa.DataType) -> bool:
@@ -364,6 +372,15 @@ def pack_rows(table: pa.Table) -> pa.StringArray:
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             bad = pc.or_(bad, pc.match_substring_regex(column, _MARKS).fill_null(False))
             parts.append(column.cast(pa.string()))  # one kernel joins one kind of text
+        elif pa.types.is_floating(kind):
+            text = pc.cast(column, pa.string())
+            # Arrow writes a NaN with its sign bit set as "nan", which reads back without it
+            numbers = column.to_numpy(zero_copy_only=False)
+            negative_nan = np.isnan(numbers) & np.signbit(numbers)
+            negative_nan &= column.is_valid().to_numpy(zero_copy_only=False)
+            if negative_nan.any():
+                text = pc.if_else(pa.array(negative_nan), pa.scalar("-nan"), text)
+            parts.append(text)
         else:
             parts.append(pc.cast(column, pa.string()))
     packed = pc.binary_join_element_wise(

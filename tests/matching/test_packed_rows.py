@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import struct
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -80,6 +81,9 @@ LEFT = {
     "system": "crm",
 }
 
+# a NaN with its sign bit set: DuckDB's signbit() tells it from a plain NaN
+NEGATIVE_NAN = struct.unpack("<d", struct.pack("<Q", 0xFFF8000000000000))[0]
+
 # each candidate equals the new record in some fields and not in others
 CANDIDATES = [
     {**LEFT, "record_key": "same"},
@@ -101,6 +105,7 @@ CANDIDATES = [
     {**LEFT, "record_key": "neg0", "x": -0.0},
     {**LEFT, "record_key": "inf", "x": -math.inf},
     {**LEFT, "record_key": "nan", "x": math.nan},
+    {**LEFT, "record_key": "-nan", "x": NEGATIVE_NAN},
     {**LEFT, "record_key": "tags", "tags": ["b c", "a"]},
     {**LEFT, "record_key": "one", "tags": ["a"]},
     {**LEFT, "record_key": "marks", "name": "semi;colon|pipe,comma\ttab\nline\\"},
@@ -198,7 +203,7 @@ def test_rows_packed_once_and_kept_score_as_their_tables_do(scorer: RecordScorer
         _same(out, scorer.score_fresh(left, right.take(pick)))
 
 
-# a new record as /match holds it: text, integers, floats and nulls only
+# a new record as /match holds it: text, integers, floats, lists of text and nulls
 PLAIN = {**LEFT, "flag": None, "born": None, "seen": None, "tags": None}
 
 
@@ -221,6 +226,7 @@ def _packed_from_values_scores_as_table(scorer: RecordScorer, row: dict) -> None
         {"x": -0.0},
         {"x": -math.inf},
         {"x": math.nan},
+        {"x": NEGATIVE_NAN},
         {"x": 100.0},
         {"x": 1e20},
         {"x": 3},  # an int in a float column
@@ -229,6 +235,9 @@ def _packed_from_values_scores_as_table(scorer: RecordScorer, row: dict) -> None
         {"name": ""},
         {"name": "semi;colon|pipe,comma\ttab\nline\\"},
         {"name": None, "n": None, "x": None},
+        {"tags": []},
+        {"tags": ["a"]},
+        {"tags": ("a", "b c", "Zoë")},
     ],
 )
 def test_a_row_packed_from_its_values_scores_as_its_table(
@@ -242,9 +251,13 @@ def test_a_row_packed_from_its_values_scores_as_its_table(
 @pytest.mark.parametrize(
     "change",
     [
-        {"born": dt.date(2000, 1, 1)},  # a date, a bool, a list: packed as a table
+        {"born": dt.date(2000, 1, 1)},  # a date, a bool: packed as a table
         {"flag": False},
-        {"tags": ["a"]},
+        {"tags": [""]},  # a list item that would not read back the same
+        {"tags": ["a", None]},
+        {"tags": ["a\x1db"]},
+        {"tags": [1]},  # a number in a list of text
+        {"tags": "a"},  # a text where a list belongs
         {"name": "a\x1fb"},  # a mark: not packable at all
         {"n": 2**63},  # beyond the column's type
         {"n": 1.5},  # a float in an integer column
@@ -258,14 +271,19 @@ def test_a_value_pack_row_does_not_write_is_left_to_the_table(change: dict) -> N
 
 @settings(max_examples=40, deadline=None)
 @given(
-    name=st.none() | st.text(st.characters(exclude_characters="\x1c\x1d\x1e\x1f")),
+    name=st.none() | st.text(st.characters(codec="utf-8", exclude_characters="\x1c\x1d\x1e\x1f")),
     n=st.none() | st.integers(-(2**63), 2**63 - 1),
     x=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+    tags=st.none()
+    | st.lists(
+        st.text(st.characters(codec="utf-8", exclude_characters="\x1c\x1d\x1e\x1f"), min_size=1)
+    ),
 )
 def test_any_plain_row_packed_from_its_values_scores_as_its_table(
-    scorer: RecordScorer, name: str | None, n: int | None, x: float | None
+    scorer: RecordScorer, name: str | None, n: int | None, x: float | None, tags: list | None
 ) -> None:
-    _packed_from_values_scores_as_table(scorer, {**PLAIN, "name": name, "n": n, "x": x})
+    row = {**PLAIN, "name": name, "n": n, "x": x, "tags": tags}
+    _packed_from_values_scores_as_table(scorer, row)
 
 
 def test_large_and_plain_text_columns_pack_together(scorer: RecordScorer) -> None:
