@@ -5,20 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from suite_groups import make_scheduler, run_group
 
 from resolver.demo.fixtures import DemoStore, build_demo_store, generate_world
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    return make_scheduler(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n N --dist loadgroup`` (``make test``) a test file runs on one
-    worker, so its module fixtures are built once; and every Spark test runs on the same
-    one, so the suite starts one JVM (Spark is heavy on a small machine)."""
-    for item in items:
-        rel = item.path.relative_to(ROOT / "tests").as_posix()
-        group = "spark" if rel.startswith("spark/") else rel
-        item.add_marker(pytest.mark.xdist_group(group))
+    """The Spark tests first: the longest group starts at once rather than last, while the
+    other worker runs the rest (the order of the tests within a file is kept)."""
+    items.sort(key=lambda item: run_group(item.nodeid) != "spark")
 
 
 @pytest.fixture(autouse=True, scope="session")
